@@ -1,0 +1,558 @@
+"""Preparing sequence data for LSTMs (Chapter 3).
+
+Scaling, one-hot encoding, padding and truncating, framing a series as a supervised
+problem, sliding windows, truncated-BPTT splitting, differencing and the 3-D
+``[samples, timesteps, features]`` reshape that every Keras LSTM expects.
+
+The heavy lifting is done by well-kept libraries: scikit-learn's ``MinMaxScaler``,
+``StandardScaler`` and ``OneHotEncoder``, ``keras.utils.pad_sequences`` and pandas'
+``shift``. What this module adds is the book's vocabulary and checked inputs: a bad
+argument raises ``ValueError``/``TypeError`` that names it and shows what was received.
+
+Introduced in Chapter 3.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "scale",
+    "unscale",
+    "standardize",
+    "one_hot_encode",
+    "one_hot_decode",
+    "pad",
+    "truncate",
+    "series_to_supervised",
+    "split_sequence",
+    "tbptt_split",
+    "difference",
+    "invert_difference",
+    "to_3d",
+    "check_3d",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks shared by every function
+# ---------------------------------------------------------------------------------------------
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    if isinstance(value, np.ndarray):
+        text = f"array of shape {value.shape}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_int(value, name: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int. Received: {name}={_short(value)}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value}")
+    return int(value)
+
+
+def _as_numeric(data, name: str, ndims=(1, 2), allow_empty: bool = False) -> np.ndarray:
+    """``data`` as a float array, checked: numeric, of an allowed rank, non-empty, no NaN."""
+    if isinstance(data, (str, bytes)) or data is None:
+        raise TypeError(f"{name} must be array-like of numbers. Received: {name}={_short(data)}")
+    if isinstance(data, (pd.Series, pd.DataFrame)):
+        data = data.to_numpy()
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be array-like of numbers. Received: {name}={_short(data)}") from None
+    if array.ndim not in ndims:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} dimension(s). "
+                         f"Received: {name} with shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
+    if np.isnan(array).any():
+        where = np.argwhere(np.isnan(array))[0].tolist()
+        raise ValueError(f"{name} contains NaN (first at index {where}). Received: {name}={_short(data)}")
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values. Received: {name}={_short(data)}")
+    return array
+
+
+def _as_column(array: np.ndarray) -> tuple[np.ndarray, bool]:
+    """2-D view for scikit-learn, and whether the input was 1-D."""
+    return (array.reshape(-1, 1), True) if array.ndim == 1 else (array, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaling
+# ---------------------------------------------------------------------------------------------
+
+
+def scale(data, feature_range=(0.0, 1.0)):
+    """Normalise each column to ``feature_range`` with scikit-learn's ``MinMaxScaler``.
+
+    ``y = (x - min) / (max - min) * (hi - lo) + lo``, with min and max taken per column.
+
+    Args:
+        data: 1-D series ``(n,)`` or 2-D table ``(n, features)`` of finite numbers.
+        feature_range: ``(lo, hi)`` with ``lo < hi``; the book uses ``(0, 1)``, and
+            Chapter 14 uses ``(-1, 1)`` to match the LSTM's tanh.
+
+    Returns:
+        ``(scaled, scaler)``: the scaled data in the input's shape, and the fitted
+        scaler to give to :func:`unscale` (its ``data_min_``/``data_max_`` hold the bounds).
+
+    >>> scaled, scaler = scale([10.0, 55.0, 100.0])
+    >>> scaled.tolist(), float(scaler.data_min_[0]), float(scaler.data_max_[0])
+    ([0.0, 0.5, 1.0], 10.0, 100.0)
+    """
+    from sklearn.preprocessing import MinMaxScaler
+
+    array = _as_numeric(data, "data")
+    if (not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2
+            or not all(isinstance(v, Real) and not isinstance(v, bool) for v in feature_range)
+            or not feature_range[0] < feature_range[1]):
+        raise ValueError(f"feature_range must be (lo, hi) with lo < hi. "
+                         f"Received: feature_range={feature_range!r}")
+    column, flat = _as_column(array)
+    scaler = MinMaxScaler(feature_range=tuple(float(v) for v in feature_range))
+    scaled = scaler.fit_transform(column)
+    return (scaled.ravel() if flat else scaled), scaler
+
+
+def standardize(data):
+    """Standardise each column to zero mean and unit variance with ``StandardScaler``.
+
+    ``y = (x - mean) / std``, with the population standard deviation (``ddof=0``), as
+    scikit-learn computes it.
+
+    Args:
+        data: 1-D series ``(n,)`` or 2-D table ``(n, features)`` of finite numbers.
+
+    Returns:
+        ``(standardized, scaler)``; ``scaler.mean_`` and ``scaler.scale_`` hold the
+        statistics, and :func:`unscale` inverts the transform.
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    array = _as_numeric(data, "data")
+    column, flat = _as_column(array)
+    scaler = StandardScaler()
+    standardized = scaler.fit_transform(column)
+    return (standardized.ravel() if flat else standardized), scaler
+
+
+def unscale(data, scaler):
+    """Undo :func:`scale` or :func:`standardize` with the scaler they returned.
+
+    Args:
+        data: scaled values, 1-D ``(n,)`` or 2-D ``(n, features)``, with as many columns
+            as the scaler was fitted on.
+        scaler: a fitted scikit-learn scaler with ``inverse_transform``.
+
+    Returns:
+        The values in their original units, in ``data``'s shape.
+    """
+    if not hasattr(scaler, "inverse_transform") or not hasattr(scaler, "n_features_in_"):
+        raise TypeError(f"scaler must be a fitted scikit-learn scaler. Received: scaler={_short(scaler)}")
+    array = _as_numeric(data, "data")
+    column, flat = _as_column(array)
+    if column.shape[1] != scaler.n_features_in_:
+        raise ValueError(f"data must have {scaler.n_features_in_} column(s), as the scaler was "
+                         f"fitted on. Received: data with shape {array.shape}")
+    restored = scaler.inverse_transform(column)
+    return restored.ravel() if flat else restored
+
+
+# ---------------------------------------------------------------------------------------------
+# One-hot encoding
+# ---------------------------------------------------------------------------------------------
+
+
+def one_hot_encode(values, categories=None):
+    """One-hot encode integers or labels with scikit-learn's ``OneHotEncoder``.
+
+    Args:
+        values: 1-D sequence of labels (``["cold", "warm"]``) or integers (``[3, 0, 9]``).
+        categories: every possible value, in the column order to use. ``None`` takes the
+            sorted distinct values of ``values`` (the book's ``LabelEncoder`` order). Pass it
+            explicitly when some values may be absent, e.g. ``range(10)`` for digits.
+
+    Returns:
+        ``(encoded, encoder)``: a float array ``(n, n_categories)`` and the fitted encoder,
+        which :func:`one_hot_decode` uses to map columns back to values.
+
+    >>> encoded, encoder = one_hot_encode(["cold", "hot", "warm", "cold"])
+    >>> encoded.astype(int).tolist()
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]
+    """
+    from sklearn.preprocessing import OneHotEncoder
+
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"values must be a 1-D sequence. Received: values={_short(values)}")
+    array = np.asarray(values, dtype=object if _has_strings(values) else None)
+    if array.ndim != 1:
+        raise ValueError(f"values must be 1-D. Received: values with shape {array.shape}")
+    if array.size == 0:
+        raise ValueError("values must not be empty. Received: values=[]")
+    if array.dtype.kind == "f":
+        if np.isnan(array).any():
+            raise ValueError(f"values contains NaN. Received: values={_short(values)}")
+        if not np.all(array == np.round(array)):
+            raise ValueError(f"values must be integers or labels, not fractions. "
+                             f"Received: values={_short(values)}")
+        array = array.astype(int)
+    if categories is None:
+        cats = "auto"
+    else:
+        cats_array = np.asarray(list(categories), dtype=array.dtype if array.dtype != object else object)
+        if cats_array.ndim != 1 or cats_array.size == 0 or len(set(cats_array.tolist())) != cats_array.size:
+            raise ValueError(f"categories must be a non-empty list of distinct values. "
+                             f"Received: categories={_short(categories)}")
+        unknown = sorted(set(array.tolist()) - set(cats_array.tolist()), key=str)
+        if unknown:
+            raise ValueError(f"values holds labels that are not in categories: {unknown[:5]}. "
+                             f"Received: categories={_short(list(cats_array))}")
+        cats = [cats_array]
+    encoder = OneHotEncoder(categories=cats, sparse_output=False, handle_unknown="error",
+                            dtype=np.float32)
+    encoded = encoder.fit_transform(array.reshape(-1, 1))
+    return encoded, encoder
+
+
+def _has_strings(values) -> bool:
+    return any(isinstance(v, str) for v in values)
+
+
+def one_hot_decode(encoded, encoder=None):
+    """Decode one-hot rows (or predicted probabilities) back to values by their argmax.
+
+    Args:
+        encoded: ``(n, n_categories)`` one-hot rows or class probabilities, or
+            ``(..., n_categories)`` for sequences, e.g. a model's softmax output.
+        encoder: the encoder from :func:`one_hot_encode`, to map columns back to labels.
+            ``None`` returns the column indices (the integers ``to_categorical`` encoded).
+
+    Returns:
+        An array of shape ``encoded.shape[:-1]`` of labels, or of integer indices.
+    """
+    array = _as_numeric(encoded, "encoded", ndims=(1, 2, 3))
+    if array.ndim == 1:
+        array = array.reshape(1, -1)
+    indices = np.argmax(array, axis=-1)
+    if encoder is None:
+        return indices
+    if not hasattr(encoder, "categories_"):
+        raise TypeError(f"encoder must be the fitted encoder from one_hot_encode. "
+                        f"Received: encoder={_short(encoder)}")
+    labels = np.asarray(encoder.categories_[0])
+    if array.shape[-1] != labels.size:
+        raise ValueError(f"encoded must have {labels.size} columns, one per known label "
+                         f"{labels.tolist()}. Received: encoded with shape {array.shape}")
+    return labels[indices]
+
+
+# ---------------------------------------------------------------------------------------------
+# Padding and truncating
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_sequences(sequences, name: str = "sequences") -> list:
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
+        raise TypeError(f"{name} must be a list of sequences. Received: {name}={_short(sequences)}")
+    if len(sequences) == 0:
+        raise ValueError(f"{name} must not be empty. Received: {name}={_short(sequences)}")
+    checked = []
+    for i, seq in enumerate(sequences):
+        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__len__"):
+            raise TypeError(f"{name}[{i}] must be a sequence. Received: {name}[{i}]={_short(seq)}")
+        array = np.asarray(seq)
+        if array.size and array.dtype.kind not in "biuf":
+            raise TypeError(f"{name}[{i}] must hold numbers. Received: {name}[{i}]={_short(seq)}")
+        if array.dtype.kind == "f" and np.isnan(array).any():
+            raise ValueError(f"{name}[{i}] contains NaN. Received: {name}[{i}]={_short(seq)}")
+        checked.append(list(seq))
+    return checked
+
+
+def _check_side(value, name: str) -> str:
+    if value not in ("pre", "post"):
+        raise ValueError(f"{name} must be 'pre' or 'post'. Received: {name}={value!r}")
+    return value
+
+
+def pad(sequences, maxlen=None, padding="pre", value=0, dtype="int32"):
+    """Pad variable-length sequences to one length with ``keras.utils.pad_sequences``.
+
+    Args:
+        sequences: a list of 1-D sequences, e.g. ``[[1, 2, 3, 4], [1, 2, 3], [1]]``.
+        maxlen: the length to pad to; ``None`` uses the longest sequence. Longer
+            sequences are cut from the front (``truncating="pre"``).
+        padding: ``"pre"`` (the book's default, zeros in front) or ``"post"``.
+        value: the padding value.
+        dtype: the result's dtype; use ``"float32"`` for real-valued sequences.
+
+    Returns:
+        A 2-D array ``(len(sequences), maxlen)``.
+
+    >>> pad([[1, 2, 3, 4], [1, 2, 3], [1]]).tolist()
+    [[1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 1]]
+    """
+    from keras.utils import pad_sequences
+
+    seqs = _check_sequences(sequences)
+    if maxlen is not None:
+        _check_int(maxlen, "maxlen", minimum=1)
+    _check_side(padding, "padding")
+    return pad_sequences(seqs, maxlen=maxlen, padding=padding, truncating="pre",
+                         value=value, dtype=dtype)
+
+
+def truncate(sequences, maxlen, truncating="pre", dtype="int32"):
+    """Truncate sequences to ``maxlen`` steps with ``keras.utils.pad_sequences``.
+
+    Shorter sequences are pre-padded with zeros so the result is rectangular.
+
+    Args:
+        sequences: a list of 1-D sequences.
+        maxlen: the length to keep, a positive int.
+        truncating: ``"pre"`` drops steps from the front (keeps the end), ``"post"`` from the back.
+        dtype: the result's dtype.
+
+    Returns:
+        A 2-D array ``(len(sequences), maxlen)``.
+
+    >>> truncate([[1, 2, 3, 4], [1, 2, 3], [1]], 2).tolist()
+    [[3, 4], [2, 3], [0, 1]]
+    """
+    from keras.utils import pad_sequences
+
+    seqs = _check_sequences(sequences)
+    _check_int(maxlen, "maxlen", minimum=1)
+    _check_side(truncating, "truncating")
+    return pad_sequences(seqs, maxlen=maxlen, truncating=truncating, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing a series as supervised learning
+# ---------------------------------------------------------------------------------------------
+
+
+def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = True) -> pd.DataFrame:
+    """Frame a time series as a supervised-learning table with pandas ``shift``.
+
+    Each row holds ``n_in`` lagged observations ``var1(t-n_in) … var1(t-1)`` of every
+    variable, then ``n_out`` steps ``var1(t) … var1(t+n_out-1)``.
+
+    Args:
+        data: a 1-D series ``(n,)`` (one variable) or a 2-D table ``(n, variables)``;
+            a pandas Series or DataFrame works too.
+        n_in: number of lag steps as input (``>= 0``).
+        n_out: number of steps to forecast as output (``>= 1``).
+        dropnan: drop the rows that the shifts left incomplete.
+
+    Returns:
+        A ``DataFrame`` with columns named in the ``var1(t-1)``, ``var1(t)``,
+        ``var1(t+1)`` style.
+
+    >>> series_to_supervised([1, 2, 3, 4], n_in=1).values.tolist()
+    [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
+    """
+    array = _as_numeric(data, "data")
+    n_in = _check_int(n_in, "n_in", minimum=0)
+    n_out = _check_int(n_out, "n_out", minimum=1)
+    if not isinstance(dropnan, bool):
+        raise TypeError(f"dropnan must be a bool. Received: dropnan={dropnan!r}")
+    column, _ = _as_column(array)
+    n_rows, n_vars = column.shape
+    if dropnan and n_in + n_out > n_rows:
+        raise ValueError(f"n_in + n_out must be <= the series length {n_rows}, or no row is left. "
+                         f"Received: n_in={n_in}, n_out={n_out}")
+    frame = pd.DataFrame(column)
+    columns, names = [], []
+    for i in range(n_in, 0, -1):
+        columns.append(frame.shift(i))
+        names += [f"var{j + 1}(t-{i})" for j in range(n_vars)]
+    for i in range(n_out):
+        columns.append(frame.shift(-i))
+        names += [f"var{j + 1}(t)" if i == 0 else f"var{j + 1}(t+{i})" for j in range(n_vars)]
+    framed = pd.concat(columns, axis=1)
+    framed.columns = names
+    if dropnan:
+        framed = framed.dropna()
+    return framed
+
+
+def split_sequence(sequence, n_steps: int):
+    """Sliding windows: each ``n_steps`` observations predict the next one.
+
+    Args:
+        sequence: 1-D ``(n,)`` or multivariate 2-D ``(n, features)``.
+        n_steps: window length, ``1 <= n_steps < n``.
+
+    Returns:
+        ``(X, y)``: for 1-D input ``X (n - n_steps, n_steps)`` and ``y (n - n_steps,)``;
+        for 2-D input ``X (n - n_steps, n_steps, features)`` and ``y (n - n_steps, features)``.
+
+    >>> X, y = split_sequence([10, 20, 30, 40, 50], 3)
+    >>> X.tolist(), y.tolist()
+    ([[10.0, 20.0, 30.0], [20.0, 30.0, 40.0]], [40.0, 50.0])
+    """
+    array = _as_numeric(sequence, "sequence")
+    n_steps = _check_int(n_steps, "n_steps", minimum=1)
+    if n_steps >= len(array):
+        raise ValueError(f"n_steps must be smaller than the sequence length {len(array)}. "
+                         f"Received: n_steps={n_steps}")
+    windows = np.lib.stride_tricks.sliding_window_view(array, n_steps, axis=0)[:-1]
+    if array.ndim == 2:  # sliding_window_view puts the window axis last
+        windows = np.moveaxis(windows, -1, 1)
+    return np.ascontiguousarray(windows), array[n_steps:].copy()
+
+
+def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndarray:
+    """Split one long series into consecutive subsequences for truncated BPTT.
+
+    A 1,000-step series with ``timesteps=50`` becomes ``(20, 50, features)``. Backpropagation
+    then runs through at most 50 steps, while a stateful LSTM carries its state from one
+    subsequence to the next (Chapter 2).
+
+    Args:
+        series: 1-D ``(n,)`` or 2-D ``(n, features)``.
+        timesteps: subsequence length; must divide ``n`` unless ``drop_remainder``.
+        drop_remainder: drop the last ``n % timesteps`` steps instead of raising.
+
+    Returns:
+        An array ``(n // timesteps, timesteps, features)``.
+    """
+    array = _as_numeric(series, "series")
+    timesteps = _check_int(timesteps, "timesteps", minimum=1)
+    column, _ = _as_column(array)
+    n = len(column)
+    if timesteps > n:
+        raise ValueError(f"timesteps must be <= the series length {n}. Received: timesteps={timesteps}")
+    if n % timesteps and not drop_remainder:
+        raise ValueError(
+            f"timesteps must divide the series length {n} (it leaves {n % timesteps} steps over); "
+            f"pass drop_remainder=True to drop them. Received: timesteps={timesteps}")
+    usable = n - n % timesteps
+    return column[:usable].reshape(usable // timesteps, timesteps, column.shape[1]).copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Differencing
+# ---------------------------------------------------------------------------------------------
+
+
+def difference(series, interval: int = 1) -> np.ndarray:
+    """Remove a trend (``interval=1``) or a season (``interval=12``) by differencing.
+
+    ``d[t] = x[t + interval] - x[t]``; the result is ``interval`` steps shorter.
+
+    >>> difference([1, 4, 9, 16]).tolist()
+    [3.0, 5.0, 7.0]
+    """
+    array = _as_numeric(series, "series")
+    interval = _check_int(interval, "interval", minimum=1)
+    if interval >= len(array):
+        raise ValueError(f"interval must be smaller than the series length {len(array)}. "
+                         f"Received: interval={interval}")
+    return array[interval:] - array[:-interval]
+
+
+def invert_difference(diffed, initial, interval: int = 1) -> np.ndarray:
+    """Undo :func:`difference` given the first ``interval`` values of the original series.
+
+    ``x[t + interval] = x[t] + d[t]``, accumulated with a cumulative sum per season.
+
+    Args:
+        diffed: the differenced series ``(m,)`` or ``(m, features)``.
+        initial: the original series' first ``interval`` values (a scalar for ``interval=1``).
+        interval: the lag used by :func:`difference`.
+
+    Returns:
+        The original series, ``interval + m`` long.
+
+    >>> invert_difference([3, 5, 7], initial=1).tolist()
+    [1.0, 4.0, 9.0, 16.0]
+    """
+    d = _as_numeric(diffed, "diffed")
+    interval = _check_int(interval, "interval", minimum=1)
+    start = _as_numeric(np.atleast_1d(initial) if np.ndim(initial) == 0 else initial, "initial")
+    if start.shape[0] != interval or start.shape[1:] != d.shape[1:]:
+        raise ValueError(f"initial must hold the first {interval} value(s) of the original series, "
+                         f"shaped like one row of diffed. Received: initial with shape {start.shape}")
+    out = np.concatenate([start, d], axis=0)
+    for phase in range(interval):  # each season accumulates on its own
+        out[phase::interval] = np.cumsum(out[phase::interval], axis=0)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The 3-D shape LSTMs expect
+# ---------------------------------------------------------------------------------------------
+
+_SHAPE_HELP = ("A Keras LSTM takes 3-D input [samples, timesteps, features]: samples are the "
+               "independent sequences, timesteps the steps in each sequence, features the values "
+               "observed at each step.")
+
+
+def to_3d(data, timesteps: int | None = None, features: int | None = None) -> np.ndarray:
+    """Reshape data to the ``[samples, timesteps, features]`` an LSTM takes, with checks.
+
+    Args:
+        data: 1-D ``(n,)`` (one long sequence), 2-D ``(samples, timesteps)`` (one feature
+            per step) or already 3-D (then only checked).
+        timesteps: steps per sample. ``None`` keeps a 2-D input's columns as timesteps and
+            makes a 1-D input a single sample.
+        features: values per step; ``None`` means 1 for 1-D and 2-D input.
+
+    Returns:
+        A 3-D array ``(samples, timesteps, features)``.
+
+    >>> to_3d(np.arange(10.0)).shape
+    (1, 10, 1)
+    >>> to_3d(np.arange(20.0).reshape(10, 2), timesteps=10, features=2).shape
+    (1, 10, 2)
+    """
+    array = _as_numeric(data, "data", ndims=(1, 2, 3))
+    if features is not None:
+        features = _check_int(features, "features", minimum=1)
+    if timesteps is not None:
+        timesteps = _check_int(timesteps, "timesteps", minimum=1)
+    if array.ndim == 3:
+        return check_3d(array, "data", timesteps=timesteps, features=features)
+    features = 1 if features is None else features
+    if timesteps is None:
+        timesteps = (array.size if array.ndim == 1 else array.shape[1]) // features
+    per_sample = timesteps * features
+    if per_sample == 0 or array.size % per_sample:
+        raise ValueError(
+            f"{_SHAPE_HELP} data has {array.size} values, which do not divide into samples of "
+            f"timesteps={timesteps} x features={features} = {per_sample} values. "
+            f"Received: data with shape {array.shape}")
+    return array.reshape(array.size // per_sample, timesteps, features)
+
+
+def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | None = None) -> np.ndarray:
+    """Return ``X`` as an array if it is ``[samples, timesteps, features]``; explain otherwise.
+
+    >>> check_3d(np.zeros((4, 5, 1))).shape
+    (4, 5, 1)
+    """
+    array = np.asarray(X)
+    if array.ndim != 3:
+        hint = ""
+        if array.ndim == 2:
+            hint = (f" For one feature per step use {name}.reshape({array.shape[0]}, "
+                    f"{array.shape[1]}, 1).")
+        elif array.ndim == 1:
+            hint = f" For one sequence of one feature use {name}.reshape(1, {array.shape[0]}, 1)."
+        raise ValueError(f"{_SHAPE_HELP} Received: {name} with shape {array.shape}.{hint}")
+    if timesteps is not None and array.shape[1] != timesteps:
+        raise ValueError(f"{name} must have {timesteps} timesteps (axis 1). Received: shape {array.shape}")
+    if features is not None and array.shape[2] != features:
+        raise ValueError(f"{name} must have {features} features (axis 2). Received: shape {array.shape}")
+    return array
