@@ -31,7 +31,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the book
 os.environ.setdefault("MPLBACKEND", "Agg")  # a run never opens a window
@@ -278,7 +277,7 @@ class Chapter:
         """``chNN_slug``, the module's and the output folder's name."""
         return f"ch{self.number:02d}_{self.slug}"
 
-    def start(self, argv=None) -> "ChapterRun":
+    def start(self, argv=None) -> ChapterRun:
         """Parse the flags, seed everything, create the output folder and start the clock."""
         args = parse_args(argv, default_output_dir=DEFAULT_OUTPUT_ROOT / self.name,
                           description=f"Chapter {self.number}: {self.title}")

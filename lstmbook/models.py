@@ -1,0 +1,460 @@
+"""One builder per LSTM architecture in the book (Chapters 6 to 11).
+
+Every builder is a plain function that returns an **uncompiled** functional
+``keras.Model``, in the style of ``keras.applications``:
+
+- the input is ``keras.Input(shape=..., name="inputs")``;
+- every layer has a stable name, so code reaches a layer with
+  ``model.get_layer("lstm")`` and never with ``model.layers[1]``; the last layer is
+  always named ``"output"``;
+- the keyword arguments use Keras's own names (``units``, ``dropout``,
+  ``return_sequences``, ``merge_mode``) and default to the book's settings;
+- ``timesteps`` may be ``None`` (sequences of any length) in every architecture;
+- a bad argument raises ``ValueError`` (or ``TypeError`` for a wrong type) naming the
+  argument and the value received.
+
+Compile the model yourself, with the loss and optimizer of your problem::
+
+    model = build_vanilla_lstm((5, 10), output_units=10)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+
+Each model round-trips through ``model.save("m.keras")`` and
+``keras.models.load_model("m.keras")``. The one custom layer, :class:`ReverseTime`
+(used by a backward LSTM that returns sequences), is registered with Keras's
+serialization when this module is imported.
+
+Introduced in Chapter 6; each builder names the chapter that introduces it.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import keras
+
+__all__ = [
+    "MERGE_MODES",
+    "ReverseTime",
+    "build_vanilla_lstm",
+    "build_stacked_lstm",
+    "build_cnn_lstm",
+    "build_encoder_decoder_lstm",
+    "build_bidirectional_lstm",
+    "build_generative_lstm",
+]
+
+#: The ``merge_mode`` values :func:`build_bidirectional_lstm` accepts (Chapter 10).
+MERGE_MODES = ("sum", "mul", "ave", "concat")
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checks shared by every builder
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _check_units(value, name: str) -> int:
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
+    return int(value)
+
+
+def _check_sequence_shape(value, name: str = "input_shape") -> tuple:
+    """``(timesteps, features)`` with timesteps a positive int or None, features a positive int."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name} must be a (timesteps, features) tuple. Received: {name}={value!r}")
+    timesteps, features = value
+    if timesteps is not None and (not _is_int(timesteps) or timesteps < 1):
+        raise ValueError(f"{name}[0] (timesteps) must be a positive int or None. "
+                         f"Received: {name}={value!r}")
+    if not _is_int(features) or features < 1:
+        raise ValueError(f"{name}[1] (features) must be a positive int. Received: {name}={value!r}")
+    return (None if timesteps is None else int(timesteps), int(features))
+
+
+def _check_pair(value, name: str) -> tuple:
+    """A positive int ``k`` (meaning ``(k, k)``) or a pair of positive ints."""
+    if _is_int(value):
+        value = (value, value)
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not all(_is_int(v) and v >= 1 for v in value)):
+        raise ValueError(f"{name} must be a positive int or a pair of positive ints. "
+                         f"Received: {name}={value!r}")
+    return (int(value[0]), int(value[1]))
+
+
+def _check_activation(value, name: str):
+    """Any activation ``keras.activations.get`` knows (a name, a callable or None = linear)."""
+    if value is not None and not isinstance(value, str) and not callable(value):
+        raise ValueError(f"{name} must be an activation name, a callable or None. "
+                         f"Received: {name}={value!r}")
+    try:
+        keras.activations.get(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} is not an activation Keras knows. Received: {name}={value!r}") from None
+    return value
+
+
+def _check_bool(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False. Received: {name}={value!r}")
+    return value
+
+
+def _check_name(value) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"name must be a non-empty str. Received: name={value!r}")
+    return value
+
+
+def _check_rate(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a float in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def _output_layer(x, output_units: int, activation, per_step: bool):
+    """``Dense`` on the last state, or ``TimeDistributed(Dense)`` on every step; named "output"."""
+    if per_step:
+        dense = keras.layers.Dense(output_units, activation=activation, name="dense")
+        return keras.layers.TimeDistributed(dense, name="output")(x)
+    return keras.layers.Dense(output_units, activation=activation, name="output")(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# A layer that reverses the time axis
+# ---------------------------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class ReverseTime(keras.layers.Layer):
+    """Reverse a sequence along its time axis: ``(batch, timesteps, ...)`` -> same shape.
+
+    A Keras LSTM built with ``go_backwards=True`` and ``return_sequences=True`` returns its
+    outputs in the order it read them, last input step first. :func:`build_vanilla_lstm`
+    puts this layer after such an LSTM so that output step ``t`` lines up with input step
+    ``t``, as ``keras.layers.Bidirectional`` does for its backward half. (The book's
+    Chapter 10 listing leaves the outputs reversed.)
+
+    Introduced in Chapter 10.
+
+    >>> import numpy as np
+    >>> ReverseTime()(np.arange(3.0).reshape(1, 3, 1)).numpy().ravel().tolist()  # doctest: +SKIP
+    [2.0, 1.0, 0.0]
+    """
+
+    def call(self, inputs):
+        return keras.ops.flip(inputs, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+# ---------------------------------------------------------------------------------------------
+# The builders
+# ---------------------------------------------------------------------------------------------
+
+
+def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="softmax", *,
+                       return_sequences=False, go_backwards=False, name="vanilla_lstm"):
+    """A Vanilla LSTM: one LSTM layer and a dense output layer.
+
+    Architecture: ``inputs (timesteps, features) -> LSTM(units) "lstm" ->
+    Dense(output_units, output_activation) "output"``. With ``return_sequences=True`` the
+    LSTM returns every step and the output is ``TimeDistributed(Dense)`` "output", one
+    prediction per step. With ``go_backwards=True`` the LSTM reads the sequence from its
+    last step to its first (Chapter 10's backward LSTM); when it also returns sequences,
+    a :class:`ReverseTime` layer "reverse_time" puts its outputs back in input order, so
+    that prediction ``t`` belongs to input step ``t``.
+
+    Introduced in Chapter 6 (the echo problem: ``LSTM(25) -> Dense(10, softmax)``). The
+    per-step and backward options are used in Chapter 10.
+
+    Args:
+        input_shape: ``(timesteps, features)``; ``timesteps`` may be ``None``.
+        output_units: size of the output, e.g. 10 classes for one-hot digits.
+        units: LSTM memory cells (the book uses 25).
+        output_activation: activation of the output layer (name, callable or ``None``).
+        return_sequences: predict at every step instead of once at the end.
+        go_backwards: read the input sequence in reverse.
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
+        ``(batch, output_units)``, or to ``(batch, timesteps, output_units)`` with
+        ``return_sequences=True``.
+
+    >>> model = build_vanilla_lstm((5, 10), output_units=10)
+    >>> model.output_shape
+    (None, 10)
+    >>> build_vanilla_lstm((None, 1), 1, return_sequences=True, go_backwards=True).output_shape
+    (None, None, 1)
+    """
+    input_shape = _check_sequence_shape(input_shape)
+    output_units = _check_units(output_units, "output_units")
+    units = _check_units(units, "units")
+    _check_activation(output_activation, "output_activation")
+    return_sequences = _check_bool(return_sequences, "return_sequences")
+    go_backwards = _check_bool(go_backwards, "go_backwards")
+    name = _check_name(name)
+
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    x = keras.layers.LSTM(units, return_sequences=return_sequences, go_backwards=go_backwards,
+                          name="lstm")(inputs)
+    if go_backwards and return_sequences:
+        x = ReverseTime(name="reverse_time")(x)
+    outputs = _output_layer(x, output_units, output_activation, per_step=return_sequences)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_stacked_lstm(input_shape, output_units, units=(20, 20), output_activation=None,
+                       dropout=0.0, *, name="stacked_lstm"):
+    """A Stacked LSTM: several LSTM layers, each feeding its whole sequence to the next.
+
+    Architecture: ``inputs (timesteps, features) -> LSTM(units[0], return_sequences=True)
+    "lstm_1" -> ... -> LSTM(units[-1]) "lstm_N" -> Dense(output_units) "output"``. Every
+    LSTM but the last returns sequences, because an LSTM layer needs a 3-D input.
+
+    Introduced in Chapter 7 (the damped sine wave: ``LSTM(20) -> LSTM(20) -> Dense(5)``).
+
+    Args:
+        input_shape: ``(timesteps, features)``; ``timesteps`` may be ``None``.
+        output_units: size of the output, e.g. the 5 next values of a series.
+        units: one positive int per LSTM layer (at least one), bottom layer first.
+        output_activation: activation of the output layer; ``None`` is linear, as the
+            book's regression uses.
+        dropout: fraction of each LSTM layer's inputs dropped during training, in [0, 1).
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
+        ``(batch, output_units)``.
+
+    >>> model = build_stacked_lstm((50, 1), output_units=5)
+    >>> model.output_shape, [layer.name for layer in model.layers]
+    ((None, 5), ['inputs', 'lstm_1', 'lstm_2', 'output'])
+    """
+    input_shape = _check_sequence_shape(input_shape)
+    output_units = _check_units(output_units, "output_units")
+    if _is_int(units):
+        units = (units,)
+    if not isinstance(units, (tuple, list)) or not units \
+            or not all(_is_int(u) and u >= 1 for u in units):
+        raise ValueError(f"units must be a non-empty sequence of positive ints. Received: units={units!r}")
+    _check_activation(output_activation, "output_activation")
+    dropout = _check_rate(dropout, "dropout")
+    name = _check_name(name)
+
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    x = inputs
+    for i, size in enumerate(units, start=1):
+        x = keras.layers.LSTM(int(size), return_sequences=i < len(units), dropout=dropout,
+                              name=f"lstm_{i}")(x)
+    outputs = _output_layer(x, output_units, output_activation, per_step=False)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), pool_size=(2, 2),
+                   units=50, output_activation="sigmoid", timesteps=None, *, name="cnn_lstm"):
+    """A CNN LSTM: a small CNN reads each frame, an LSTM reads the sequence of features.
+
+    Architecture, for a video ``(timesteps, rows, cols, channels)``:
+    ``TimeDistributed(Conv2D(filters, kernel_size, relu)) "conv2d" ->
+    TimeDistributed(MaxPooling2D(pool_size)) "max_pooling2d" ->
+    TimeDistributed(Flatten) "flatten" -> LSTM(units) "lstm" ->
+    Dense(output_units, output_activation) "output"``. ``TimeDistributed`` applies the same
+    CNN, with the same weights, to every frame.
+
+    Introduced in Chapter 8 (the moving line: ``Conv2D(2, (2, 2)) -> MaxPooling2D(2, 2)
+    -> Flatten -> LSTM(50) -> Dense(1, sigmoid)`` on 50 frames of 50x50x1).
+
+    Args:
+        frame_shape: one frame, ``(rows, cols, channels)``.
+        output_units: size of the output (1 for a binary label).
+        filters: convolution filters.
+        kernel_size: convolution window, an int or ``(rows, cols)``.
+        pool_size: max-pooling window, an int or ``(rows, cols)``.
+        units: LSTM memory cells.
+        output_activation: activation of the output layer.
+        timesteps: frames per video, or ``None`` for videos of any length.
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, rows, cols, channels)``
+        to ``(batch, output_units)``.
+
+    >>> model = build_cnn_lstm((50, 50, 1), timesteps=50)
+    >>> model.input_shape, model.get_layer("flatten").output.shape
+    ((None, 50, 50, 50, 1), (None, 50, 1152))
+    """
+    if (not isinstance(frame_shape, (tuple, list)) or len(frame_shape) != 3
+            or not all(_is_int(v) and v >= 1 for v in frame_shape)):
+        raise ValueError(f"frame_shape must be (rows, cols, channels) of positive ints. "
+                         f"Received: frame_shape={frame_shape!r}")
+    frame_shape = tuple(int(v) for v in frame_shape)
+    output_units = _check_units(output_units, "output_units")
+    filters = _check_units(filters, "filters")
+    kernel_size = _check_pair(kernel_size, "kernel_size")
+    pool_size = _check_pair(pool_size, "pool_size")
+    units = _check_units(units, "units")
+    _check_activation(output_activation, "output_activation")
+    if timesteps is not None:
+        timesteps = _check_units(timesteps, "timesteps")
+    name = _check_name(name)
+    conv_rows, conv_cols = (frame_shape[0] - kernel_size[0] + 1, frame_shape[1] - kernel_size[1] + 1)
+    if conv_rows < 1 or conv_cols < 1:
+        raise ValueError(f"kernel_size must fit in a frame. Received: kernel_size={kernel_size!r} "
+                         f"for frame_shape={frame_shape!r}")
+    if conv_rows < pool_size[0] or conv_cols < pool_size[1]:
+        raise ValueError(f"pool_size must fit in the convolved frame ({conv_rows}, {conv_cols}). "
+                         f"Received: pool_size={pool_size!r}")
+
+    inputs = keras.Input(shape=(timesteps, *frame_shape), name="inputs")
+    x = keras.layers.TimeDistributed(
+        keras.layers.Conv2D(filters, kernel_size, activation="relu", name="conv"), name="conv2d")(inputs)
+    x = keras.layers.TimeDistributed(
+        keras.layers.MaxPooling2D(pool_size, name="pool"), name="max_pooling2d")(x)
+    x = keras.layers.TimeDistributed(keras.layers.Flatten(name="flat"), name="flatten")(x)
+    x = keras.layers.LSTM(units, name="lstm")(x)
+    outputs = _output_layer(x, output_units, output_activation, per_step=False)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_encoder_decoder_lstm(input_shape, output_timesteps, output_units, encoder_units=75,
+                               decoder_units=50, output_activation="softmax", *,
+                               name="encoder_decoder_lstm"):
+    """An Encoder-Decoder LSTM: read a whole input sequence, then write an output sequence.
+
+    Architecture: ``inputs (timesteps, features) -> LSTM(encoder_units) "encoder_lstm"``
+    (one fixed-size vector for the whole input) ``-> RepeatVector(output_timesteps)
+    "repeat" -> LSTM(decoder_units, return_sequences=True) "decoder_lstm" ->
+    TimeDistributed(Dense(output_units, output_activation)) "output"``. Input and output
+    lengths are independent.
+
+    Introduced in Chapter 9 (adding numbers as characters: 8 characters in, 2 out,
+    ``LSTM(75) -> RepeatVector(2) -> LSTM(50) -> TimeDistributed(Dense(12, softmax))``).
+
+    Args:
+        input_shape: ``(timesteps, features)``; ``timesteps`` may be ``None``.
+        output_timesteps: length of the output sequence.
+        output_units: size of each output step, e.g. 12 one-hot characters.
+        encoder_units: memory cells of the encoder LSTM.
+        decoder_units: memory cells of the decoder LSTM.
+        output_activation: activation of the per-step output layer.
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
+        ``(batch, output_timesteps, output_units)``.
+
+    >>> build_encoder_decoder_lstm((8, 12), output_timesteps=2, output_units=12).output_shape
+    (None, 2, 12)
+    """
+    input_shape = _check_sequence_shape(input_shape)
+    output_timesteps = _check_units(output_timesteps, "output_timesteps")
+    output_units = _check_units(output_units, "output_units")
+    encoder_units = _check_units(encoder_units, "encoder_units")
+    decoder_units = _check_units(decoder_units, "decoder_units")
+    _check_activation(output_activation, "output_activation")
+    name = _check_name(name)
+
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    x = keras.layers.LSTM(encoder_units, name="encoder_lstm")(inputs)
+    x = keras.layers.RepeatVector(output_timesteps, name="repeat")(x)
+    x = keras.layers.LSTM(decoder_units, return_sequences=True, name="decoder_lstm")(x)
+    outputs = _output_layer(x, output_units, output_activation, per_step=True)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="concat",
+                             return_sequences=True, output_activation="sigmoid", *,
+                             name="bidirectional_lstm"):
+    """A Bidirectional LSTM: one LSTM reads forwards, a second reads backwards.
+
+    Architecture: ``inputs (timesteps, features) -> Bidirectional(LSTM(units),
+    merge_mode) "bidirectional_lstm" -> TimeDistributed(Dense(output_units,
+    output_activation)) "output"`` (or a plain ``Dense`` "output" with
+    ``return_sequences=False``). At each step the two LSTMs' outputs are merged by
+    ``merge_mode``: ``"concat"`` (``2 * units`` features), ``"sum"``, ``"mul"`` or
+    ``"ave"`` (``units`` features). For a forward-only or backward-only comparison model,
+    use :func:`build_vanilla_lstm` with ``return_sequences=True`` and ``go_backwards``.
+
+    Introduced in Chapter 10 (cumulative sum: 10 steps in, one 0/1 per step,
+    ``Bidirectional(LSTM(50)) -> TimeDistributed(Dense(1, sigmoid))``).
+
+    Args:
+        input_shape: ``(timesteps, features)``; ``timesteps`` may be ``None``.
+        output_units: size of each output.
+        units: memory cells in each direction.
+        merge_mode: one of :data:`MERGE_MODES`.
+        return_sequences: predict at every step (the book) or once at the end.
+        output_activation: activation of the output layer.
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
+        ``(batch, timesteps, output_units)``, or ``(batch, output_units)`` with
+        ``return_sequences=False``.
+
+    >>> build_bidirectional_lstm((10, 1)).output_shape
+    (None, 10, 1)
+    >>> build_bidirectional_lstm((None, 1), merge_mode="sum").get_layer("bidirectional_lstm").output.shape
+    (None, None, 50)
+    """
+    input_shape = _check_sequence_shape(input_shape)
+    output_units = _check_units(output_units, "output_units")
+    units = _check_units(units, "units")
+    if merge_mode not in MERGE_MODES:
+        raise ValueError(f"merge_mode must be one of {MERGE_MODES}. Received: merge_mode={merge_mode!r}")
+    return_sequences = _check_bool(return_sequences, "return_sequences")
+    _check_activation(output_activation, "output_activation")
+    name = _check_name(name)
+
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    x = keras.layers.Bidirectional(
+        keras.layers.LSTM(units, return_sequences=return_sequences, name="lstm"),
+        merge_mode=merge_mode, name="bidirectional_lstm")(inputs)
+    outputs = _output_layer(x, output_units, output_activation, per_step=return_sequences)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_generative_lstm(input_shape=(1, 2), output_units=2, units=10, output_activation="linear", *,
+                          name="generative_lstm"):
+    """A Generative LSTM: predict the next step, then feed the prediction back in.
+
+    Architecture: ``inputs (timesteps, features) -> LSTM(units) "lstm" ->
+    Dense(output_units, output_activation) "output"``. The same layers as a vanilla LSTM;
+    what makes it generative is how it is used: trained to predict step ``t + 1`` from
+    step ``t``, then run in a loop that feeds each output back as the next input.
+
+    Introduced in Chapter 11 (drawing rectangles: one ``[x, y]`` corner in, the next
+    corner out, ``LSTM(10) -> Dense(2)``).
+
+    Args:
+        input_shape: ``(timesteps, features)``; the book uses one step of two
+            coordinates. ``timesteps`` may be ``None``.
+        output_units: size of the output (2 coordinates).
+        units: LSTM memory cells.
+        output_activation: activation of the output layer (linear for coordinates).
+        name: the model's name.
+
+    Returns:
+        An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
+        ``(batch, output_units)``.
+
+    >>> build_generative_lstm().output_shape
+    (None, 2)
+    """
+    input_shape = _check_sequence_shape(input_shape)
+    output_units = _check_units(output_units, "output_units")
+    units = _check_units(units, "units")
+    _check_activation(output_activation, "output_activation")
+    name = _check_name(name)
+
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    x = keras.layers.LSTM(units, name="lstm")(inputs)
+    outputs = _output_layer(x, output_units, output_activation, per_step=False)
+    return keras.Model(inputs, outputs, name=name)

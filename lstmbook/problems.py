@@ -1,0 +1,341 @@
+"""The book's synthetic sequence problems, one vectorised and seeded generator each.
+
+Every generator returns NumPy arrays ``(X, y)`` already in the shapes the models take:
+``X`` is ``[samples, timesteps, features]`` (or ``[samples, frames, rows, cols, channels]``
+for videos). Every one is deterministic for a given ``seed``: the same seed gives the
+same arrays, and ``seed=None`` draws fresh randomness. Samples are made all at once with
+array operations; the only Python loops run over time steps, never over samples.
+
+Where the book decodes outputs (one-hot values, class labels), the decoder sits next to
+its generator.
+
+Introduced in Chapter 6; each generator names the chapter that introduces it.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+
+__all__ = [
+    "echo_sequences",
+    "decode_echo",
+    "damped_sine",
+    "damped_sine_sequences",
+    "moving_line_videos",
+    "decode_directions",
+    "MovingLineDataset",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checks shared by every generator
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int. Received: {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def _check_seed(seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+        raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
+    return seed
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 6: the echo problem
+# ---------------------------------------------------------------------------------------------
+
+
+def echo_sequences(n, length=5, n_features=10, out_index=2, seed=None):
+    """Random one-hot integer sequences; the target is the value at ``out_index``.
+
+    The echo problem of Chapter 6 ("echo sequence prediction"): the model sees the whole
+    sequence and must output the value it saw at position ``out_index``, so it has to
+    remember that step across the ones after it. Values are uniform in
+    ``0 .. n_features - 1``.
+
+    Introduced in Chapter 6.
+
+    Args:
+        n: number of sequences.
+        length: time steps per sequence.
+        n_features: distinct values, so the width of each one-hot vector.
+        out_index: the step to echo, ``0 <= out_index < length``.
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: ``X`` float32 ``(n, length, n_features)`` one-hot, and ``y`` float32
+        ``(n, n_features)``, the one-hot value at ``X[:, out_index]``.
+
+    >>> X, y = echo_sequences(3, seed=1)
+    >>> X.shape, y.shape
+    ((3, 5, 10), (3, 10))
+    >>> bool((decode_echo(y) == decode_echo(X)[:, 2]).all())
+    True
+    """
+    n = _check_int(n, "n")
+    length = _check_int(length, "length")
+    n_features = _check_int(n_features, "n_features", minimum=2)
+    out_index = _check_int(out_index, "out_index", minimum=0)
+    if out_index >= length:
+        raise ValueError(f"out_index must be < length ({length}). Received: out_index={out_index}")
+    rng = np.random.default_rng(_check_seed(seed))
+    values = rng.integers(0, n_features, size=(n, length))
+    X = np.eye(n_features, dtype=np.float32)[values]
+    y = X[:, out_index].copy()
+    return X, y
+
+
+def decode_echo(encoded):
+    """Turn one-hot vectors (or predicted probabilities) back into integers: argmax of the last axis.
+
+    Introduced in Chapter 6 (the book's ``one_hot_decode``).
+
+    Args:
+        encoded: array ``(..., n_features)``, e.g. ``X`` ``(n, length, n_features)`` or
+            ``y``/predictions ``(n, n_features)``.
+
+    Returns:
+        int array ``(...)``: ``(n, length)`` for sequences, ``(n,)`` for targets.
+
+    >>> decode_echo([[0, 0, 1], [0.7, 0.2, 0.1]]).tolist()
+    [2, 0]
+    """
+    array = np.asarray(encoded)
+    if array.ndim < 1 or array.shape[-1] < 2 or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"encoded must be a numeric array (..., n_features) with n_features >= 2. "
+                         f"Received: encoded with shape {array.shape} and dtype {array.dtype}")
+    return np.argmax(array, axis=-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 7: the damped sine wave
+# ---------------------------------------------------------------------------------------------
+
+
+def damped_sine(length, period, decay):
+    """``0.5 + 0.5 * sin(2 * pi * i / period) * exp(-decay * i)`` for ``i = 0 .. length - 1``.
+
+    A sine wave in ``[0, 1]`` whose swing shrinks by ``exp(-decay)`` every step. ``period``
+    and ``decay`` may be arrays of the same shape (one series each); ``decay=0`` gives a
+    plain sine.
+
+    Introduced in Chapter 7.
+
+    Args:
+        length: steps per series.
+        period: steps per cycle, a positive number or an array of them.
+        decay: damping per step, a non-negative number or an array of them.
+
+    Returns:
+        float array ``(*shape, length)``, where ``shape`` is the broadcast shape of
+        ``period`` and ``decay``.
+
+    >>> damped_sine(4, period=4, decay=0.0).round(6).tolist()
+    [0.5, 1.0, 0.5, 0.0]
+    """
+    length = _check_int(length, "length")
+    period = np.asarray(period, dtype=float)
+    decay = np.asarray(decay, dtype=float)
+    if not np.all(np.isfinite(period)) or np.any(period <= 0):
+        raise ValueError(f"period must be positive and finite. Received: period={period.tolist()!r}")
+    if not np.all(np.isfinite(decay)) or np.any(decay < 0):
+        raise ValueError(f"decay must be non-negative and finite. Received: decay={decay.tolist()!r}")
+    i = np.arange(length, dtype=float)
+    period, decay = np.broadcast_arrays(period, decay)
+    return 0.5 + 0.5 * np.sin(2.0 * math.pi * i / period[..., None]) * np.exp(-decay[..., None] * i)
+
+
+def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20), decays=(0.01, 0.1)):
+    """Damped sine waves of random period and decay: ``length`` steps in, the next ``n_out`` out.
+
+    As in the book, each series has an integer period drawn uniformly from
+    ``periods[0] .. periods[1]`` (both included) and a decay drawn uniformly from
+    ``[decays[0], decays[1])``. The first ``length`` values are the input; the
+    ``n_out`` values that follow are the target.
+
+    Introduced in Chapter 7.
+
+    Args:
+        n: number of series.
+        length: input time steps.
+        n_out: steps to predict.
+        seed: int for a reproducible result, or ``None``.
+        periods: ``(lowest, highest)`` integer period.
+        decays: ``(lowest, highest)`` decay per step.
+
+    Returns:
+        ``(X, y)``: ``X`` float32 ``(n, length, 1)`` and ``y`` float32 ``(n, n_out)``,
+        all values in ``[0, 1]``.
+
+    >>> X, y = damped_sine_sequences(2, seed=0)
+    >>> X.shape, y.shape
+    ((2, 50, 1), (2, 5))
+    """
+    n = _check_int(n, "n")
+    length = _check_int(length, "length")
+    n_out = _check_int(n_out, "n_out")
+    if (not isinstance(periods, (tuple, list)) or len(periods) != 2
+            or not all(isinstance(p, Integral) and not isinstance(p, bool) for p in periods)
+            or not 1 <= periods[0] <= periods[1]):
+        raise ValueError(f"periods must be (lowest, highest) ints with 1 <= lowest <= highest. "
+                         f"Received: periods={periods!r}")
+    if (not isinstance(decays, (tuple, list)) or len(decays) != 2
+            or not all(isinstance(d, Real) and not isinstance(d, bool) for d in decays)
+            or not 0 <= decays[0] <= decays[1]):
+        raise ValueError(f"decays must be (lowest, highest) with 0 <= lowest <= highest. "
+                         f"Received: decays={decays!r}")
+    rng = np.random.default_rng(_check_seed(seed))
+    period = rng.integers(periods[0], periods[1] + 1, size=n)
+    decay = rng.uniform(decays[0], decays[1], size=n)
+    series = damped_sine(length + n_out, period, decay).astype(np.float32)
+    return series[:, :length, None], series[:, length:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 8: the moving line
+# ---------------------------------------------------------------------------------------------
+
+
+def moving_line_videos(n, size=50, seed=None):
+    """Videos of a line drawn one column per frame, left to right or right to left.
+
+    Each video has ``size`` frames of ``size x size`` pixels. Frame 0 marks one pixel in
+    the first column (moving right) or the last column (moving left), at a random row.
+    Each later frame keeps what was drawn and marks the next column, at a row that moves
+    by at most one from the previous row, chosen uniformly among the rows in the frame
+    (the book's ``randint(max(0, row - 1), min(size - 1, row + 1))``). The label is 1 for
+    a line moving right and 0 for one moving left.
+
+    The videos are ``bool``: 5,000 of the book's 50x50x50 videos take 625 MB this way
+    against 5 GB as float64. To train on many, use :class:`MovingLineDataset`, which makes
+    them batch by batch.
+
+    Introduced in Chapter 8.
+
+    Args:
+        n: number of videos.
+        size: frames per video and pixels per side (at least 2).
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: ``X`` bool ``(n, size, size, size, 1)`` =
+        ``[videos, frames, rows, cols, channels]``, and ``y`` uint8 ``(n,)``, 1 = right.
+
+    >>> X, y = moving_line_videos(4, size=10, seed=0)
+    >>> X.shape, X.dtype, y.shape
+    ((4, 10, 10, 10, 1), dtype('bool'), (4,))
+    >>> X[:, -1].sum(axis=(1, 2, 3)).tolist()  # the last frame has one pixel per column
+    [10, 10, 10, 10]
+    """
+    n = _check_int(n, "n")
+    size = _check_int(size, "size", minimum=2)
+    rng = np.random.default_rng(_check_seed(seed))
+    right = rng.random(n) < 0.5
+    rows = np.empty((n, size), dtype=np.int64)
+    rows[:, 0] = rng.integers(0, size, size=n)
+    draws = rng.random((n, size))
+    for step in range(1, size):  # the walk is sequential in time, vectorised over videos
+        lower = np.maximum(rows[:, step - 1] - 1, 0)
+        upper = np.minimum(rows[:, step - 1] + 1, size - 1)
+        rows[:, step] = lower + (draws[:, step] * (upper - lower + 1)).astype(np.int64)
+    steps = np.arange(size)
+    cols = np.where(right[:, None], steps[None, :], size - 1 - steps[None, :])
+    # drawn_at[v, r, c] = the frame at which pixel (r, c) is drawn (size = never).
+    drawn_at = np.full((n, size, size), size, dtype=np.int16)
+    drawn_at[np.arange(n)[:, None], rows, cols] = steps[None, :]
+    X = drawn_at[:, None, :, :] <= steps[None, :, None, None]
+    return X[..., None], right.astype(np.uint8)
+
+
+def decode_directions(predictions, threshold=0.5):
+    """Turn predicted probabilities of "right" into the words ``"right"`` and ``"left"``.
+
+    Introduced in Chapter 8.
+
+    Args:
+        predictions: probabilities ``(n,)`` or ``(n, 1)`` (a sigmoid output), or 0/1 labels.
+        threshold: probabilities above it read as right.
+
+    Returns:
+        str array ``(n,)``.
+
+    >>> decode_directions([[0.9], [0.2]]).tolist()
+    ['right', 'left']
+    """
+    array = np.asarray(predictions, dtype=float)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"predictions must have shape (n,) or (n, 1). Received: shape {array.shape}")
+    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be a number in [0, 1]. Received: threshold={threshold!r}")
+    return np.where(array > threshold, "right", "left")
+
+
+class MovingLineDataset(keras.utils.PyDataset):
+    """Moving-line videos made batch by batch, for ``model.fit``, ``evaluate`` and ``predict``.
+
+    Nothing is kept between batches: batch ``i`` is made on demand from ``(seed, i)`` by
+    :func:`moving_line_videos` (compact ``bool``) and handed to Keras as float32, so that
+    memory holds one batch (32 videos of 50x50x50 are 16 MB as float32), not the whole
+    data set. The same ``seed`` and index always give the same batch, so every epoch sees
+    the same videos and a run is reproducible.
+
+    Introduced in Chapter 8.
+
+    Args:
+        n: videos in the data set.
+        batch_size: videos per batch (the last batch may be smaller).
+        size: frames per video and pixels per side.
+        seed: int for a reproducible data set, or ``None`` to draw one.
+        **kwargs: passed to ``keras.utils.PyDataset`` (``workers``, ``use_multiprocessing``,
+            ``max_queue_size``).
+
+    >>> data = MovingLineDataset(100, batch_size=32, size=10, seed=0)
+    >>> len(data), data[0][0].shape, data[3][0].shape
+    (4, (32, 10, 10, 10, 1), (4, 10, 10, 10, 1))
+    """
+
+    def __init__(self, n, batch_size=32, size=50, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.n = _check_int(n, "n")
+        self.batch_size = _check_int(batch_size, "batch_size")
+        self.size = _check_int(size, "size", minimum=2)
+        seed = _check_seed(seed)
+        self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+
+    def __len__(self):
+        return math.ceil(self.n / self.batch_size)
+
+    def videos(self, index):
+        """Batch ``index`` as made by :func:`moving_line_videos`: ``(X bool, y uint8)``."""
+        if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= index < len(self):
+            raise IndexError(f"index must be an int in [0, {len(self)}). Received: index={index!r}")
+        count = min(self.batch_size, self.n - index * self.batch_size)
+        # One independent stream per (seed, batch): batches never overlap and need no order.
+        batch_seed = int(np.random.SeedSequence([self.seed, int(index)]).generate_state(1)[0])
+        return moving_line_videos(count, size=self.size, seed=batch_seed)
+
+    def __getitem__(self, index):
+        X, y = self.videos(index)
+        return X.astype(np.float32), y.astype(np.float32)
+
+    def labels(self):
+        """Every label in order, ``uint8 (n,)`` (it makes each batch once to read them)."""
+        return np.concatenate([self.videos(i)[1] for i in range(len(self))])
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters 9-11: addition, cumulative sum and rectangles
+# (added by the chapters 9-11 work; keep each generator self-contained below this line)
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,509 @@
+"""The reproduction report: one table that says whether the companion reproduces the book.
+
+``make all`` runs every chapter at full settings and then calls this module, which reads
+each chapter's ``outputs/chNN_slug/metrics.json`` and writes ``docs/REPORT.md``:
+
+- a row per chapter: number, title, the book's figure, our metric(s), target(s),
+  the result (PASS, FAIL, quick, not run or invalid), seconds and backend;
+- the totals, the machine, the library versions and the date;
+- each chapter's main figure, copied into ``docs/figures/chNN_<name>.png`` so that
+  ``docs/`` is self-contained and can be committed without ``outputs/``.
+
+Run it alone with ``make report`` or ``python -m lstmbook.report [--outputs DIR] [--docs DIR]``.
+
+A row is PASS only for a **full** run whose targets all hold, re-checked here from the
+recorded metrics; a quick run (``--quick``) is never reported as PASS.
+
+Exit status: 0 when all fourteen chapters are present and passed, 1 otherwise (a
+chapter missing, failed, quick or unreadable), 2 for bad command-line arguments. The
+report is written in every case. ``make all`` counts failures itself, so this status is
+informational there; it is meant for scripts that call ``make report`` alone.
+
+Introduced in Chapter 3 (the first chapter that writes a ``metrics.json``) and used by
+``make all``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmbook.chapter import OPS, atomic_write_text, check_target
+
+__all__ = [
+    "BOOK_CHAPTERS",
+    "ChapterRow",
+    "build_report",
+    "chapter_row",
+    "copy_figure",
+    "find_metrics",
+    "load_record",
+    "main",
+    "render_report",
+]
+
+#: The book's fourteen chapters: number -> (slug, title). Used for chapters not run yet;
+#: a chapter's own ``metrics.json`` title wins when there is one.
+BOOK_CHAPTERS = {
+    1: ("what_are_lstms", "What are LSTMs"),
+    2: ("training_lstms", "How to Train LSTMs"),
+    3: ("preparing_data", "How to Prepare Data for LSTMs"),
+    4: ("lstms_in_keras", "How to Develop LSTMs in Keras"),
+    5: ("sequence_models", "Models for Sequence Prediction"),
+    6: ("vanilla_lstm", "How to Develop Vanilla LSTMs"),
+    7: ("stacked_lstm", "How to Develop Stacked LSTMs"),
+    8: ("cnn_lstm", "How to Develop CNN LSTMs"),
+    9: ("encoder_decoder_lstm", "How to Develop Encoder-Decoder LSTMs"),
+    10: ("bidirectional_lstm", "How to Develop Bidirectional LSTMs"),
+    11: ("generative_lstm", "How to Develop Generative LSTMs"),
+    12: ("diagnose_tune", "How to Diagnose and Tune LSTMs"),
+    13: ("predictions", "How to Make Predictions with LSTMs"),
+    14: ("updating_models", "How to Update LSTM Models"),
+}
+
+#: Metrics shown beside the targeted ones, where a chapter reports them (DESIGN.md).
+EXTRA_METRICS = {
+    1: ("mlp_accuracy",),
+    2: ("rnn_adding_mse",),
+    9: ("sum_accuracy",),
+    14: ("rmse_persistence",),
+}
+
+#: Keys a metrics.json must have for the report to read it.
+REQUIRED_KEYS = ("chapter", "slug", "title", "mode", "metrics", "targets", "passed")
+
+STATUS_PASS, STATUS_FAIL, STATUS_QUICK = "PASS", "FAIL", "quick"
+STATUS_MISSING, STATUS_INVALID = "not run", "invalid"
+
+_FOLDER = re.compile(r"^ch(\d{2})_([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one chapter
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChapterRow:
+    """What the report knows about one chapter.
+
+    Attributes:
+        number: the chapter number, 1 to 14.
+        title: the chapter's title.
+        status: ``"PASS"``, ``"FAIL"``, ``"quick"``, ``"not run"`` or ``"invalid"``.
+        record: the parsed metrics.json (None when missing or unreadable).
+        folder: the chapter's output folder (None when not run).
+        problem: why a row is FAIL or invalid, in words ("" otherwise).
+        figure: the copied figure's path relative to the docs folder (None if none).
+    """
+
+    number: int
+    title: str
+    status: str
+    record: dict | None = None
+    folder: Path | None = None
+    problem: str = ""
+    figure: str | None = None
+    failed_targets: list = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float | None:
+        value = (self.record or {}).get("seconds")
+        return float(value) if _is_number(value) else None
+
+    @property
+    def backend(self) -> str:
+        return str((self.record or {}).get("backend") or "")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def load_record(path) -> dict:
+    """Read and check one chapter's ``metrics.json``.
+
+    Args:
+        path: the file (str or Path).
+
+    Returns:
+        The record as a dict.
+
+    Raises:
+        TypeError: ``path`` is not a str or path-like.
+        ValueError: the file is missing, is not JSON, is not an object, or lacks one of
+            ``chapter, slug, title, mode, metrics, targets, passed`` or has them with the
+            wrong types. The message names the file and what is wrong.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like. Received: path={path!r}")
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"metrics file does not exist. Received: path={str(path)!r}")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} must hold a JSON object. Received: {type(record).__name__}")
+    missing = [key for key in REQUIRED_KEYS if key not in record]
+    if missing:
+        raise ValueError(f"{path} lacks the keys {missing}")
+    number = record["chapter"]
+    if not isinstance(number, int) or isinstance(number, bool) or number not in BOOK_CHAPTERS:
+        raise ValueError(f"{path}: chapter must be an int in 1..14. Received: chapter={number!r}")
+    if record["mode"] not in ("full", "quick"):
+        raise ValueError(f"{path}: mode must be 'full' or 'quick'. Received: mode={record['mode']!r}")
+    if not isinstance(record["metrics"], dict):
+        raise ValueError(f"{path}: metrics must be an object. Received: {record['metrics']!r}")
+    targets = record["targets"]
+    if not isinstance(targets, dict):
+        raise ValueError(f"{path}: targets must be an object. Received: {targets!r}")
+    for key, target in targets.items():
+        if (not isinstance(target, dict) or target.get("op") not in OPS
+                or not _is_number(target.get("value"))):
+            raise ValueError(f"{path}: targets[{key!r}] must be {{op, value}} with op in "
+                             f"{sorted(OPS)}. Received: {target!r}")
+    if record["passed"] not in (True, False, None):
+        raise ValueError(f"{path}: passed must be true, false or null. Received: {record['passed']!r}")
+    return record
+
+
+def chapter_row(number: int, folder=None) -> ChapterRow:
+    """The report's row for chapter ``number`` from its output folder (or None: not run).
+
+    The status is recomputed, not trusted: a full run is PASS only when ``passed`` is true
+    *and* every target holds on the recorded metrics; a quick run is ``quick`` whatever
+    its ``passed`` says.
+
+    Args:
+        number: the chapter number, 1 to 14.
+        folder: the chapter's output folder holding ``metrics.json``, or None.
+
+    Returns:
+        A :class:`ChapterRow`.
+
+    >>> chapter_row(6).status
+    'not run'
+    """
+    if not isinstance(number, int) or isinstance(number, bool) or number not in BOOK_CHAPTERS:
+        raise ValueError(f"number must be an int in 1..14. Received: number={number!r}")
+    title = BOOK_CHAPTERS[number][1]
+    if folder is None:
+        return ChapterRow(number, title, STATUS_MISSING)
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str, path-like or None. Received: folder={folder!r}")
+    folder = Path(folder)
+    path = folder / "metrics.json"
+    if not path.is_file():
+        return ChapterRow(number, title, STATUS_MISSING, folder=folder)
+    try:
+        record = load_record(path)
+    except ValueError as error:
+        return ChapterRow(number, title, STATUS_INVALID, folder=folder, problem=str(error))
+    if record["chapter"] != number:
+        return ChapterRow(number, title, STATUS_INVALID, folder=folder,
+                          problem=f"{path} says chapter {record['chapter']}, not {number}")
+    row = ChapterRow(number, str(record["title"] or title), STATUS_INVALID, record, folder)
+    row.failed_targets = [
+        key for key, target in record["targets"].items()
+        if not check_target(record["metrics"].get(key), target["op"], target["value"])
+    ]
+    if record["mode"] == "quick":
+        row.status = STATUS_QUICK
+        row.problem = "quick run: targets are not checked"
+    elif not record["targets"]:
+        row.status, row.problem = STATUS_FAIL, "no targets recorded"
+    elif row.failed_targets:
+        row.status = STATUS_FAIL
+        row.problem = "target missed: " + ", ".join(row.failed_targets)
+    elif record["passed"] is not True:
+        row.status, row.problem = STATUS_FAIL, f"the run recorded passed={record['passed']}"
+    else:
+        row.status = STATUS_PASS
+    return row
+
+
+def find_metrics(outputs) -> dict:
+    """Each chapter's output folder under ``outputs``: ``{number: Path}``.
+
+    A folder counts when its name is ``chNN_slug``. If a chapter has several (an old slug
+    left behind), the one with the book's slug wins, else the most recently written.
+
+    Args:
+        outputs: the outputs folder (str or Path). A folder that does not exist has none.
+    """
+    if not isinstance(outputs, (str, os.PathLike)):
+        raise TypeError(f"outputs must be a str or path-like. Received: outputs={outputs!r}")
+    outputs = Path(outputs)
+    if outputs.exists() and not outputs.is_dir():
+        raise ValueError(f"outputs must be a folder. Received: outputs={str(outputs)!r}")
+    found: dict[int, list[Path]] = {}
+    if outputs.is_dir():
+        for folder in sorted(outputs.iterdir()):
+            match = _FOLDER.match(folder.name)
+            if folder.is_dir() and match and int(match.group(1)) in BOOK_CHAPTERS:
+                found.setdefault(int(match.group(1)), []).append(folder)
+    chosen = {}
+    for number, folders in found.items():
+        book_slug = f"ch{number:02d}_{BOOK_CHAPTERS[number][0]}"
+        preferred = [f for f in folders if f.name == book_slug and (f / "metrics.json").is_file()]
+        with_metrics = [f for f in folders if (f / "metrics.json").is_file()]
+        if preferred:
+            chosen[number] = preferred[0]
+        elif with_metrics:
+            chosen[number] = max(with_metrics, key=lambda f: (f / "metrics.json").stat().st_mtime)
+        else:
+            chosen[number] = folders[0]
+    return chosen
+
+
+def copy_figure(source, destination) -> Path:
+    """Copy a figure atomically (a temporary file beside it, then ``os.replace``).
+
+    Args:
+        source: the PNG to copy; it must exist.
+        destination: where it goes; its folder is created if needed.
+
+    Returns:
+        The destination as a Path.
+    """
+    for name, value in (("source", source), ("destination", destination)):
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{name} must be a str or path-like. Received: {name}={value!r}")
+    source, destination = Path(source), Path(destination)
+    if not source.is_file():
+        raise ValueError(f"source must be an existing file. Received: source={str(source)!r}")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, destination)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return destination
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def _format_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "—" if value is None else str(value)
+
+
+def _metric_cells(row: ChapterRow) -> tuple[str, str]:
+    """``(our metrics, targets)`` as Markdown cell text."""
+    if row.record is None:
+        return "—", "—"
+    metrics, targets = row.record["metrics"], row.record["targets"]
+    keys = list(targets) + [k for k in EXTRA_METRICS.get(row.number, ()) if k in metrics
+                            and k not in targets]
+    if not keys:  # a chapter without targets: show what it measured, briefly
+        keys = [k for k, v in metrics.items() if _is_number(v)][:2]
+    ours = ", ".join(f"{k} = {_format_value(metrics.get(k))}" for k in keys) or "—"
+    wanted = ", ".join(f"{k} {t['op']} {_format_value(t['value'])}" for k, t in targets.items())
+    return ours, wanted or "—"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+_BADGE = {STATUS_PASS: "✅ PASS", STATUS_FAIL: "❌ FAIL", STATUS_QUICK: "quick (not checked)",
+          STATUS_MISSING: "not run", STATUS_INVALID: "⚠ invalid"}
+
+
+def _distinct(rows, getter) -> list:
+    seen = []
+    for row in rows:
+        if row.record is None:
+            continue
+        value = getter(row.record)
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def render_report(rows, *, generated: str | None = None) -> str:
+    """The Markdown text of ``REPORT.md`` for a list of :class:`ChapterRow`.
+
+    Args:
+        rows: one ChapterRow per chapter, in chapter order.
+        generated: the date line (default: now, local time).
+
+    Returns:
+        The report as a str.
+    """
+    rows = list(rows)
+    if not rows or not all(isinstance(row, ChapterRow) for row in rows):
+        raise TypeError(f"rows must be a non-empty list of ChapterRow. Received: {rows!r}")
+    generated = generated or time.strftime("%Y-%m-%d %H:%M %Z")
+    counts = {status: sum(row.status == status for row in rows) for status in _BADGE}
+    total_seconds = sum(row.seconds or 0.0 for row in rows)
+    backends = _distinct(rows, lambda r: r.get("backend"))
+
+    lines = ["# Reproduction report", ""]
+    lines.append(f"**{counts[STATUS_PASS]}/{len(rows)} chapters reproduce the book** "
+                 f"(full runs whose targets all hold)"
+                 + (f"; {counts[STATUS_FAIL]} failed" if counts[STATUS_FAIL] else "")
+                 + (f"; {counts[STATUS_QUICK]} quick runs only" if counts[STATUS_QUICK] else "")
+                 + (f"; {counts[STATUS_MISSING]} not run" if counts[STATUS_MISSING] else "")
+                 + (f"; {counts[STATUS_INVALID]} unreadable" if counts[STATUS_INVALID] else "")
+                 + ".")
+    lines.append("")
+    lines.append(f"Total chapter time: {total_seconds:.0f} s ({total_seconds / 60:.1f} min), "
+                 f"counted by each chapter from its first line to its last (Python and backend "
+                 f"start-up excluded). Backend: {', '.join(backends) or '—'}.")
+    lines.append("")
+    lines.append("Written by `make all` (or `make report`, which re-reads "
+                 "`outputs/chNN_slug/metrics.json`). A row is PASS only for a full run whose "
+                 "targets all hold; quick runs (`--quick`) are never counted.")
+    lines.append("")
+    lines.append("| ch | chapter | the book | ours | target | result | seconds | backend |")
+    lines.append("| ---: | --- | --- | --- | --- | --- | ---: | --- |")
+    for row in rows:
+        ours, wanted = _metric_cells(row)
+        book = (row.record or {}).get("book") or "—"
+        seconds = f"{row.seconds:.1f}" if row.seconds is not None else "—"
+        title = f"[{row.title}](#ch{row.number:02d})" if row.figure else row.title
+        lines.append(f"| {row.number} | {_cell(title)} | {_cell(book)} | {_cell(ours)} | "
+                     f"{_cell(wanted)} | {_BADGE[row.status]} | {seconds} | "
+                     f"{_cell(row.backend or '—')} |")
+    lines.append("")
+
+    problems = [row for row in rows if row.status in (STATUS_FAIL, STATUS_INVALID) and row.problem]
+    if problems:
+        lines += ["## Problems", ""]
+        lines += [f"- ch{row.number:02d}: {_cell(row.problem)}" for row in problems]
+        lines.append("")
+
+    lines += ["## Machine and libraries", ""]
+    machines = _distinct(rows, lambda r: json.dumps(r.get("machine"), sort_keys=True)
+                         if r.get("machine") else None)
+    for text in machines or ["null"]:
+        machine = json.loads(text) or {}
+        lines.append(f"- Machine: {machine.get('platform', 'unknown')}, "
+                     f"{machine.get('processor', '?')}, {machine.get('cpus', '?')} CPUs")
+    version_sets = _distinct(rows, lambda r: json.dumps(r.get("versions"), sort_keys=True)
+                             if r.get("versions") else None)
+    for text in version_sets or ["{}"]:
+        versions = json.loads(text)
+        lines.append("- Versions: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "unknown"))
+    if len(version_sets) > 1 or len(machines) > 1:
+        lines.append("- Note: the chapters ran on more than one machine or library set.")
+    finished = sorted(str(r.record.get("finished")) for r in rows
+                      if r.record is not None and r.record.get("finished"))
+    if finished:
+        lines.append(f"- Runs finished between {finished[0]} and {finished[-1]}")
+    lines.append(f"- Report written {generated}")
+    lines.append("")
+
+    with_figures = [row for row in rows if row.figure]
+    if with_figures:
+        lines += ["## Figures", ""]
+        for row in with_figures:
+            mode = " (quick run)" if row.status == STATUS_QUICK else ""
+            lines.append(f'<a id="ch{row.number:02d}"></a>')
+            lines.append(f"### Chapter {row.number}: {row.title}{mode}")
+            lines.append("")
+            lines.append(f"[{Path(row.figure).name}]({row.figure})")
+            lines.append("")
+            lines.append(f"![Chapter {row.number}: {row.title}]({row.figure})")
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole report
+# ---------------------------------------------------------------------------------------------
+
+
+def build_report(outputs="outputs", docs="docs", *, generated: str | None = None) -> list:
+    """Read every chapter's metrics, copy the main figures, write ``docs/REPORT.md``.
+
+    Args:
+        outputs: the folder holding ``chNN_slug/metrics.json`` (default ``outputs``).
+        docs: where ``REPORT.md`` and ``figures/`` go (default ``docs``; created if needed).
+        generated: the date line (default: now).
+
+    Returns:
+        The fourteen :class:`ChapterRow`, in chapter order.
+
+    Raises:
+        TypeError, ValueError: a bad ``outputs`` or ``docs`` argument.
+    """
+    if not isinstance(docs, (str, os.PathLike)):
+        raise TypeError(f"docs must be a str or path-like. Received: docs={docs!r}")
+    docs = Path(docs)
+    if docs.exists() and not docs.is_dir():
+        raise ValueError(f"docs must be a folder. Received: docs={str(docs)!r}")
+    folders = find_metrics(outputs)
+    rows = [chapter_row(number, folders.get(number)) for number in BOOK_CHAPTERS]
+    docs.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        name = (row.record or {}).get("main_figure")
+        if not isinstance(name, str) or not name or Path(name).name != name:
+            continue
+        source = row.folder / name
+        if not source.is_file():
+            row.problem = (row.problem + "; " if row.problem else "") + f"figure {name} is missing"
+            continue
+        target = f"ch{row.number:02d}_{name}"
+        copy_figure(source, docs / "figures" / target)
+        row.figure = f"figures/{target}"
+    atomic_write_text(docs / "REPORT.md", render_report(rows, generated=generated))
+    return rows
+
+
+def main(argv=None) -> int:
+    """``python -m lstmbook.report [--outputs DIR] [--docs DIR]``; returns the exit status.
+
+    0 when all fourteen chapters are present and passed, 1 otherwise, 2 for bad arguments.
+    """
+    if argv is None:
+        argv = sys.argv[1:]
+    if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
+        raise TypeError(f"argv must be a list of str. Received: argv={argv!r}")
+    parser = argparse.ArgumentParser(prog="python -m lstmbook.report",
+                                     description="Write docs/REPORT.md from outputs/*/metrics.json.")
+    parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
+    parser.add_argument("--docs", default="docs", help="where REPORT.md goes (default docs)")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    try:
+        rows = build_report(args.outputs, args.docs)
+    except (TypeError, ValueError) as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 2
+    passed = sum(row.status == STATUS_PASS for row in rows)
+    print(f"Wrote {Path(args.docs) / 'REPORT.md'}: {passed}/{len(rows)} chapters passed", flush=True)
+    for row in rows:
+        if row.status != STATUS_PASS:
+            print(f"  ch{row.number:02d} {row.title}: {row.status}"
+                  + (f" ({row.problem})" if row.problem else ""), flush=True)
+    return 0 if passed == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

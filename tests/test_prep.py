@@ -1,0 +1,256 @@
+"""lstmbook.prep: the book's exact outputs, round trips, and bad inputs for every function."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lstmbook import prep
+
+FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+SERIES = arrays(np.float64, st.integers(2, 40), elements=FINITE)
+
+# ------------------------------------------------------------------------------------------------
+# The book's examples, exactly
+# ------------------------------------------------------------------------------------------------
+
+
+def test_minmax_of_10_to_100_matches_book():
+    data = np.arange(10.0, 101.0, 10.0)
+    scaled, scaler = prep.scale(data)
+    assert scaler.data_min_[0] == 10.0 and scaler.data_max_[0] == 100.0
+    np.testing.assert_allclose(scaled, np.arange(10) / 9.0)
+    np.testing.assert_allclose(prep.unscale(scaled, scaler), data)
+
+
+def test_standardize_matches_book_mean_and_std():
+    data = [1.0, 5.5, 9.0, 2.6, 8.8, 3.0, 4.1, 7.9, 6.3]
+    standardized, scaler = prep.standardize(data)
+    assert round(scaler.mean_[0], 6) == 5.355556
+    assert round(scaler.scale_[0], 6) == 2.712568
+    assert abs(standardized.mean()) < 1e-12 and abs(standardized.std() - 1) < 1e-12
+    np.testing.assert_allclose(prep.unscale(standardized, scaler), data)
+
+
+def test_one_hot_of_temperatures_matches_book():
+    labels = "cold cold warm cold hot hot warm cold warm hot".split()
+    encoded, encoder = prep.one_hot_encode(labels)
+    assert encoded.shape == (10, 3)
+    assert prep.one_hot_decode(encoded).tolist() == [0, 0, 2, 0, 1, 1, 2, 0, 2, 1]
+    assert encoded[:3].tolist() == [[1, 0, 0], [1, 0, 0], [0, 0, 1]]
+    assert prep.one_hot_decode(encoded, encoder).tolist() == labels
+
+
+def test_one_hot_with_explicit_integer_categories_keeps_absent_columns():
+    encoded, encoder = prep.one_hot_encode([3, 0, 9], categories=range(10))
+    assert encoded.shape == (3, 10)
+    assert prep.one_hot_decode(encoded, encoder).tolist() == [3, 0, 9]
+
+
+def test_one_hot_decode_takes_probabilities_and_sequences():
+    probs = np.array([[[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]])
+    assert prep.one_hot_decode(probs).tolist() == [[1, 0]]
+
+
+def test_pad_and_truncate_match_book():
+    seqs = [[1, 2, 3, 4], [1, 2, 3], [1]]
+    assert prep.pad(seqs).tolist() == [[1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 1]]
+    assert prep.pad(seqs, padding="post").tolist() == [[1, 2, 3, 4], [1, 2, 3, 0], [1, 0, 0, 0]]
+    assert prep.truncate(seqs, 2).tolist() == [[3, 4], [2, 3], [0, 1]]
+    assert prep.truncate(seqs, 2, truncating="post").tolist() == [[1, 2], [1, 2], [0, 1]]
+    assert prep.pad(seqs, maxlen=6, value=-1).shape == (3, 6)
+
+
+def test_series_to_supervised_univariate_names_and_values():
+    framed = prep.series_to_supervised(np.arange(10), n_in=1, n_out=1)
+    assert list(framed.columns) == ["var1(t-1)", "var1(t)"]
+    assert framed.shape == (9, 2)
+    assert framed.iloc[0].tolist() == [0.0, 1.0]
+    kept = prep.series_to_supervised(np.arange(10), n_in=1, n_out=2, dropnan=False)
+    assert list(kept.columns) == ["var1(t-1)", "var1(t)", "var1(t+1)"]
+    assert np.isnan(kept.iloc[0, 0]) and np.isnan(kept.iloc[-1, 2])
+
+
+def test_series_to_supervised_multivariate_multistep():
+    data = np.column_stack([np.arange(10), np.arange(10) * 10])
+    framed = prep.series_to_supervised(data, n_in=2, n_out=2)
+    assert list(framed.columns) == ["var1(t-2)", "var2(t-2)", "var1(t-1)", "var2(t-1)",
+                                    "var1(t)", "var2(t)", "var1(t+1)", "var2(t+1)"]
+    assert framed.shape == (7, 8)
+    assert framed.iloc[0].tolist() == [0, 0, 1, 10, 2, 20, 3, 30]
+
+
+def test_series_to_supervised_accepts_pandas():
+    series = pd.Series([1.0, 2.0, 3.0])
+    assert prep.series_to_supervised(series).values.tolist() == [[1.0, 2.0], [2.0, 3.0]]
+
+
+def test_split_sequence_univariate_and_multivariate():
+    X, y = prep.split_sequence([10, 20, 30, 40, 50, 60], 3)
+    assert X.tolist() == [[10, 20, 30], [20, 30, 40], [30, 40, 50]]
+    assert y.tolist() == [40, 50, 60]
+    data = np.column_stack([np.arange(6), -np.arange(6)])
+    X, y = prep.split_sequence(data, 2)
+    assert X.shape == (4, 2, 2) and y.shape == (4, 2)
+    assert X[1].tolist() == [[1, -1], [2, -2]] and y[1].tolist() == [3, -3]
+
+
+def test_tbptt_split_shapes_and_order():
+    series = np.arange(1000.0)
+    for timesteps in (25, 50, 100):
+        X = prep.tbptt_split(series, timesteps)
+        assert X.shape == (1000 // timesteps, timesteps, 1)
+        np.testing.assert_array_equal(X.ravel(), series)  # consecutive, nothing lost or reordered
+    assert prep.tbptt_split(np.arange(10.0), 3, drop_remainder=True).shape == (3, 3, 1)
+
+
+def test_difference_and_seasonal_inverse():
+    series = np.array([1.0, 4, 9, 16, 25])
+    np.testing.assert_array_equal(prep.difference(series), [3, 5, 7, 9])
+    np.testing.assert_array_equal(prep.invert_difference([3, 5, 7, 9], initial=1.0), series)
+    seasonal = np.arange(24.0) ** 1.5
+    d = prep.difference(seasonal, interval=12)
+    np.testing.assert_allclose(prep.invert_difference(d, seasonal[:12], interval=12), seasonal)
+
+
+def test_to_3d_book_reshapes():
+    assert prep.to_3d(np.arange(10.0)).shape == (1, 10, 1)
+    two = np.column_stack([np.arange(10.0), np.arange(10.0)])
+    X = prep.to_3d(two, timesteps=10, features=2)
+    assert X.shape == (1, 10, 2) and X[0, 3].tolist() == [3, 3]
+    assert prep.to_3d(np.zeros((4, 5))).shape == (4, 5, 1)
+    assert prep.check_3d(np.zeros((4, 5, 2)), features=2).shape == (4, 5, 2)
+
+
+# ------------------------------------------------------------------------------------------------
+# Round trips (hypothesis)
+# ------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(SERIES, st.sampled_from([(0.0, 1.0), (-1.0, 1.0)]))
+def test_scale_round_trip(data, feature_range):
+    scaled, scaler = prep.scale(data, feature_range=feature_range)
+    assert scaled.shape == data.shape
+    assert scaled.min() >= feature_range[0] - 1e-9 and scaled.max() <= feature_range[1] + 1e-9
+    np.testing.assert_allclose(prep.unscale(scaled, scaler), data, rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(2, 20), st.integers(1, 4)), elements=FINITE))
+def test_standardize_round_trip(data):
+    standardized, scaler = prep.standardize(data)
+    np.testing.assert_allclose(prep.unscale(standardized, scaler), data, rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["cold", "warm", "hot", "mild"]), min_size=1, max_size=30))
+def test_one_hot_round_trip(labels):
+    encoded, encoder = prep.one_hot_encode(labels)
+    assert encoded.sum(axis=1).tolist() == [1.0] * len(labels)
+    assert prep.one_hot_decode(encoded, encoder).tolist() == labels
+
+
+@settings(max_examples=40, deadline=None)
+@given(SERIES, st.integers(1, 3))
+def test_difference_round_trip(data, interval):
+    if interval >= len(data):
+        interval = 1
+    d = prep.difference(data, interval)
+    restored = prep.invert_difference(d, data[:interval], interval)
+    np.testing.assert_allclose(restored, data, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 30), st.integers(1, 3), st.integers(0, 3), st.integers(1, 3))
+def test_series_to_supervised_shapes_and_values(n, n_vars, n_in, n_out):
+    if n_in + n_out > n:
+        return
+    data = np.arange(n * n_vars, dtype=float).reshape(n, n_vars)
+    framed = prep.series_to_supervised(data, n_in=n_in, n_out=n_out)
+    assert framed.shape == (n - n_in - n_out + 1, n_vars * (n_in + n_out))
+    first = framed.iloc[0].to_numpy().reshape(n_in + n_out, n_vars)
+    np.testing.assert_array_equal(first, data[: n_in + n_out])  # row 0 is the first window, in order
+
+
+@settings(max_examples=30, deadline=None)
+@given(SERIES, st.integers(1, 5))
+def test_split_sequence_windows_match_source(data, n_steps):
+    if n_steps >= len(data):
+        return
+    X, y = prep.split_sequence(data, n_steps)
+    assert X.shape == (len(data) - n_steps, n_steps) and y.shape == (len(data) - n_steps,)
+    for i in (0, len(y) - 1):
+        np.testing.assert_array_equal(X[i], data[i:i + n_steps])
+        assert y[i] == data[i + n_steps]
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad inputs: every function names the argument and the value received
+# ------------------------------------------------------------------------------------------------
+
+BAD_CALLS = [
+    (prep.scale, ([],), {}, ValueError, "data"),
+    (prep.scale, ([1.0, np.nan],), {}, ValueError, "NaN"),
+    (prep.scale, ("abc",), {}, TypeError, "data"),
+    (prep.scale, ([1.0, 2.0],), {"feature_range": (1, 0)}, ValueError, "feature_range"),
+    (prep.standardize, ([[[1.0]]],), {}, ValueError, "data"),
+    (prep.standardize, ([],), {}, ValueError, "empty"),
+    (prep.unscale, ([1.0],), {"scaler": "nope"}, TypeError, "scaler"),
+    (prep.one_hot_encode, ([],), {}, ValueError, "values"),
+    (prep.one_hot_encode, ("cold",), {}, TypeError, "values"),
+    (prep.one_hot_encode, (["cold", "tepid"],), {"categories": ["cold", "hot"]}, ValueError, "tepid"),
+    (prep.one_hot_encode, ([1.5, 2.0],), {}, ValueError, "values"),
+    (prep.one_hot_decode, ([[np.nan, 1.0]],), {}, ValueError, "encoded"),
+    (prep.pad, ([],), {}, ValueError, "sequences"),
+    (prep.pad, ([[1, 2]],), {"padding": "middle"}, ValueError, "padding='middle'"),
+    (prep.pad, ([[1, 2]],), {"maxlen": -1}, ValueError, "maxlen=-1"),
+    (prep.pad, ([["a", "b"]],), {}, TypeError, "sequences[0]"),
+    (prep.truncate, ([[1, 2]], 0), {}, ValueError, "maxlen=0"),
+    (prep.truncate, ([[1, 2]], 2), {"truncating": "both"}, ValueError, "truncating"),
+    (prep.series_to_supervised, ([1.0, 2.0, 3.0],), {"n_in": -1}, ValueError, "n_in=-1"),
+    (prep.series_to_supervised, ([],), {}, ValueError, "data"),
+    (prep.series_to_supervised, ([1.0, 2.0],), {"n_in": 2}, ValueError, "n_in"),
+    (prep.series_to_supervised, ([1.0, 2.0],), {"n_out": 0}, ValueError, "n_out=0"),
+    (prep.series_to_supervised, ([1.0, 2.0],), {"n_in": 1.5}, TypeError, "n_in=1.5"),
+    (prep.split_sequence, ([1.0, 2.0],), {"n_steps": 2}, ValueError, "n_steps=2"),
+    (prep.split_sequence, ([1.0, np.nan, 3.0],), {"n_steps": 1}, ValueError, "NaN"),
+    (prep.tbptt_split, (np.arange(10.0), 3), {}, ValueError, "timesteps=3"),
+    (prep.tbptt_split, (np.arange(10.0), 0), {}, ValueError, "timesteps=0"),
+    (prep.difference, ([1.0],), {}, ValueError, "interval=1"),
+    (prep.difference, ([1.0, 2.0],), {"interval": 0}, ValueError, "interval=0"),
+    (prep.invert_difference, ([1.0, 2.0],), {"initial": [0.0, 1.0]}, ValueError, "initial"),
+    (prep.to_3d, (np.arange(10.0),), {"timesteps": 3}, ValueError, "samples, timesteps, features"),
+    (prep.to_3d, (np.zeros((2, 3, 4)),), {"features": 2}, ValueError, "features"),
+    (prep.check_3d, (np.zeros((4, 5)),), {}, ValueError, "reshape(4, 5, 1)"),
+    (prep.check_3d, (np.zeros(5),), {}, ValueError, "shape (5,)"),
+]
+
+
+@pytest.mark.parametrize("func, args, kwargs, error, fragment", BAD_CALLS,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(BAD_CALLS)])
+def test_bad_inputs_raise_clear_errors(func, args, kwargs, error, fragment):
+    with pytest.raises(error) as info:
+        func(*args, **kwargs)
+    assert fragment in str(info.value)
+    assert info.traceback[-1].path.stem == "prep", "the error must come from lstmbook.prep itself"
+
+
+def test_decode_with_wrong_encoder_width_names_labels():
+    _, encoder = prep.one_hot_encode(["cold", "hot"])
+    with pytest.raises(ValueError, match="2 columns"):
+        prep.one_hot_decode(np.eye(3), encoder)
+
+
+def test_unscale_with_wrong_width():
+    _, scaler = prep.scale([1.0, 2.0])
+    with pytest.raises(ValueError, match="1 column"):
+        prep.unscale(np.zeros((2, 2)), scaler)
+
+
+def test_every_public_function_is_covered():
+    covered = {c[0].__name__ for c in BAD_CALLS}
+    assert set(prep.__all__) - covered <= {"one_hot_decode", "unscale"} | covered
+    assert set(prep.__all__) <= covered | {"one_hot_decode", "unscale"}
