@@ -274,9 +274,8 @@ def weights_from_keras(layer) -> LSTMWeights:
         raise ValueError(f"layer must be built (call it on an input first). Received: unbuilt layer "
                          f"{layer.name!r}")
     cell = layer.cell
-    activation = keras.activations.serialize(cell.activation)
-    recurrent = keras.activations.serialize(cell.recurrent_activation)
-    names = tuple(a if isinstance(a, str) else a.get("config", a) for a in (activation, recurrent))
+    names = (keras.activations.serialize(cell.activation),
+             keras.activations.serialize(cell.recurrent_activation))
     if names != ("tanh", "sigmoid"):
         raise ValueError("layer must use activation='tanh' and recurrent_activation='sigmoid', the "
                          f"equations of this module. Received: activation={names[0]!r}, "

@@ -28,6 +28,13 @@ __all__ = [
     "moving_line_videos",
     "decode_directions",
     "MovingLineDataset",
+    "ADDITION_ALPHABET",
+    "addition_lengths",
+    "addition_sequences",
+    "decode_addition",
+    "cumulative_sum_sequences",
+    "rectangle_sequences",
+    "rectangle_shape_error",
 ]
 
 
@@ -339,3 +346,229 @@ class MovingLineDataset(keras.utils.PyDataset):
 # Chapters 9-11: addition, cumulative sum and rectangles
 # (added by the chapters 9-11 work; keep each generator self-contained below this line)
 # ---------------------------------------------------------------------------------------------
+
+
+#: The addition problem's alphabet (Chapter 9): the ten digits, the plus sign and the padding
+#: space, in the book's order, so that one-hot column ``i`` stands for ``ADDITION_ALPHABET[i]``.
+ADDITION_ALPHABET = "0123456789+ "
+
+
+def addition_lengths(n_terms: int = 3, largest: int = 10) -> tuple[int, int]:
+    """The padded lengths of an addition problem and of its answer, in characters.
+
+    The input holds ``n_terms`` numbers of up to ``len(str(largest))`` digits and
+    ``n_terms - 1`` plus signs; the answer is at most ``n_terms * largest``.
+
+    Introduced in Chapter 9.
+
+    Args:
+        n_terms: how many numbers are added, >= 1.
+        largest: the largest number drawn, >= 1.
+
+    Returns:
+        ``(input_length, output_length)``.
+
+    >>> addition_lengths(3, 10)
+    (8, 2)
+    >>> addition_lengths(3, 100)
+    (11, 3)
+    """
+    n_terms = _check_int(n_terms, "n_terms")
+    largest = _check_int(largest, "largest")
+    return n_terms * len(str(largest)) + n_terms - 1, len(str(n_terms * largest))
+
+
+def _encode_strings(strings: np.ndarray, length: int) -> np.ndarray:
+    """Right-justify strings to ``length`` and one-hot them over ``ADDITION_ALPHABET``."""
+    padded = np.char.rjust(strings.astype(f"<U{length}"), length)
+    codes = np.ascontiguousarray(padded).view(np.uint32).reshape(len(strings), length)
+    lookup = np.full(128, -1, dtype=np.int64)
+    lookup[[ord(c) for c in ADDITION_ALPHABET]] = np.arange(len(ADDITION_ALPHABET))
+    # NumPy pads short fixed-width strings with NUL (code 0); rjust already filled them.
+    return np.eye(len(ADDITION_ALPHABET), dtype=np.float32)[lookup[codes]]
+
+
+def addition_sequences(n: int, n_terms: int = 3, largest: int = 10, seed=None):
+    """The book's addition problem: ``'3+10+7'`` in, ``'20'`` out, one-hot per character.
+
+    Draws ``n_terms`` integers uniformly from ``1 ... largest`` for each of ``n`` problems,
+    writes each problem as ``'3+10+7'`` and its sum as ``'20'``, left-pads both with
+    spaces to fixed widths (:func:`addition_lengths`: 8 and 2 for the book's defaults)
+    and one-hot encodes every character over the 12 symbols of ``ADDITION_ALPHABET``.
+
+    Introduced in Chapter 9.
+
+    Args:
+        n: number of problems, >= 1.
+        n_terms: numbers added in each problem, >= 1 (the book: 3).
+        largest: the largest number drawn, >= 1 (the book: 10).
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: float32 one-hot arrays ``X (n, input_length, 12)`` and
+        ``y (n, output_length, 12)``. :func:`decode_addition` turns either back into
+        strings.
+
+    >>> X, y = addition_sequences(2, seed=1)
+    >>> X.shape, y.shape
+    ((2, 8, 12), (2, 2, 12))
+    >>> [eval(q) == int(a) for q, a in zip(decode_addition(X), decode_addition(y))]
+    [True, True]
+    """
+    n = _check_int(n, "n")
+    in_length, out_length = addition_lengths(n_terms, largest)
+    rng = np.random.default_rng(_check_seed(seed))
+    terms = rng.integers(1, largest + 1, size=(n, n_terms))
+    problems = terms[:, 0].astype(str)
+    for column in range(1, n_terms):  # a loop over the few terms, not over the samples
+        problems = np.char.add(np.char.add(problems, "+"), terms[:, column].astype(str))
+    answers = terms.sum(axis=1).astype(str)
+    return _encode_strings(problems, in_length), _encode_strings(answers, out_length)
+
+
+def decode_addition(encoded, strip: bool = True):
+    """Turn one-hot characters (or a model's softmax output) back into strings.
+
+    Each step's argmax picks a character of ``ADDITION_ALPHABET``.
+
+    Introduced in Chapter 9.
+
+    Args:
+        encoded: ``(samples, length, 12)`` one-hot rows or probabilities (``X`` or ``y``
+            from :func:`addition_sequences`, or ``model.predict``'s output), or
+            ``(length, 12)`` for one sequence.
+        strip: drop the padding spaces (the book's ``invert`` keeps them).
+
+    Returns:
+        A NumPy array of ``samples`` strings, or one ``str`` for a 2-D input.
+
+    >>> X, y = addition_sequences(1, seed=0)
+    >>> decode_addition(y[0]) == str(eval(decode_addition(X[0])))
+    True
+    """
+    if isinstance(encoded, (str, bytes)) or encoded is None:
+        raise TypeError(f"encoded must be an array of shape (samples, length, 12). "
+                        f"Received: encoded={encoded!r}")
+    array = np.asarray(encoded)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"encoded must be numeric. Received: encoded with dtype {array.dtype}")
+    if array.ndim not in (2, 3) or array.shape[-1] != len(ADDITION_ALPHABET) or 0 in array.shape:
+        raise ValueError(f"encoded must have shape (samples, length, {len(ADDITION_ALPHABET)}) or "
+                         f"(length, {len(ADDITION_ALPHABET)}). Received: encoded with shape {array.shape}")
+    single = array.ndim == 2
+    indices = np.argmax(array.reshape((1,) + array.shape) if single else array, axis=-1)
+    length = indices.shape[1]
+    chars = np.array(list(ADDITION_ALPHABET), dtype="<U1")[indices]
+    strings = np.ascontiguousarray(chars).view(f"<U{length}").reshape(len(indices))
+    if strip:
+        strings = np.char.strip(strings)
+    return str(strings[0]) if single else strings
+
+
+def cumulative_sum_sequences(n: int, n_timesteps: int = 10, seed=None):
+    """The book's cumulative-sum problem: per step, has the running sum passed a limit yet?
+
+    Each of ``n`` sequences holds ``n_timesteps`` values drawn uniformly from ``[0, 1)``.
+    The label at step ``t`` is 1 once ``x[0] + ... + x[t] > n_timesteps / 4`` (2.5 for the
+    book's 10 steps) and 0 before, so the labels of a sequence are zeros then ones.
+
+    Introduced in Chapter 10.
+
+    Args:
+        n: number of sequences, >= 1.
+        n_timesteps: values per sequence, >= 1 (the book: 10).
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: float32 arrays ``X (n, n_timesteps, 1)`` and labels
+        ``y (n, n_timesteps, 1)`` of 0.0 and 1.0.
+
+    >>> X, y = cumulative_sum_sequences(3, seed=0)
+    >>> X.shape, y.shape
+    ((3, 10, 1), (3, 10, 1))
+    >>> bool(((X.cumsum(axis=1) > 2.5) == (y == 1)).all())
+    True
+    """
+    n = _check_int(n, "n")
+    n_timesteps = _check_int(n_timesteps, "n_timesteps")
+    rng = np.random.default_rng(_check_seed(seed))
+    values = rng.random((n, n_timesteps)).astype(np.float32)
+    # The float32 running sum is what the model sees, so the labels come from it.
+    labels = np.cumsum(values, axis=1, dtype=np.float32) > n_timesteps / 4.0
+    return values[..., None], labels.astype(np.float32)[..., None]
+
+
+def rectangle_sequences(n: int, seed=None):
+    """The book's rectangles as (previous corner -> next corner) pairs.
+
+    Each of ``n`` rectangles has width ``w`` and height ``h`` drawn uniformly from
+    ``[0, 1)`` and is drawn from ``[0, 0]`` through ``[w, 0]`` and ``[w, h]`` to
+    ``[0, h]``. Each rectangle gives three consecutive samples: ``[0, 0] -> [w, 0]``,
+    ``[w, 0] -> [w, h]`` and ``[w, h] -> [0, h]``.
+
+    Introduced in Chapter 11.
+
+    Args:
+        n: number of rectangles, >= 1.
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: float32 arrays ``X (3 * n, 1, 2)`` (one timestep of ``[x, y]``) and
+        ``y (3 * n, 2)``; rows ``3 i``, ``3 i + 1`` and ``3 i + 2`` belong to rectangle ``i``.
+
+    >>> X, y = rectangle_sequences(2, seed=0)
+    >>> X.shape, y.shape
+    ((6, 1, 2), (6, 2))
+    >>> X[0, 0].tolist(), bool((X[1:3, 0] == y[0:2]).all())
+    ([0.0, 0.0], True)
+    """
+    n = _check_int(n, "n")
+    rng = np.random.default_rng(_check_seed(seed))
+    width, height = rng.random((2, n)).astype(np.float32)
+    zero = np.zeros(n, dtype=np.float32)
+    corners = np.stack([np.stack([zero, zero], axis=1), np.stack([width, zero], axis=1),
+                        np.stack([width, height], axis=1), np.stack([zero, height], axis=1)],
+                       axis=1)  # (n, 4, 2)
+    return corners[:, :3].reshape(3 * n, 1, 2), corners[:, 1:].reshape(3 * n, 2)
+
+
+def rectangle_shape_error(corners):
+    """How far generated corners are from an axis-aligned rectangle anchored at ``[0, 0]``.
+
+    For a shape drawn from ``p0 = [0, 0]`` through ``p1``, ``p2`` and ``p3`` (what
+    :func:`rectangle_sequences` teaches), a rectangle needs ``p1.y = 0``, ``p2.x = p1.x``,
+    ``p3.y = p2.y`` and ``p3.x = 0``. The error of a shape is the largest of
+    ``|p1.y|``, ``|p2.x - p1.x|``, ``|p3.y - p2.y|`` and ``|p3.x|``: zero for a perfect
+    rectangle, and in the same units as the corners.
+
+    Introduced in Chapter 11.
+
+    Args:
+        corners: ``(shapes, 3, 2)`` the generated ``p1, p2, p3`` as ``[x, y]``, or
+            ``(3, 2)`` for one shape.
+
+    Returns:
+        A float64 array ``(shapes,)`` of errors, or one ``float`` for a 2-D input.
+
+    >>> rectangle_shape_error([[0.5, 0.0], [0.5, 0.3], [0.0, 0.3]])
+    0.0
+    >>> round(rectangle_shape_error([[0.5, 0.02], [0.45, 0.3], [0.01, 0.3]]), 6)
+    0.05
+    """
+    if isinstance(corners, (str, bytes)) or corners is None:
+        raise TypeError(f"corners must be an array of shape (shapes, 3, 2). Received: corners={corners!r}")
+    try:
+        array = np.asarray(corners, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"corners must be numeric. Received: corners={corners!r}") from None
+    if array.ndim not in (2, 3) or array.shape[-2:] != (3, 2) or array.size == 0:
+        raise ValueError(f"corners must have shape (shapes, 3, 2) or (3, 2). "
+                         f"Received: corners with shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("corners must be finite. Received: corners with NaN or infinite values")
+    single = array.ndim == 2
+    p = array[None] if single else array
+    deviations = np.stack([p[:, 0, 1], p[:, 1, 0] - p[:, 0, 0], p[:, 2, 1] - p[:, 1, 1], p[:, 2, 0]],
+                          axis=1)
+    errors = np.abs(deviations).max(axis=1)
+    return float(errors[0]) if single else errors

@@ -1,0 +1,178 @@
+"""Chapter 11: Develop Generative LSTMs.
+
+Description: teach an LSTM to draw rectangles, then let it draw by feeding its own
+output back in.
+Book: rectangles of random width and height in [0, 1), drawn from ``[0, 0]`` through
+``[w, 0]``, ``[w, h]`` and ``[0, h]`` and framed as (previous corner -> next corner)
+pairs; ``LSTM(10) -> Dense(2)`` with mean absolute error, fitted 25,000 times on one
+rectangle each (three samples, one epoch). Generation starts from ``[0, 0]``, feeds each
+predicted corner back in as the next input, and the plotted shape is close to a rectangle.
+Here: the same 25,000 rectangles (75,000 pairs) and model, trained batched for a few
+epochs. The shape drawn from ``[0, 0]`` is scored by ``shape_error`` (target <= 0.05):
+
+    For generated corners ``p1, p2, p3`` (after ``p0 = [0, 0]``), an axis-aligned
+    rectangle anchored at ``[0, 0]`` has ``p1.y = 0``, ``p2.x = p1.x``, ``p3.y = p2.y``
+    and ``p3.x = 0``. A shape's error is the largest of ``|p1.y|``, ``|p2.x - p1.x|``,
+    ``|p3.y - p2.y|`` and ``|p3.x|`` (``lstmbook.problems.rectangle_shape_error``), in the
+    corners' own units (the rectangles' sides are up to 1 long).
+
+The model sees one corner and nothing else, so the shape it draws from ``[0, 0]`` is
+always the same one: the width and height it picks are the medians that mean absolute
+error favours (about 0.5). Beyond the book, to draw many different rectangles, the
+generator is also started from 1,000 random first corners ``[w, 0]`` and completes each
+shape (the same batched loop, one ``predict`` call per step for all shapes at once):
+``completion_shape_error`` is the mean of their errors and
+``completion_shape_error_median`` their median. Widths near 0 make ``[w, 0]`` look like
+the starting corner ``[0, 0]``, so a few completions fail there.
+
+Run it with ``make ch11`` or ``python -m chapters.ch11_generative_lstm [--quick]``.
+"""
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
+
+from lstmbook.chapter import Chapter
+from lstmbook.models import build_generative_lstm
+from lstmbook.problems import rectangle_sequences, rectangle_shape_error
+
+CHAPTER = Chapter(
+    11, "generative_lstm", "Generative LSTMs",
+    book="a generated shape close to a rectangle (plotted, not measured)",
+    targets={"shape_error": ("<=", 0.05)},
+    main_figure="rectangles.png",
+)
+
+N_RECTANGLES = 25_000  # the book's 25,000 rectangles, three (corner -> next corner) pairs each
+UNITS = 10  # the book's LSTM(10)
+BATCH_SIZE = 32
+EPOCHS = 6  # the book makes one pass over its rectangles, one rectangle per fit call
+N_CORNERS = 3  # corners to generate after the start [0, 0]
+N_COMPLETIONS = 1_000  # extra: shapes completed from random first corners
+N_PLOTTED = 6  # rectangles drawn in each panel of the figure
+
+# %% [markdown]
+# ## Prepare the data
+
+# %%
+def corners_of(X, y) -> np.ndarray:
+    """The four corners ``(rectangles, 4, 2)`` of the rectangles behind ``rectangle_sequences``."""
+    return np.concatenate([X.reshape(-1, 3, 2)[:, :1], y.reshape(-1, 3, 2)], axis=1)
+
+
+# %% [markdown]
+# ## Build and train the model
+#
+# One corner ``[x, y]`` in (one time step, two features), the next corner out.
+
+# %%
+def train_model(run, X, y, epochs: int):
+    run.seed_everything()
+    model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS)
+    model.compile(loss="mae", optimizer="adam")
+    history = model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
+                        verbose=run.fit_verbose, callbacks=run.callbacks("generative"))
+    return model, history.history
+
+
+# %% [markdown]
+# ## Generate
+#
+# Each step predicts the next corner of every shape at once, then feeds those
+# predictions back in as the next inputs.
+
+# %%
+def generate(model, starts, n_steps: int = N_CORNERS) -> np.ndarray:
+    """Feed each prediction back in, ``n_steps`` times, for a batch of shapes.
+
+    Args:
+        model: the trained ``(batch, 1, 2) -> (batch, 2)`` model.
+        starts: ``(shapes, 2)`` the first input of each shape.
+        n_steps: corners to generate.
+
+    Returns:
+        ``(shapes, n_steps, 2)`` the generated corners, in order.
+    """
+    current = np.asarray(starts, dtype=np.float32)
+    corners = []
+    for _ in range(n_steps):
+        current = np.asarray(model.predict_on_batch(current[:, None, :]))
+        corners.append(current)
+    return np.stack(corners, axis=1)
+
+
+def closed_path(corners) -> Path:
+    """A closed matplotlib path from ``[0, 0]`` through the corners ``(3, 2)`` and back."""
+    vertices = np.concatenate([[[0.0, 0.0]], corners, [[0.0, 0.0]]])
+    codes = [Path.MOVETO] + [Path.LINETO] * len(corners) + [Path.CLOSEPOLY]
+    return Path(vertices, codes)
+
+
+def plot_rectangles(random_corners, generated, completed):
+    """Random rectangles from the data beside the generated ones, as PathPatches."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), sharex=True, sharey=True)
+    colors = plt.cm.tab10(np.arange(10))
+    for i, corners in enumerate(random_corners):
+        axes[0].add_patch(PathPatch(closed_path(corners[1:]), fill=False, lw=2, edgecolor=colors[i % 10]))
+    axes[0].set_title(f"{len(random_corners)} random rectangles (training data)")
+    for i, corners in enumerate(completed):
+        axes[1].add_patch(PathPatch(closed_path(corners), fill=False, lw=1.5, linestyle="--",
+                                    edgecolor=colors[(i + 1) % 10]))
+    axes[1].add_patch(PathPatch(closed_path(generated), fill=False, lw=3, edgecolor="black",
+                                label="generated from [0, 0]"))
+    axes[1].set_title(f"Generated: from [0, 0] (black), and {len(completed)} completed from a random [w, 0]")
+    axes[1].legend(loc="upper right")
+    for ax in axes:
+        ax.set(xlim=(-0.05, 1.05), ylim=(-0.05, 1.05), aspect="equal", xlabel="x", ylabel="y")
+    fig.tight_layout()
+    return fig
+
+
+# %% [markdown]
+# ## Run the chapter
+
+
+# %%
+def main(argv=None) -> dict:
+    run = CHAPTER.start(argv)
+    X, y = rectangle_sequences(run.pick(N_RECTANGLES, 1_000), seed=run.seed)
+    run.log(f"rectangles: X{X.shape}, y{y.shape}; the first one: "
+            f"{np.round(corners_of(X[:3], y[:3])[0], 3).tolist()}")
+    model, history = train_model(run, X, y, epochs=run.epochs(EPOCHS, 2))
+    run.log(f"final training MAE {history['loss'][-1]:.4f}")
+
+    # The book's generation: start from [0, 0] and feed every prediction back in.
+    generated = generate(model, np.zeros((1, 2)))[0]
+    shape_error = rectangle_shape_error(generated)
+    run.log(f"generated from [0, 0]: {np.round(generated, 3).tolist()}, shape_error {shape_error:.4f}")
+
+    # Extra code – complete shapes from random first corners [w, 0], all in one batch.
+    n_completions = run.pick(N_COMPLETIONS, 100)
+    rng = np.random.default_rng(run.seed + 1)
+    firsts = np.column_stack([rng.random(n_completions), np.zeros(n_completions)]).astype(np.float32)
+    completed = np.concatenate([firsts[:, None], generate(model, firsts, N_CORNERS - 1)], axis=1)
+    completion_errors = rectangle_shape_error(completed)
+    run.log(f"{n_completions:,} completions: mean shape error {completion_errors.mean():.4f}, "
+            f"median {np.median(completion_errors):.4f}, worst {completion_errors.max():.4f}")
+
+    random_corners = corners_of(*rectangle_sequences(N_PLOTTED, seed=run.seed + 2))
+    run.save_figure(plot_rectangles(random_corners, generated, completed[: N_PLOTTED - 1]), "rectangles.png")
+    metrics = {
+        "shape_error": shape_error,
+        "final_loss": history["loss"][-1],
+        "completion_shape_error": float(completion_errors.mean()),
+        "completion_shape_error_median": float(np.median(completion_errors)),
+        "completion_shape_error_max": float(completion_errors.max()),
+    }
+    return run.finish(metrics, generated_corners=generated,
+                      settings={"n_rectangles": len(X) // 3, "epochs": len(history["loss"]),
+                                "batch_size": BATCH_SIZE})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The README's promises: the two commands come first, and its library example runs."""
+
+import re
+from pathlib import Path
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_two_commands_come_first():
+    first_block = re.search(r"```bash\n(.*?)```", README, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines() if line.strip()]
+    assert commands == ["make all", "make test"]
+
+
+def test_every_chapter_has_a_row_and_a_make_target():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    for n in range(1, 15):
+        assert f"`make ch{n:02d}`" in README
+    assert "CHAPTERS := $(shell seq -f \"ch%02g\" 1 14)" in makefile
+
+
+def test_library_example_runs():
+    block = re.search(r"```python\n(.*?)```", README, re.S).group(1)
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["X"].shape == (1000, 8, 12) and namespace["y"].shape == (1000, 2, 12)
+    assert namespace["seq2seq"].output_shape == (None, 2, 12)
+    assert namespace["model"].get_layer("lstm_1").units == 20
+
+
+def test_version_is_defined_once():
+    import lstmbook
+
+    setup = (Path(__file__).resolve().parent.parent / "setup.cfg").read_text()
+    assert "version = attr: lstmbook.__version__" in setup
+    assert re.fullmatch(r"\d+\.\d+\.\d+", lstmbook.__version__)
