@@ -47,6 +47,10 @@ UNITS = 32  # LSTM units of the classifier
 MLP_UNITS = 32  # hidden units of the MLPs
 LEARNING_RATE = 3e-3  # Adam
 BATCH_SIZE = 64
+TRAIN_SAMPLES = (8000, 512)  # (full, quick) training sequences
+TEST_SAMPLES = (2000, 256)  # (full, quick) held-out sequences
+EPOCHS = (8, 1)  # (full, quick) epochs for each of the three models
+EVAL_BATCH_SIZE = 1024  # evaluation only: larger batches, same numbers
 
 
 # %% [markdown]
@@ -139,16 +143,16 @@ def train_and_score(run, model, X, y, X_test, y_test, epochs: int) -> float:
                   metrics=["accuracy"])
     model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, verbose=run.fit_verbose,
               callbacks=run.callbacks(model.name))
-    _, accuracy = model.evaluate(X_test, y_test, batch_size=1024, verbose=run.fit_verbose)
+    _, accuracy = model.evaluate(X_test, y_test, batch_size=EVAL_BATCH_SIZE, verbose=run.fit_verbose)
     run.log(f"{model.name:>16s}: held-out accuracy {accuracy:.3f}")
     return float(accuracy)
 
 
 def window_experiment(run) -> tuple[dict, keras.Model]:
-    X, y = first_sign_sequences(run.pick(8000, 512), seed=run.seed + 1)
-    X_test, y_test = first_sign_sequences(run.pick(2000, 256), seed=run.seed + 2)
+    X, y = first_sign_sequences(run.pick(*TRAIN_SAMPLES), seed=run.seed + 1)
+    X_test, y_test = first_sign_sequences(run.pick(*TEST_SAMPLES), seed=run.seed + 2)
     run.log(f"X{X.shape} = [samples, timesteps, features]; the MLP sees X[:, -{WINDOW}:, 0]")
-    epochs = run.epochs(8, 1)
+    epochs = run.epochs(*EPOCHS)
     scores = {}
     run.seed_everything(1)
     scores["mlp_accuracy"] = train_and_score(run, build_mlp(WINDOW, "mlp_last_window"),
@@ -214,11 +218,11 @@ def plot_window_comparison(run, scores: dict) -> None:
     for k in range(len(X)):
         ax_seq.plot(X[k, :, 0] + 4 * k, marker=".", color="tab:blue" if y[k] else "tab:orange")
         ax_seq.plot(0, X[k, 0, 0] + 4 * k, "o", color="black")
-    ax_seq.axvspan(TIMESTEPS - WINDOW - 0.5, TIMESTEPS - 0.5, color="tab:gray", alpha=0.2,
-                   label=f"the MLP's window (last {WINDOW} steps)")
-    ax_seq.set(title="Class = sign of step 0 (black dot); blue positive, orange negative",
-               xlabel="time step", yticks=[])
-    ax_seq.legend(loc="upper center")
+    ax_seq.axvspan(TIMESTEPS - WINDOW - 0.5, TIMESTEPS - 0.5, color="tab:gray", alpha=0.2)
+    ax_seq.text(TIMESTEPS - WINDOW / 2 - 0.5, 1.01, f"the MLP's window (last {WINDOW} steps)", ha="center",
+                va="bottom", transform=ax_seq.get_xaxis_transform())
+    ax_seq.set_title("Class = sign of step 0 (black dot); blue positive, orange negative", pad=18)
+    ax_seq.set(xlabel="time step", yticks=[])
     names = ["mlp_accuracy", "mlp_full_window_accuracy", "lstm_accuracy"]
     labels = [f"MLP, last {WINDOW}", f"MLP, all {TIMESTEPS}", "LSTM"]
     bars = ax_bar.bar(labels, [scores[n] for n in names], color=["tab:gray", "tab:olive", "tab:green"])

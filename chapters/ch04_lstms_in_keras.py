@@ -5,8 +5,8 @@ Book: an LSTM(10) learns the sequence 0.0, 0.1, …, 0.9 framed as t-1 → t. It
 defined, compiled, fit for 1,000 epochs, evaluated and used to predict. The
 predictions come out close to 0.1 … 0.9, and the book's reshape examples give
 ``(1, 10, 1)`` and ``(1, 10, 2)``.
-Here the same life cycle reaches ``mse`` ≈ 6e-5 (target ≤ 1e-3), with every
-prediction within 0.02 of its target (``max_error``, target ≤ 0.05). It also shows
+Here the same life cycle reaches ``mse`` ≈ 1e-4 (target ≤ 1e-3), with every
+prediction within 0.03 of its target (``max_error``, target ≤ 0.05). It also shows
 the reshapes, and a stateful LSTM done the Keras 3 way: ``keras.Input(batch_shape=…)``,
 ``shuffle=False``, ``layer.reset_state()`` between epochs, and ``batch_size`` passed
 to ``predict``.
@@ -38,7 +38,7 @@ UNITS = 10  # the book's LSTM(10)
 BOOK_EPOCHS = 1000  # the book's full-batch updates
 REPEATS = 100  # copies of the 9 samples per epoch: BOOK_EPOCHS // REPEATS epochs, same updates
 LEARNING_RATE = 1e-3  # Adam's default, as in the book
-STATEFUL_EPOCHS = 20  # epochs of the stateful example (one fit call each)
+STATEFUL_EPOCHS = (20, 2)  # (full, quick) epochs of the stateful example, one fit call each
 STATEFUL_LEARNING_RATE = 1e-2  # larger steps, so that 20 short epochs suffice
 
 
@@ -95,8 +95,8 @@ def life_cycle(run, X, y) -> tuple[dict, np.ndarray, list]:
     run.seed_everything(1)
     model = build_model()  # 1. define
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse")  # 2. compile
-    updates = run.epochs(BOOK_EPOCHS, REPEATS)
-    epochs = max(1, updates // REPEATS)
+    # --epochs counts the book's epochs (full-batch updates), run REPEATS at a time.
+    epochs = -(-run.epochs(BOOK_EPOCHS, REPEATS) // REPEATS)
     history = model.fit(np.tile(X, (REPEATS, 1, 1)), np.tile(y, REPEATS), epochs=epochs,  # 3. fit
                         batch_size=len(X), shuffle=False, verbose=run.fit_verbose,
                         callbacks=run.callbacks(model.name))
@@ -136,7 +136,7 @@ def stateful_example(run, X, y) -> tuple[dict, np.ndarray]:
     model = keras.Model(inputs, outputs, name="stateful_lstm")
     model.compile(optimizer=keras.optimizers.Adam(STATEFUL_LEARNING_RATE), loss="mse")
     lstm = model.get_layer("lstm")
-    for _ in tqdm(range(run.epochs(STATEFUL_EPOCHS, 2)), desc="stateful epochs", disable=run.quick):
+    for _ in tqdm(range(run.epochs(*STATEFUL_EPOCHS)), desc="stateful epochs", disable=run.quick):
         model.fit(X, y, epochs=1, batch_size=1, shuffle=False, verbose=run.fit_verbose,
                   callbacks=run.callbacks(model.name))
         lstm.reset_state()

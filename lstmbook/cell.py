@@ -203,7 +203,8 @@ def split_gates(kernel, recurrent_kernel, bias=None) -> LSTMWeights:
         bias = np.zeros(4 * units)
     bias = _as_float_array(bias, "bias", 1)
     if bias.shape != (4 * units,):
-        raise ValueError(f"bias must be (4 * units,) = ({4 * units},). Received: bias with shape {bias.shape}")
+        raise ValueError(f"bias must be (4 * units,) = ({4 * units},). "
+                         f"Received: bias with shape {bias.shape}")
     blocks = {name: np.split(array, 4, axis=-1) for name, array in
               (("W", kernel), ("U", recurrent_kernel), ("b", bias))}
     return LSTMWeights(*({g: block[k].copy() for k, g in enumerate(GATES)}
@@ -379,7 +380,8 @@ def lstm_forward(x, weights: LSTMWeights, h0=None, c0=None) -> LSTMTrace:
     x = _as_float_array(x, "x", 3)
     batch, timesteps, features = x.shape
     if batch == 0 or timesteps == 0:
-        raise ValueError(f"x must hold at least one sample and one timestep. Received: x with shape {x.shape}")
+        raise ValueError("x must hold at least one sample and one timestep. "
+                         f"Received: x with shape {x.shape}")
     if features != weights.features:
         raise ValueError(f"x must be (batch, timesteps, features) with features={weights.features}, as "
                          f"the weights expect. Received: x with shape {x.shape}")

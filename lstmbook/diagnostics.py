@@ -1,0 +1,518 @@
+"""Learning curves, the underfit / good fit / overfit diagnosis, and repeated runs (Chapter 12).
+
+The book reads a model's health off its learning curves, the training and validation loss
+per epoch:
+
+- **underfit**: the loss is still falling when training stops, or the training loss itself
+  stays high (the model lacks the capacity to fit even the training data);
+- **overfit**: the validation loss has turned up, and kept rising for a good part of the
+  run, while the training loss kept falling;
+- **good fit**: both losses have flattened out, close together.
+
+:func:`diagnose` applies those rules with the thresholds below. Every threshold is a
+fraction, so it does not depend on the loss's units: "height" means the height of the
+learning-curve plot, the larger of the first training and validation losses, and "the
+end" means the last :data:`TAIL_FRACTION` of the epochs. They were set on the book's
+five cases run with nine seeds and then checked on ten seeds not used to set them
+(Chapter 12 reports the check).
+
+:func:`repeated_evaluation` trains a model several times with different seeds (in parallel
+processes with ``jobs=N``) and summarises the scores; :func:`plot_boxplots` compares
+several configurations' scores side by side.
+
+Introduced in Chapter 12.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from numbers import Integral
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "TAIL_FRACTION",
+    "FALLING_FRACTION",
+    "HIGH_TRAIN_FRACTION",
+    "PATIENCE_FRACTION",
+    "RISE_FRACTION",
+    "CLOSE_FRACTION",
+    "Diagnosis",
+    "curve_measures",
+    "diagnose",
+    "diagnose_runs",
+    "plot_learning_curves",
+    "plot_boxplots",
+    "RepeatedResult",
+    "repeated_evaluation",
+]
+
+#: "The end of training": the last 10% of the epochs (at least 2 of them).
+TAIL_FRACTION = 0.10
+#: Still falling: a loss drops by more than 0.7% of the plot's height over the end of training.
+FALLING_FRACTION = 0.007
+#: Training loss still high: above 10% of the first epoch's training loss.
+HIGH_TRAIN_FRACTION = 0.10
+#: Overfit: the best validation loss lies more than 25% of the epochs before the end
+#: (an early stop with that patience would have fired) ...
+PATIENCE_FRACTION = 0.25
+#: ... and the validation loss has since risen more than 10% above that best.
+RISE_FRACTION = 0.10
+#: Good fit: the final training and validation losses lie within 2% of the plot's height.
+CLOSE_FRACTION = 0.02
+
+LABELS = ("underfit", "good fit", "overfit")
+
+
+class Diagnosis(NamedTuple):
+    """What :func:`diagnose` returns: ``label`` ("underfit", "good fit" or "overfit") and ``reason``."""
+
+    label: str
+    reason: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a history
+# ---------------------------------------------------------------------------------------------
+
+
+def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(epochs, train_loss, val_loss)`` aligned on the epochs that have a validation loss.
+
+    Accepts a ``keras.callbacks.History``, its ``.history`` dict, or the dict that
+    ``lstmbook.training.fit_epochs`` returns (with ``"val_epoch"`` when validation ran
+    every few epochs).
+    """
+    record = getattr(history, "history", history)
+    if not isinstance(record, dict):
+        raise TypeError(f"history must be a keras History or a dict of per-epoch lists. "
+                        f"Received: history of type {type(history).__name__}")
+    missing = [key for key in ("loss", "val_loss") if key not in record]
+    if missing:
+        raise ValueError(f"history must hold 'loss' and 'val_loss' (train with validation data). "
+                         f"Received: history with keys {sorted(record)}")
+    try:
+        loss = np.asarray(record["loss"], dtype=float)
+        val = np.asarray(record["val_loss"], dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("history['loss'] and history['val_loss'] must be lists of numbers. "
+                        "Received: non-numeric values") from None
+    if loss.ndim != 1 or val.ndim != 1:
+        raise ValueError(f"history['loss'] and ['val_loss'] must be 1-D. Received: shapes "
+                         f"{loss.shape} and {val.shape}")
+    epochs = np.asarray(record.get("epoch", np.arange(1, len(loss) + 1)), dtype=int)
+    if len(epochs) != len(loss):
+        raise ValueError(f"history['epoch'] must match history['loss'] in length. Received: "
+                         f"{len(epochs)} and {len(loss)}")
+    if len(val) != len(loss):
+        if "val_epoch" not in record:
+            raise ValueError(f"history['val_loss'] ({len(val)} values) must match history['loss'] "
+                             f"({len(loss)}), or come with history['val_epoch']. Received: keys {sorted(record)}")
+        val_epochs = np.asarray(record["val_epoch"], dtype=int)
+        if len(val_epochs) != len(val) or not np.isin(val_epochs, epochs).all():
+            raise ValueError("history['val_epoch'] must list an epoch of history['epoch'] for each "
+                             "validation loss. Received: mismatched lists")
+        loss = loss[np.searchsorted(epochs, val_epochs)]
+        epochs = val_epochs
+    if len(loss) < 3:
+        raise ValueError(f"history must cover at least 3 epochs to be diagnosed. "
+                         f"Received: {len(loss)} epoch(s)")
+    if not (np.isfinite(loss).all() and np.isfinite(val).all()):
+        raise ValueError("history's losses must be finite: training diverged (NaN or inf). "
+                         "Received: non-finite losses")
+    return epochs, loss, val
+
+
+def curve_measures(history) -> dict:
+    """The numbers :func:`diagnose` decides on, as fractions of the plot's height.
+
+    Args:
+        history: a ``keras.callbacks.History`` or a dict with ``"loss"`` and ``"val_loss"``.
+
+    Returns:
+        A dict: ``height`` (the larger first loss), ``train_drop`` and ``val_drop`` (how
+        much each loss fell over the end of training, divided by the height),
+        ``train_remaining`` (final over first training loss), ``since_best`` (the fraction
+        of epochs after the best validation loss), ``rise`` (final over best validation
+        loss, minus 1), ``train_fell_after_best`` (bool) and ``gap`` (final validation
+        minus training loss, over the height).
+
+    >>> m = curve_measures({"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.3, 0.2]})
+    >>> round(m["gap"], 3), round(m["val_drop"], 3)
+    (0.1, 0.1)
+    """
+    epochs, loss, val = _curves(history)
+    n = len(loss)
+    tail = max(2, int(round(TAIL_FRACTION * n)))
+    height = max(loss[0], val[0], np.finfo(float).tiny)
+    best = int(np.argmin(val))
+    return {
+        "epochs": int(epochs[-1]),
+        "height": float(height),
+        "train_drop": float((loss[-tail] - loss[-1]) / height),
+        "val_drop": float((val[-tail] - val[-1]) / height),
+        "train_remaining": float(loss[-1] / loss[0]) if loss[0] > 0 else 0.0,
+        "since_best": float((n - 1 - best) / n),
+        "best_epoch": int(epochs[best]),
+        "rise": float(val[-1] / val[best] - 1.0) if val[best] > 0 else float(val[-1] > 0),
+        "train_fell_after_best": bool(loss[-1] < loss[best]),
+        "gap": float((val[-1] - loss[-1]) / height),
+    }
+
+
+def diagnose(history) -> Diagnosis:
+    """Underfit, good fit or overfit, from the training and validation learning curves.
+
+    The rules, in order (thresholds are the module's constants, fractions of the plot's
+    height or of the run's length):
+
+    1. **overfit** if the best validation loss lies more than :data:`PATIENCE_FRACTION` of
+       the epochs before the end, the validation loss has risen more than
+       :data:`RISE_FRACTION` above it, and the training loss kept falling meanwhile;
+    2. **underfit** if either loss still falls by more than :data:`FALLING_FRACTION` of the
+       height over the last :data:`TAIL_FRACTION` of the epochs;
+    3. **underfit** if the curves are flat but the training loss is still above
+       :data:`HIGH_TRAIN_FRACTION` of where it started (too little capacity);
+    4. **good fit** if the final losses are within :data:`CLOSE_FRACTION` of the height;
+    5. otherwise **overfit**: flat curves with the validation loss settled well above the
+       training loss (or, rarely, below it, which the reason reports).
+
+    Introduced in Chapter 12.
+
+    Args:
+        history: a ``keras.callbacks.History``, its ``.history`` dict or the dict returned
+            by ``lstmbook.training.fit_epochs``; it needs ``"loss"`` and ``"val_loss"``.
+
+    Returns:
+        ``Diagnosis(label, reason)``; it unpacks as ``label, reason = diagnose(history)``.
+
+    >>> falling = {"loss": np.linspace(1.0, 0.5, 50), "val_loss": np.linspace(1.2, 0.7, 50)}
+    >>> diagnose(falling).label
+    'underfit'
+    >>> flat = {"loss": np.r_[1.0, np.full(49, 0.01)], "val_loss": np.r_[1.0, np.full(49, 0.012)]}
+    >>> diagnose(flat).label
+    'good fit'
+    """
+    m = curve_measures(history)
+    if m["since_best"] > PATIENCE_FRACTION and m["rise"] > RISE_FRACTION and m["train_fell_after_best"]:
+        return Diagnosis("overfit", (
+            f"validation loss bottomed out at epoch {m['best_epoch']} and has risen {m['rise']:.0%} "
+            f"since, over the last {m['since_best']:.0%} of training, while training loss kept falling"))
+    falling = max(m["train_drop"], m["val_drop"])
+    if falling > FALLING_FRACTION:
+        which = "validation" if m["val_drop"] >= m["train_drop"] else "training"
+        return Diagnosis("underfit", (
+            f"{which} loss is still falling at the end: down {falling:.1%} of the plot's height "
+            f"over the last {TAIL_FRACTION:.0%} of epochs (threshold {FALLING_FRACTION:.1%}); train longer"))
+    if m["train_remaining"] > HIGH_TRAIN_FRACTION:
+        return Diagnosis("underfit", (
+            f"curves are flat but training loss is still {m['train_remaining']:.0%} of its starting "
+            f"value (threshold {HIGH_TRAIN_FRACTION:.0%}): the model lacks capacity or a good optimizer"))
+    if abs(m["gap"]) <= CLOSE_FRACTION:
+        return Diagnosis("good fit", (
+            f"both losses are flat and close together: gap {abs(m['gap']):.2%} of the plot's height "
+            f"(threshold {CLOSE_FRACTION:.0%})"))
+    side = "above" if m["gap"] > 0 else "below"
+    return Diagnosis("overfit", (
+        f"curves are flat but validation loss settled {abs(m['gap']):.1%} of the plot's height {side} "
+        f"training loss (threshold {CLOSE_FRACTION:.0%})"))
+
+
+def diagnose_runs(histories) -> Diagnosis:
+    """The majority diagnosis of several runs of the same model (the book's repeated runs).
+
+    Args:
+        histories: a list of histories, one per run.
+
+    Returns:
+        ``Diagnosis(label, reason)``; the reason counts the votes. A tie goes to the label
+        that comes first in ``("underfit", "good fit", "overfit")``.
+    """
+    if not isinstance(histories, (list, tuple)) or not histories:
+        raise ValueError(f"histories must be a non-empty list of histories. Received: {histories!r:.80}")
+    labels = [diagnose(h).label for h in histories]
+    counts = {label: labels.count(label) for label in LABELS}
+    label = max(LABELS, key=lambda name: (counts[name], -LABELS.index(name)))
+    votes = ", ".join(f"{counts[name]} {name}" for name in LABELS if counts[name])
+    return Diagnosis(label, f"{counts[label]} of {len(labels)} runs diagnosed {label} ({votes})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------------------------
+
+
+def _save(fig, path_or_run, name: str | None):
+    """Save through a ChapterRun (``run.save_figure``) or to a ``.png`` path; None keeps it open."""
+    if path_or_run is None:
+        return fig
+    if hasattr(path_or_run, "save_figure"):
+        if not isinstance(name, str) or not name.endswith(".png"):
+            raise ValueError(f"name must be a .png file name when saving through a run. Received: name={name!r}")
+        path_or_run.save_figure(fig, name)
+        return fig
+    if not isinstance(path_or_run, (str, os.PathLike)):
+        raise TypeError(f"path_or_run must be a .png path, a ChapterRun or None. "
+                        f"Received: {type(path_or_run).__name__}")
+    import matplotlib.pyplot as plt
+
+    path = Path(path_or_run)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"path must end in .png. Received: path_or_run={str(path)!r}")
+    if not path.parent.is_dir():
+        raise ValueError(f"path's folder does not exist. Received: path_or_run={str(path)!r}")
+    fig.savefig(path, dpi=100, bbox_inches="tight", format="png")
+    plt.close(fig)
+    return fig
+
+
+def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, title: str | None = None,
+                         start_epoch: int = 1, show_diagnosis: bool = True, ax=None):
+    """Plot training (blue) and validation (orange) loss per epoch, as the book's figures do.
+
+    Introduced in Chapter 12.
+
+    Args:
+        history: one history (``keras.callbacks.History`` or dict with ``"loss"`` and
+            ``"val_loss"``), or a list of them (several runs, drawn over each other).
+        path_or_run: where to save the PNG: a ``.png`` path, a ``ChapterRun`` (saved with
+            ``run.save_figure(fig, name)``), or None to return the figure unsaved.
+        name: the file name when saving through a run, e.g. ``"underfit.png"``.
+        title: the plot's title; the diagnosis is appended when ``show_diagnosis``.
+        start_epoch: first epoch drawn (the book plots its overfit case from epoch 500).
+        show_diagnosis: add :func:`diagnose`'s label (or the runs' majority) to the title.
+        ax: draw into this matplotlib Axes instead of a new figure.
+
+    Returns:
+        The matplotlib Figure (closed once saved).
+    """
+    import matplotlib.pyplot as plt
+
+    histories = list(history) if isinstance(history, (list, tuple)) else [history]
+    if not histories:
+        raise ValueError("history must be a history or a non-empty list of them. Received: []")
+    if isinstance(start_epoch, bool) or not isinstance(start_epoch, Integral) or start_epoch < 1:
+        raise ValueError(f"start_epoch must be an int >= 1. Received: start_epoch={start_epoch!r}")
+    curves = [_curves(h) for h in histories]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+    else:
+        fig = ax.figure
+    for i, (epochs, loss, val) in enumerate(curves):
+        keep = epochs >= start_epoch
+        if not keep.any():
+            raise ValueError(f"start_epoch is past the last epoch {epochs[-1]}. Received: start_epoch={start_epoch}")
+        ax.plot(epochs[keep], loss[keep], color="tab:blue", label="train" if i == 0 else None)
+        ax.plot(epochs[keep], val[keep], color="tab:orange", label="validation" if i == 0 else None)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
+    if show_diagnosis:
+        verdict = diagnose(histories[0]) if len(histories) == 1 else diagnose_runs(histories)
+        title = f"{title}: {verdict.label}" if title else verdict.label
+    if title:
+        ax.set_title(title)
+    return _save(fig, path_or_run, name)
+
+
+def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, title: str | None = None,
+                  ylabel: str = "validation loss", xlabel: str | None = None, ax=None):
+    """Box plots of several configurations' repeated scores, side by side.
+
+    Introduced in Chapter 12 (and used again in Chapter 14).
+
+    Args:
+        results: ``{configuration name: scores}``; the scores may be a list, an array or
+            a :class:`RepeatedResult`. Drawn in the dict's order.
+        path_or_run: a ``.png`` path, a ``ChapterRun`` or None (see :func:`plot_learning_curves`).
+        name: the file name when saving through a run.
+        title, ylabel, xlabel: labels.
+        ax: draw into this Axes instead of a new figure.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(results, dict) or not results:
+        raise ValueError(f"results must be a non-empty dict of name -> scores. Received: {results!r:.80}")
+    data = []
+    for key, scores in results.items():
+        values = np.asarray(getattr(scores, "scores", scores), dtype=float).ravel()
+        if values.size == 0 or not np.isfinite(values).all():
+            raise ValueError(f"results[{key!r}] must be a non-empty list of finite scores. "
+                             f"Received: {values.tolist()!r:.80}")
+        data.append(values)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.6 * len(data) + 3, 4))
+    else:
+        fig = ax.figure
+    ax.boxplot(data)
+    ax.set_xticks(range(1, len(data) + 1), [str(k) for k in results])
+    ax.set_ylabel(ylabel)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path_or_run, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeated evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RepeatedResult:
+    """The outcome of :func:`repeated_evaluation`.
+
+    Attributes:
+        scores: one final score per repeat, ``(n_repeats,)``, in repeat order.
+        seeds: the seed each repeat ran with (``seed + i``).
+        histories: each repeat's per-epoch history (see ``lstmbook.training.fit_epochs``).
+        seconds: wall-clock time of the whole evaluation.
+    """
+
+    scores: np.ndarray
+    seeds: list
+    histories: list = field(repr=False)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> dict:
+        """``{"n", "mean", "std", "min", "max"}`` of the scores (``std`` with ddof=0, NumPy's default)."""
+        s = np.asarray(self.scores, dtype=float)
+        return {"n": int(s.size), "mean": float(s.mean()), "std": float(s.std()),
+                "min": float(s.min()), "max": float(s.max())}
+
+
+def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compile_kwargs,
+                validation_every, backend, in_worker):
+    """Build, train and score one model with its own seed (runs in a worker process or here)."""
+    import keras
+
+    from lstmbook.training import fit_epochs
+
+    if keras.backend.backend() != backend:
+        raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
+                           f"{backend!r}; set KERAS_BACKEND before starting Python")
+    if in_worker:
+        keras.backend.clear_session()  # free the previous repeat's graphs in this long-lived worker
+    keras.utils.set_random_seed(seed)
+    model = build_fn()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build_fn must return a keras.Model. Received: {type(model).__name__}")
+    if not model.compiled:
+        model.compile(**compile_kwargs)
+    history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                         validation_every=validation_every)
+    if validation_data is not None:
+        result = model.evaluate(validation_data[0], validation_data[1], verbose=0, return_dict=True)
+    else:
+        result = model.evaluate(x, y, verbose=0, return_dict=True)
+    return seed, float(result["loss"]), history
+
+
+@contextlib.contextmanager
+def _worker_backend(backend: str):
+    """Workers are fresh processes that inherit the environment: pin them to our backend."""
+    before = os.environ.get("KERAS_BACKEND")
+    os.environ["KERAS_BACKEND"] = backend
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = before
+
+
+def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validation_data=None,
+                        batch_size: int | None = None, compile_kwargs: dict | None = None,
+                        validation_every: int = 1, seed: int = 0, jobs: int = 1,
+                        progress: bool = True, desc: str | None = None) -> RepeatedResult:
+    """Train and score a model ``n_repeats`` times, each with its own seed, and summarise.
+
+    A single run of a neural network is one draw from a distribution of outcomes; the
+    book repeats each configuration and compares the distributions. Repeat ``i`` seeds
+    Python, NumPy and the backend with ``seed + i`` (``keras.utils.set_random_seed``)
+    right before calling ``build_fn``, so it gets the same result whether it runs here or
+    in a worker, first or last.
+
+    ``jobs > 1`` runs repeats in that many worker processes (joblib's ``loky`` backend).
+    Each worker imports Keras with this process's backend (``KERAS_BACKEND`` is set for
+    them), clears its Keras session between repeats, and exits shortly after the last
+    one, so memory stays at one small model per worker. ``build_fn`` must be picklable
+    by cloudpickle (a module-level function or ``functools.partial`` is safest).
+
+    Introduced in Chapter 12.
+
+    Args:
+        build_fn: ``build_fn()`` returns a new ``keras.Model``, compiled or not.
+        n_repeats: how many runs.
+        x, y: training data, e.g. ``(samples, timesteps, features)`` and ``(samples, 1)``.
+        epochs: epochs per run.
+        validation_data: ``(x_val, y_val)``; the score is the final validation loss. Without
+            it, the score is the final training loss.
+        batch_size: samples per step (``None``: Keras's default, 32).
+        compile_kwargs: ``model.compile`` arguments for an uncompiled model
+            (default ``{"loss": "mse", "optimizer": "adam"}``); pass optimizer names, not
+            instances, so that each run gets a fresh optimizer.
+        validation_every: record the validation loss every this many epochs.
+        seed: repeat ``i`` uses ``seed + i``.
+        jobs: worker processes; 1 runs the repeats here, one after another.
+        progress: show a tqdm progress bar.
+        desc: the progress bar's label.
+
+    Returns:
+        A :class:`RepeatedResult`: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
+        ``summary`` (``mean``, ``std``, ``min``, ``max``).
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    if not callable(build_fn):
+        raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
+    for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
+                             ("seed", seed, 0), ("validation_every", validation_every, 1)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}. Received: {name}={value!r}")
+    compile_kwargs = {"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else dict(compile_kwargs)
+    if not isinstance(compile_kwargs.get("optimizer", "adam"), (str, dict)):
+        raise TypeError("compile_kwargs['optimizer'] must be a name or a config dict, so that each run "
+                        f"gets a fresh optimizer. Received: {compile_kwargs['optimizer']!r}")
+    x = np.asarray(x)
+    y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+    if validation_data is not None:
+        validation_data = tuple(np.asarray(a) for a in validation_data)
+    backend = keras.backend.backend()
+    seeds = [int(seed) + i for i in range(n_repeats)]
+    args = (x, y, validation_data, epochs, batch_size, compile_kwargs, validation_every, backend)
+    start = time.perf_counter()
+    results = {}
+    bar = tqdm(total=n_repeats, desc=desc or "repeats", disable=not progress, leave=False)
+    try:
+        if jobs == 1:
+            for s in seeds:
+                s, score, history = _one_repeat(build_fn, s, *args, in_worker=False)
+                results[s] = (score, history)
+                bar.update()
+        else:
+            from joblib import Parallel, delayed, parallel_config
+
+            with _worker_backend(backend), parallel_config(backend="loky", idle_worker_timeout=10):
+                tasks = (delayed(_one_repeat)(build_fn, s, *args, in_worker=True) for s in seeds)
+                for s, score, history in Parallel(n_jobs=min(jobs, n_repeats),
+                                                  return_as="generator_unordered")(tasks):
+                    results[s] = (score, history)
+                    bar.update()
+    finally:
+        bar.close()
+    return RepeatedResult(scores=np.array([results[s][0] for s in seeds]), seeds=seeds,
+                          histories=[results[s][1] for s in seeds],
+                          seconds=time.perf_counter() - start)

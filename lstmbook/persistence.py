@@ -1,0 +1,323 @@
+"""Finalize, save and load models: ``.keras`` files, or JSON architecture plus weights (Chapter 13).
+
+Keras 3 saves a whole model (architecture, weights, optimizer state) as one ``.keras``
+file, and the architecture alone as JSON (``model.to_json()``) with the weights in a
+``.weights.h5`` file. The book's YAML format and Keras 2's ``.h5`` full-model files are gone.
+
+What this module adds is safety:
+
+- :func:`save_model` writes to a temporary file in the same folder and moves it into
+  place with ``os.replace``, which is atomic: a crash or an error mid-save leaves the
+  previous model as it was, never half a file. The previous version is kept as a
+  numbered backup: ``model.keras`` becomes ``model.1.keras``, the one before that
+  ``model.2.keras``, and so on, up to ``backups`` of them.
+- :func:`save_architecture_and_weights` writes both files the same way.
+- :func:`load_model` loads either form and says clearly what is wrong with a missing
+  file, a wrong extension or a corrupt file.
+
+Introduced in Chapter 13 and used in Chapter 14 to save each updated model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from numbers import Integral
+from pathlib import Path
+
+__all__ = [
+    "finalize_model",
+    "save_model",
+    "backup_paths",
+    "save_architecture_and_weights",
+    "load_model",
+    "weights_path_for",
+]
+
+KERAS_SUFFIX = ".keras"
+JSON_SUFFIX = ".json"
+WEIGHTS_SUFFIX = ".weights.h5"
+
+
+def _check_path(path, name: str = "path") -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or path-like. Received: {name}={path!r}")
+    return Path(path)
+
+
+def _check_model(model):
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model. Received: model of type {type(model).__name__}")
+    return model
+
+
+def _check_folder(path: Path, name: str) -> None:
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{name}'s folder does not exist; create it first. Received: {name}={str(path)!r}")
+
+
+def _temporary_beside(path: Path, suffix: str) -> Path:
+    """An empty temporary file in ``path``'s folder (so ``os.replace`` stays on one file system)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _write_atomically(path: Path, suffix: str, write) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
+    tmp = _temporary_beside(path, suffix)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:  # the bytes are on disk before the rename
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def weights_path_for(json_path) -> Path:
+    """The ``.weights.h5`` file that goes with an architecture file: ``m.json`` -> ``m.weights.h5``.
+
+    >>> str(weights_path_for("models/final.json"))
+    'models/final.weights.h5'
+    """
+    json_path = _check_path(json_path, "json_path")
+    if json_path.suffix != JSON_SUFFIX:
+        raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
+    return json_path.with_name(json_path.name[: -len(JSON_SUFFIX)] + WEIGHTS_SUFFIX)
+
+
+def backup_paths(path) -> list[Path]:
+    """The numbered backups of a ``.keras`` file that exist, newest first.
+
+    >>> backup_paths("no/such/model.keras")
+    []
+    """
+    path = _check_path(path)
+    stem = path.name[: -len(KERAS_SUFFIX)] if path.name.endswith(KERAS_SUFFIX) else path.stem
+    found = []
+    for candidate in path.parent.glob(f"{stem}.*{KERAS_SUFFIX}") if path.parent.is_dir() else []:
+        number = candidate.name[len(stem) + 1: -len(KERAS_SUFFIX)]
+        if number.isdigit():
+            found.append((int(number), candidate))
+    return [p for _, p in sorted(found)]
+
+
+def _numbered(path: Path, number: int) -> Path:
+    return path.with_name(f"{path.name[: -len(KERAS_SUFFIX)]}.{number}{KERAS_SUFFIX}")
+
+
+def _keep_as_backup(path: Path, backup: Path) -> None:
+    """Copy ``path`` to ``backup`` atomically, leaving ``path`` in place (a hard link when possible)."""
+    tmp = backup.with_name(f".{backup.name}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        os.link(path, tmp)
+    except OSError:  # file systems without hard links
+        shutil.copy2(path, tmp)
+    os.replace(tmp, backup)
+
+
+def save_model(model, path, *, backups: int = 1) -> Path:
+    """Save a whole model as ``.keras``, atomically, keeping the previous version as a backup.
+
+    The model is written to a temporary file in the same folder, then moved over ``path``
+    with ``os.replace``. If saving fails part-way, the temporary file is removed and
+    ``path`` still holds the previous model, untouched. Before the move, the previous file
+    is kept as ``<name>.1.keras``; older backups shift to ``.2``, ``.3``, … and those past
+    ``backups`` are deleted. ``path`` itself exists at every moment.
+
+    Introduced in Chapter 13.
+
+    Args:
+        model: a ``keras.Model``.
+        path: the destination, ending in ``.keras``; its folder must exist.
+        backups: how many previous versions to keep (0 keeps none).
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: ``path`` does not end in ``.keras``. FileNotFoundError: its folder is missing.
+    """
+    _check_model(model)
+    path = _check_path(path)
+    if path.suffix != KERAS_SUFFIX:
+        raise ValueError(f"path must end in {KERAS_SUFFIX} (Keras 3's whole-model format; use "
+                         f"save_architecture_and_weights for JSON + weights). Received: path={str(path)!r}")
+    if isinstance(backups, bool) or not isinstance(backups, Integral) or backups < 0:
+        raise ValueError(f"backups must be an int >= 0. Received: backups={backups!r}")
+    _check_folder(path, "path")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"path exists and is not a file. Received: path={str(path)!r}")
+
+    tmp = _temporary_beside(path, KERAS_SUFFIX)
+    try:
+        model.save(tmp)  # the slow, fallible part: nothing else has been touched yet
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if path.exists() and backups > 0:
+            for number in range(backups - 1, 0, -1):  # .1 -> .2, .2 -> .3, ...
+                older = _numbered(path, number)
+                if older.exists():
+                    os.replace(older, _numbered(path, number + 1))
+            _keep_as_backup(path, _numbered(path, 1))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    for old in backup_paths(path):
+        number = int(old.name[len(path.name) - len(KERAS_SUFFIX) + 1: -len(KERAS_SUFFIX)])
+        if number > backups:
+            old.unlink()
+    return path
+
+
+def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[Path, Path]:
+    """Save the architecture as JSON and the weights as ``.weights.h5``, each atomically.
+
+    The JSON holds ``model.to_json()`` (layers and their settings, no weights, no
+    optimizer); the weights file holds every weight. Together they rebuild the model
+    for prediction; compile it again to train further.
+
+    Introduced in Chapter 13.
+
+    Args:
+        model: a ``keras.Model``.
+        json_path: the architecture file, ending in ``.json``.
+        weights_path: the weights file, ending in ``.weights.h5``; by default beside the
+            JSON file with the same stem (:func:`weights_path_for`).
+
+    Returns:
+        ``(json_path, weights_path)``.
+    """
+    _check_model(model)
+    json_path = _check_path(json_path, "json_path")
+    if json_path.suffix != JSON_SUFFIX:
+        raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
+    weights_path = weights_path_for(json_path) if weights_path is None else _check_path(weights_path,
+                                                                                       "weights_path")
+    if not weights_path.name.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. Received: weights_path={str(weights_path)!r}")
+    _check_folder(json_path, "json_path")
+    _check_folder(weights_path, "weights_path")
+    text = model.to_json()
+    _write_atomically(weights_path, WEIGHTS_SUFFIX, lambda tmp: model.save_weights(tmp))
+    _write_atomically(json_path, JSON_SUFFIX, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return json_path, weights_path
+
+
+def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=None):
+    """Load a model saved by :func:`save_model` (``.keras``) or :func:`save_architecture_and_weights`.
+
+    Introduced in Chapter 13.
+
+    Args:
+        path: a ``.keras`` file, or a ``.json`` architecture file.
+        weights_path: for a ``.json`` file, its ``.weights.h5`` file (default: beside it,
+            see :func:`weights_path_for`).
+        compile: for ``.keras`` files, restore the compiled state (loss, optimizer).
+            Models rebuilt from JSON are never compiled.
+        custom_objects: custom layers or functions the model uses, by name.
+
+    Returns:
+        The ``keras.Model``.
+
+    Raises:
+        FileNotFoundError: the file (or its weights file) does not exist.
+        ValueError: the extension is not ``.keras`` or ``.json`` (the message says how to
+            handle legacy ``.h5`` files), or the file is corrupt or not a Keras model.
+    """
+    import keras
+
+    path = _check_path(path)
+    if path.suffix not in (KERAS_SUFFIX, JSON_SUFFIX):
+        hint = ""
+        if path.suffix in (".h5", ".hdf5"):
+            hint = (" A full-model .h5 file is Keras 2's legacy format: load it with "
+                    "keras.models.load_model in the Keras version that wrote it and re-save it as .keras;"
+                    " a .weights.h5 file holds weights only: pass it as weights_path with its .json.")
+        elif path.suffix in (".yaml", ".yml"):
+            hint = " Keras 3 removed YAML model files; save the architecture as JSON instead."
+        raise ValueError(f"path must end in {KERAS_SUFFIX} or {JSON_SUFFIX}.{hint} Received: path={str(path)!r}")
+    if not path.exists():
+        raise FileNotFoundError(f"No model file at {str(path)!r}: check the path "
+                                f"(working directory: {os.getcwd()!r}).")
+    if not path.is_file():
+        raise ValueError(f"path must be a file. Received: path={str(path)!r} (a folder?)")
+
+    if path.suffix == KERAS_SUFFIX:
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: a .keras file is a zip "
+                             f"archive and this one is not (truncated or overwritten?). Restore it from "
+                             f"a backup such as {str(_numbered(path, 1))!r} if there is one.")
+        try:
+            return keras.models.load_model(path, compile=compile, custom_objects=custom_objects)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: {error}") from error
+
+    weights_path = weights_path_for(path) if weights_path is None else _check_path(weights_path, "weights_path")
+    if not weights_path.name.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. Received: weights_path={str(weights_path)!r}")
+    if not weights_path.is_file():
+        raise FileNotFoundError(f"No weights file at {str(weights_path)!r} for the architecture "
+                                f"{str(path)!r}: save both with save_architecture_and_weights.")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{str(path)!r} is corrupt or not a model architecture: invalid JSON ({error})") from error
+    try:
+        model = keras.models.model_from_json(text, custom_objects=custom_objects)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{str(path)!r} is not a Keras model architecture: {error}") from error
+    try:
+        model.load_weights(weights_path)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{str(weights_path)!r} is corrupt or does not match the architecture in "
+                         f"{str(path)!r}: {error}") from error
+    return model
+
+
+def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None,
+                   compile_kwargs: dict | None = None, seed: int | None = None):
+    """Train a final model on all the data (train and validation together), ready to save.
+
+    Once diagnosis and tuning have picked a configuration, the book trains it once more
+    on every sample available; that is the model to save and to use on new data.
+
+    Introduced in Chapter 13.
+
+    Args:
+        build_fn: ``build_fn()`` returns a new ``keras.Model``, compiled or not.
+        x, y: all the data, e.g. ``(samples, timesteps, features)`` and ``(samples, 1)``.
+        epochs: epochs to train (the chosen configuration's).
+        batch_size: samples per step (``None``: Keras's default, 32).
+        compile_kwargs: for an uncompiled model (default ``{"loss": "mse", "optimizer": "adam"}``).
+        seed: seed set with ``keras.utils.set_random_seed`` before building, if given.
+
+    Returns:
+        ``(model, history)``: the trained model and its per-epoch history.
+    """
+    import keras
+
+    from lstmbook.training import fit_epochs
+
+    if not callable(build_fn):
+        raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+            raise ValueError(f"seed must be an int >= 0 or None. Received: seed={seed!r}")
+        keras.utils.set_random_seed(int(seed))
+    model = _check_model(build_fn())
+    if not model.compiled:
+        model.compile(**({"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else compile_kwargs))
+    history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size)
+    return model, history

@@ -1,0 +1,539 @@
+"""Fit, predict and walk-forward helpers for small LSTMs (Chapters 12, 13 and 14).
+
+Keras 3 removed ``Sequential.predict_classes`` and ``predict_proba``; :func:`predict_classes`
+and :func:`predict_proba` are their replacements, for softmax and sigmoid outputs alike.
+
+The book's diagnostic and updating experiments train tiny models on tiny data for
+hundreds of epochs. ``model.fit(x, y, epochs=1200)`` spends almost all of that time
+building a fresh data iterator for every epoch, not training. :func:`fit_epochs` runs
+*exactly the same* gradient steps (same batches, same order, no shuffling) from one
+stream of batches, so Keras builds one iterator and runs a whole epoch per call of its
+compiled train function; on the book's 5-sample problem it is one to two orders of
+magnitude faster, and its tests check that the weights it reaches are those that
+``model.fit`` reaches.
+
+:func:`walk_forward_validation` makes one-step forecasts over a test period, optionally
+updating the model after each new observation with one of the Chapter 14 strategies
+(:func:`refit_update`).
+
+Introduced in Chapters 12 (``fit_epochs``), 13 (``predict_classes``, ``predict_proba``)
+and 14 (``walk_forward_validation``, ``refit_update``).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+
+__all__ = [
+    "ResetStatesCallback",
+    "EpochStream",
+    "fit_epochs",
+    "predict_proba",
+    "predict_classes",
+    "classes_from_proba",
+    "output_activation",
+    "walk_forward_validation",
+    "refit_update",
+]
+
+#: Above this many bytes, :func:`fit_epochs` streams batches lazily instead of tiling the arrays.
+TILE_LIMIT_BYTES = 64 * 2**20
+
+#: Keras's own default ``batch_size`` in ``fit``.
+KERAS_DEFAULT_BATCH_SIZE = 32
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _short(value, limit: int = 60) -> str:
+    text = f"array of shape {value.shape}" if isinstance(value, np.ndarray) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int. Received: {name}={_short(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value}")
+    return int(value)
+
+
+def _check_model(model, name: str = "model"):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{name} must be a keras.Model. Received: {name} of type {type(model).__name__}")
+    return model
+
+
+def _check_compiled(model):
+    _check_model(model)
+    if not getattr(model, "compiled", False):
+        raise ValueError(f"model must be compiled before training. Call model.compile(...) first. "
+                         f"Received: model {model.name!r}, not compiled")
+    return model
+
+
+def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
+    if data is None or isinstance(data, (str, bytes)):
+        raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}")
+    try:
+        array = np.asarray(data)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}") from None
+    if array.dtype == object or array.ndim < min_ndim:
+        raise ValueError(f"{name} must be a numeric array with at least {min_ndim} dimension(s). "
+                         f"Received: {name} with shape {array.shape} and dtype {array.dtype}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
+    return array
+
+
+def _as_targets(y, n: int, name: str = "y"):
+    """``y`` as an array, or a list of arrays for a multi-output model, each with ``n`` rows."""
+    if isinstance(y, (list, tuple)):
+        arrays = [_as_array(part, f"{name}[{i}]") for i, part in enumerate(y)]
+    else:
+        arrays = [_as_array(y, name)]
+    for i, array in enumerate(arrays):
+        if array.shape[0] != n:
+            label = name if len(arrays) == 1 and not isinstance(y, (list, tuple)) else f"{name}[{i}]"
+            raise ValueError(f"{label} must have as many rows as x ({n}). "
+                             f"Received: {label} with shape {array.shape}")
+    return arrays if isinstance(y, (list, tuple)) else arrays[0]
+
+
+def _stateful_layers(model) -> list:
+    return [layer for layer in model._flatten_layers(include_self=False)
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_state")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast, exact epochs for tiny data
+# ---------------------------------------------------------------------------------------------
+
+
+class ResetStatesCallback(keras.callbacks.Callback):
+    """Reset every stateful layer's state at the start of each epoch.
+
+    The book trains a stateful LSTM with a Python loop of ``fit(epochs=1)`` and
+    ``reset_states()`` calls; this callback does the same inside one ``fit(epochs=N,
+    shuffle=False)`` call. It also resets once more when training ends, so that the
+    model leaves ``fit`` with a clean state, as the book's loop does.
+
+    Introduced in Chapter 14.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for layer in _stateful_layers(self.model):
+            layer.reset_state()
+
+    def on_train_end(self, logs=None):
+        for layer in _stateful_layers(self.model):
+            layer.reset_state()
+
+
+class EpochStream(keras.utils.PyDataset):
+    """The batches of ``epochs`` passes over ``(x, y)``, end to end, in order.
+
+    Batch ``i`` is batch ``i % steps_per_epoch`` of one unshuffled epoch, so the last batch
+    of each epoch is short when ``batch_size`` does not divide the number of samples,
+    exactly as in ``model.fit(..., shuffle=False)``. Nothing is copied.
+
+    Args:
+        x: inputs, ``(samples, ...)``.
+        y: targets, ``(samples, ...)``, or a list of them for a multi-output model.
+        batch_size: samples per batch.
+        epochs: how many passes the stream holds.
+
+    >>> stream = EpochStream(np.zeros((5, 1, 1)), np.zeros(5), batch_size=2, epochs=3)
+    >>> len(stream), stream[2][0].shape, stream[3][0].shape
+    (9, (1, 1, 1), (2, 1, 1))
+    """
+
+    def __init__(self, x, y, batch_size: int, epochs: int):
+        super().__init__()
+        self.x = _as_array(x, "x")
+        self.y = _as_targets(y, len(self.x))
+        self.batch_size = _check_int(batch_size, "batch_size")
+        self.epochs = _check_int(epochs, "epochs")
+        self.steps_per_epoch = math.ceil(len(self.x) / self.batch_size)
+
+    def __len__(self) -> int:
+        return self.steps_per_epoch * self.epochs
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"index must be in [0, {len(self)}). Received: index={index}")
+        start = (index % self.steps_per_epoch) * self.batch_size
+        rows = slice(start, start + self.batch_size)
+        y = [part[rows] for part in self.y] if isinstance(self.y, list) else self.y[rows]
+        return self.x[rows], y
+
+
+class _SmallValidation(keras.callbacks.Callback):
+    """Validation loss every ``every`` epochs with ``test_on_batch`` (no new iterator per epoch)."""
+
+    def __init__(self, x, y, every: int, batch_size: int):
+        super().__init__()
+        self.x, self.y, self.every, self.batch_size = x, y, every, batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or (epoch + 1) % self.every:
+            return
+        totals, n = {}, len(self.x)
+        for start in range(0, n, self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            y = [part[rows] for part in self.y] if isinstance(self.y, list) else self.y[rows]
+            result = self.model.test_on_batch(self.x[rows], y, return_dict=True)
+            weight = len(self.x[rows]) / n  # the losses are means, so batches weigh by size
+            for key, value in result.items():
+                totals[key] = totals.get(key, 0.0) + weight * float(value)
+        for key, value in totals.items():
+            logs[f"val_{key}"] = value
+
+
+def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, validation_data=None,
+               validation_every: int = 1, reset_state: bool = False, callbacks=None,
+               verbose=0) -> dict:
+    """Train for ``epochs`` epochs, as ``model.fit(..., shuffle=False)`` would, but fast on tiny data.
+
+    The gradient steps are those of ``model.fit(x, y, epochs=epochs, batch_size=batch_size,
+    shuffle=False)``: the same batches in the same order. What changes is the bookkeeping:
+    all epochs come from one stream of batches (``steps_per_epoch`` set, so Keras builds
+    one data iterator for the whole run instead of one per epoch), a whole epoch runs per
+    call of the compiled train function (``steps_per_execution``), and the validation loss
+    is computed with ``test_on_batch`` instead of a fresh ``evaluate`` per epoch.
+
+    Introduced in Chapter 12.
+
+    Args:
+        model: a compiled ``keras.Model``. Its ``steps_per_execution`` is set to one
+            epoch's steps (Keras retraces the train function when this changes).
+        x: inputs, ``(samples, timesteps, features)`` for an LSTM.
+        y: targets, ``(samples, ...)``, or a list of arrays for a multi-output model.
+        epochs: number of passes over the data.
+        batch_size: samples per gradient step; ``None`` means Keras's default, 32.
+        validation_data: ``(x_val, y_val)`` or ``None``. Not allowed with a stateful model,
+            whose state a validation pass would disturb.
+        validation_every: compute the validation loss every this many epochs (like
+            ``validation_freq``); the history holds it only on those epochs.
+        reset_state: reset the state of every stateful layer at the start of each epoch
+            (:class:`ResetStatesCallback`), as the book's stateful training loop does.
+        callbacks: more Keras callbacks (e.g. ``run.callbacks("fit")``).
+        verbose: passed to ``fit``.
+
+    Returns:
+        A history dict: ``"epoch"`` (1-based epoch numbers), ``"loss"`` (one value per epoch,
+        the mean over that epoch's batches, as ``fit`` reports it) and, with validation data,
+        ``"val_epoch"`` and ``"val_loss"`` (one value per validated epoch). For a multi-output
+        model, the per-output losses too.
+
+    >>> inputs = keras.Input(shape=(1, 1))
+    >>> model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
+    >>> model.compile(loss="mse", optimizer="sgd")
+    >>> history = fit_epochs(model, np.zeros((5, 1, 1)), np.zeros(5), epochs=3)
+    >>> history["epoch"], len(history["loss"])
+    ([1, 2, 3], 3)
+    """
+    _check_compiled(model)
+    x = _as_array(x, "x")
+    y = _as_targets(y, len(x))
+    epochs = _check_int(epochs, "epochs")
+    validation_every = _check_int(validation_every, "validation_every")
+    if batch_size is None:
+        batch_size = KERAS_DEFAULT_BATCH_SIZE
+    batch_size = min(_check_int(batch_size, "batch_size"), len(x))
+    if not isinstance(reset_state, bool):
+        raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of keras callbacks. Received: callbacks={callbacks!r}")
+    stateful = bool(_stateful_layers(model))
+    if reset_state and not stateful:
+        raise ValueError(f"reset_state=True needs a model with a stateful layer. "
+                         f"Received: model {model.name!r} without one")
+    extra = list(callbacks or [])
+    if validation_data is not None:
+        if stateful:
+            raise ValueError("validation_data is not supported for a stateful model: a validation "
+                             "pass would change its state. Received: validation_data with a stateful model")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(f"validation_data must be (x_val, y_val). Received: {_short(validation_data)}")
+        x_val = _as_array(validation_data[0], "validation_data[0]")
+        y_val = _as_targets(validation_data[1], len(x_val), "validation_data[1]")
+        extra.append(_SmallValidation(x_val, y_val, validation_every, max(batch_size, 1024)))
+    if reset_state:
+        extra.insert(0, ResetStatesCallback())
+
+    steps_per_epoch = math.ceil(len(x) / batch_size)
+    if model.steps_per_execution != steps_per_epoch:
+        # One call of the compiled function per epoch; it must divide the epoch exactly, or
+        # an execution would run on into the next epoch's batches (and past a state reset).
+        # Setting the attribute is how ``compile(steps_per_execution=...)`` stores it; the
+        # compiled functions are dropped so that Keras rebuilds them with the new value.
+        model.steps_per_execution = steps_per_epoch
+        model.train_function = model.test_function = model.predict_function = None
+    targets_nbytes = sum(a.nbytes for a in (y if isinstance(y, list) else [y]))
+    if len(x) % batch_size == 0 and (x.nbytes + targets_nbytes) * epochs <= TILE_LIMIT_BYTES:
+        # Whole batches: the stream is the arrays repeated, which Keras slices fastest.
+        def tile(a):
+            return np.concatenate([a] * epochs, axis=0)
+        data = {"x": tile(x), "y": [tile(a) for a in y] if isinstance(y, list) else tile(y),
+                "batch_size": batch_size}
+    else:
+        data = {"x": EpochStream(x, y, batch_size, epochs)}
+    fitted = model.fit(**data, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False,
+                       callbacks=extra, verbose=verbose)
+    history = {"epoch": [e + 1 for e in fitted.epoch]}
+    for key, values in fitted.history.items():
+        if key.startswith("val_"):
+            continue
+        history[key] = [float(v) for v in values]
+    if validation_data is not None:
+        history["val_epoch"] = [e for e in history["epoch"] if e % validation_every == 0]
+        for key, values in fitted.history.items():
+            if key.startswith("val_"):
+                history[key] = [float(v) for v in values]
+    return history
+
+
+# ---------------------------------------------------------------------------------------------
+# Class predictions: the replacements for Sequential.predict_classes / predict_proba
+# ---------------------------------------------------------------------------------------------
+
+
+def output_activation(model) -> str | None:
+    """The name of the activation of a model's (single) output layer, or None if unknown.
+
+    Looks through ``TimeDistributed`` and ``Bidirectional`` wrappers.
+
+    >>> inputs = keras.Input(shape=(4,))
+    >>> output_activation(keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs)))
+    'softmax'
+    """
+    _check_model(model)
+    if len(model.outputs) != 1:
+        raise ValueError(f"model must have one output. Received: model {model.name!r} with "
+                         f"{len(model.outputs)} outputs")
+    layer = model.outputs[0]._keras_history[0]
+    while hasattr(layer, "layer") and not hasattr(layer, "activation"):
+        layer = layer.layer
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "__name__", None)
+    if name == "linear":
+        return "linear"
+    return name if name in ("softmax", "sigmoid") else None
+
+
+def _check_activation(activation):
+    if activation not in (None, "softmax", "sigmoid"):
+        raise ValueError(f"activation must be 'softmax', 'sigmoid' or None (read it from the model). "
+                         f"Received: activation={activation!r}")
+
+
+def _resolve_activation(model, activation):
+    _check_activation(activation)
+    if activation is not None:
+        return activation
+    found = output_activation(model)
+    if found not in ("softmax", "sigmoid"):
+        raise ValueError(
+            f"model's output layer must use a softmax or sigmoid activation for class predictions, "
+            f"or pass activation='softmax'/'sigmoid'. Received: model {model.name!r} whose output "
+            f"activation is {found!r}")
+    return found
+
+
+def predict_proba(model, x, *, activation: str | None = None, batch_size: int | None = None,
+                  verbose=0) -> np.ndarray:
+    """Class probabilities from a softmax or sigmoid model: ``model.predict``, checked.
+
+    The replacement for Keras 2's ``Sequential.predict_proba``. It returns the model's
+    output unchanged, after checking that it is a probability: softmax rows sum to 1,
+    sigmoid values lie in [0, 1].
+
+    Introduced in Chapter 13.
+
+    Args:
+        model: a ``keras.Model`` whose output layer ends in softmax or sigmoid.
+        x: inputs, e.g. ``(samples, timesteps, features)``.
+        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer.
+        batch_size, verbose: passed to ``model.predict``.
+
+    Returns:
+        ``(samples, classes)`` for softmax, ``(samples, 1)`` (or ``(samples, labels)``) for
+        sigmoid; sequence outputs keep their time axis, e.g. ``(samples, timesteps, classes)``.
+    """
+    activation = _resolve_activation(_check_model(model), activation)
+    proba = np.asarray(model.predict(x, batch_size=batch_size, verbose=verbose))
+    if activation == "softmax":
+        sums = proba.sum(axis=-1)
+        if proba.shape[-1] < 2 or not np.allclose(sums, 1.0, atol=1e-3):
+            raise ValueError(f"model's outputs are not softmax probabilities (rows must sum to 1 over "
+                             f"at least 2 classes). Received: outputs of shape {proba.shape}, row sums "
+                             f"from {sums.min():.4g} to {sums.max():.4g}")
+    elif proba.min() < 0.0 or proba.max() > 1.0:
+        raise ValueError(f"model's outputs are not sigmoid probabilities (must lie in [0, 1]). "
+                         f"Received: outputs from {proba.min():.4g} to {proba.max():.4g}")
+    return proba
+
+
+def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.ndarray:
+    """Class labels from probabilities: argmax for softmax, ``p > threshold`` for sigmoid.
+
+    Introduced in Chapter 13.
+
+    Args:
+        proba: softmax ``(..., classes)`` or sigmoid ``(..., 1)`` / ``(..., labels)`` probabilities.
+        activation: ``"softmax"`` or ``"sigmoid"``.
+        threshold: the sigmoid cut-off; a probability above it is class 1.
+
+    Returns:
+        int32 labels: ``(...)`` for softmax and for a single sigmoid unit (its axis is dropped),
+        ``(..., labels)`` for several sigmoid units (multi-label).
+
+    >>> classes_from_proba(np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), "softmax").tolist()
+    [1, 0]
+    >>> classes_from_proba(np.array([[0.2], [0.9]]), "sigmoid").tolist()
+    [0, 1]
+    """
+    if activation not in ("softmax", "sigmoid"):
+        raise ValueError(f"activation must be 'softmax' or 'sigmoid'. Received: activation={activation!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be a number in (0, 1). Received: threshold={threshold!r}")
+    proba = _as_array(proba, "proba")
+    if activation == "softmax":
+        return np.argmax(proba, axis=-1).astype("int32")
+    labels = (proba > threshold).astype("int32")
+    return labels[..., 0] if labels.shape[-1] == 1 else labels
+
+
+def predict_classes(model, x, *, activation: str | None = None, threshold: float = 0.5,
+                    batch_size: int | None = None, verbose=0) -> np.ndarray:
+    """Class labels from a softmax or sigmoid model: the replacement for ``predict_classes``.
+
+    Keras 3 removed ``Sequential.predict_classes``. The Keras documentation's advice is
+    ``np.argmax(model.predict(x), axis=-1)`` for softmax and
+    ``(model.predict(x) > 0.5).astype("int32")`` for sigmoid; this function picks the
+    right one from the output layer's activation.
+
+    Introduced in Chapter 13.
+
+    Args:
+        model: a ``keras.Model`` whose output layer ends in softmax or sigmoid.
+        x: inputs, e.g. ``(samples, timesteps, features)``.
+        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer.
+        threshold: the sigmoid cut-off (default 0.5).
+        batch_size, verbose: passed to ``model.predict``.
+
+    Returns:
+        int32 labels, ``(samples,)`` (or ``(samples, timesteps)`` for sequence outputs).
+    """
+    activation = _resolve_activation(_check_model(model), activation)
+    proba = predict_proba(model, x, activation=activation, batch_size=batch_size, verbose=verbose)
+    return classes_from_proba(proba, activation, threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Walk-forward validation and the Chapter 14 update strategies
+# ---------------------------------------------------------------------------------------------
+
+
+def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
+    """The Chapter 14 update strategy "refit for ``epochs`` epochs on all data seen so far".
+
+    Returns a function ``update(model, x_seen, y_seen)`` for :func:`walk_forward_validation`:
+    it trains the model further (its weights and optimizer state carry on) for ``epochs``
+    epochs on every observation up to the newest, in order, with :func:`fit_epochs`.
+
+    Introduced in Chapter 14.
+
+    Args:
+        epochs: epochs per update (the published experiment tries 2, 5, 10, 20 and 50).
+        batch_size: samples per step; 1 for the stateful model of Chapter 14.
+        reset_state: reset the stateful layers' state at each epoch, as in the experiment.
+
+    >>> update = refit_update(5)
+    >>> update.epochs, update.__name__
+    (5, 'refit_5_epochs')
+    """
+    epochs = _check_int(epochs, "epochs")
+    batch_size = _check_int(batch_size, "batch_size")
+    if not isinstance(reset_state, bool):
+        raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
+
+    def update(model, x_seen, y_seen):
+        stateful = bool(_stateful_layers(model))
+        fit_epochs(model, x_seen, y_seen, epochs=epochs, batch_size=batch_size,
+                   reset_state=reset_state and stateful)
+
+    update.epochs = epochs
+    update.__name__ = f"refit_{epochs}_epochs"
+    return update
+
+
+def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, update=None,
+                            on_update=None, batch_size: int = 1) -> np.ndarray:
+    """One-step-ahead forecasts over a test period, optionally updating the model as it goes.
+
+    For each test row ``i`` in order: if ``i > 0`` and ``update`` is given, the model is
+    updated on every observation seen so far (the training rows and test rows ``0 … i-1``);
+    then it forecasts row ``i``. Without ``update`` no step depends on the previous one, so
+    all forecasts come from one ``predict`` call; a stateful model carries its state from
+    row to row exactly as the row-by-row loop would.
+
+    Introduced in Chapter 14.
+
+    Args:
+        model: a trained ``keras.Model``.
+        x_train, y_train: the observations before the test period, ``(n_train, timesteps,
+            features)`` and ``(n_train, ...)``.
+        x_test: test inputs ``(n_test, timesteps, features)``.
+        y_test: test targets ``(n_test, ...)``; needed when ``update`` is given, because an
+            update learns from each test row once it has been observed.
+        update: ``None`` (a fixed model) or ``update(model, x_seen, y_seen)``, e.g.
+            :func:`refit_update`.
+        on_update: optional ``on_update(model, step)`` called after each update, e.g. to
+            save the updated model (Chapter 14 saves it through ``lstmbook.persistence``).
+        batch_size: the batch size for ``predict``; 1 for a stateful model of batch 1.
+
+    Returns:
+        Forecasts ``(n_test, outputs)`` in the model's (scaled) units.
+    """
+    _check_model(model)
+    x_train = _as_array(x_train, "x_train")
+    y_train = _as_targets(y_train, len(x_train), "y_train")
+    x_test = _as_array(x_test, "x_test")
+    batch_size = _check_int(batch_size, "batch_size")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise ValueError(f"x_test's rows must be shaped like x_train's {x_train.shape[1:]}. "
+                         f"Received: x_test with shape {x_test.shape}")
+    if update is not None and not callable(update):
+        raise TypeError(f"update must be callable or None. Received: update={update!r}")
+    if on_update is not None and not callable(on_update):
+        raise TypeError(f"on_update must be callable or None. Received: on_update={on_update!r}")
+    if update is None:
+        return np.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))
+    if y_test is None:
+        raise ValueError("y_test is needed when update is given: each update learns from the test "
+                         "rows observed so far. Received: y_test=None")
+    y_test = _as_targets(y_test, len(x_test), "y_test")
+    if isinstance(y_train, list) or isinstance(y_test, list):
+        raise ValueError("walk_forward_validation supports single-output models. "
+                         "Received: a list of targets")
+    forecasts = []
+    for i in range(len(x_test)):
+        if i > 0:
+            x_seen = np.concatenate([x_train, x_test[:i]], axis=0)
+            y_seen = np.concatenate([y_train, y_test[:i]], axis=0)
+            update(model, x_seen, y_seen)
+            if on_update is not None:
+                on_update(model, i)
+        # A forecast depends on the update just made, so this one-row predict is the algorithm.
+        forecasts.append(np.asarray(model.predict_on_batch(x_test[i:i + 1])))
+    return np.concatenate(forecasts, axis=0)

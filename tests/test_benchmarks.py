@@ -1,0 +1,121 @@
+"""The benchmarks' own logic: the per-sample references build the same arrays, ratios, Markdown.
+
+The timings themselves are `make bench`'s job; these tests check what the timings rest on.
+"""
+
+import numpy as np
+import pytest
+
+from benchmarks import __main__ as bench
+from benchmarks import book_loops, builders, generators
+from benchmarks.common import Spread, paired_ratios
+from lstmbook import problems
+
+
+def test_every_generator_has_a_per_sample_reference():
+    names = generators.generator_names(problems)
+    assert "echo_sequences" in names and "decode_echo" not in names
+    assert sorted(set(names) - set(generators.CASES)) == []
+
+
+@pytest.mark.parametrize("name", sorted(generators.CASES))
+@pytest.mark.parametrize("seed", [0, 123])
+def test_per_sample_loop_builds_the_same_arrays(name, seed):
+    case = generators.CASES[name]
+    n = 7 if name == "moving_line_videos" else 40
+    ours = getattr(problems, name)(n, seed=seed)
+    loop = case.loop(n, seed=seed)
+    for a, b in zip(ours, loop, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, b.shape, a.dtype, b.dtype)
+        np.testing.assert_array_equal(a, b)
+    assert generators.check_case(problems, case, n=5, seed=seed)["exact"]
+
+
+def test_compare_arrays_reports_differences():
+    x = np.zeros((3, 2), dtype=np.float32)
+    assert generators.compare_arrays((x, x), (x, x)) == {
+        "equal": True, "exact": True, "max_abs_diff": 0.0, "detail": ""}
+    close = generators.compare_arrays((x,), (x + 1e-8,))
+    assert close["equal"] and not close["exact"] and close["max_abs_diff"] == pytest.approx(1e-8)
+    assert not generators.compare_arrays((x,), (x + 0.1,))["equal"]
+    assert not generators.compare_arrays((x,), (x[:2],))["equal"]
+    ints = np.zeros(3, dtype=int)
+    assert not generators.compare_arrays((ints,), (ints + 1,))["equal"]
+
+
+def test_time_case_counts_rows_as_samples():
+    result = generators.time_case(problems, generators.CASES["rectangle_sequences"], 10, repeats=2)
+    assert result["samples"] == 30  # three corner pairs per rectangle
+    assert len(result["speedup"]["values"]) == 2 and result["check"]["exact"]
+
+
+def test_spread_and_paired_ratios():
+    spread = Spread.of([3.0, 1.0, 2.0, None])
+    assert (spread.min, spread.median, spread.max) == (1.0, 2.0, 3.0)
+    assert spread.text("{:.1f}", " s") == "2.0 s (1.0–3.0)"
+    assert Spread.of([]).text() == "—" and Spread.of([5]).text("{:.0f}") == "5"
+    ratios = paired_ratios([10.0, 20.0, None, 9.0], [5.0, 4.0, 1.0, 0.0])
+    assert ratios.values == (2.0, 5.0)  # a missing or zero repeat is skipped, not guessed
+
+
+def test_book_generators_match_the_books_shapes():
+    import random
+
+    X, y = book_loops.echo_example(random.Random(0), 5, 10, 2)
+    assert X.shape == (1, 5, 10) and y.shape == (1, 10)
+    assert (X.sum(axis=-1) == 1).all() and np.array_equal(y[0], X[0, 2])
+    X, y = book_loops.rectangle_samples(random.Random(0))
+    assert X.shape == (3, 1, 2) and y.shape == (3, 2)
+    assert X[0, 0].tolist() == [0.0, 0.0] and np.array_equal(X[1:, 0], y[:2])
+    with pytest.raises(ValueError, match="chapter must be one of"):
+        book_loops.run_book_loop(7, 10, 1)
+
+
+def test_plain_keras_model_is_the_builders_model():
+    case = builders.CASES[0]
+    X, y = builders.make_data(case, 6)
+    assert X.shape == (6, 5, 10) and y.shape == (6, 10) and (y.sum(axis=1) == 1).all()
+    check = builders.same_model(case, X)
+    assert check["same"] and check["max_abs_diff"] <= 1e-5, check
+
+
+def test_every_builder_has_a_plain_keras_twin():
+    from lstmbook import models
+
+    builder_names = {name for name in dir(models) if name.startswith("build_")}
+    assert builder_names == {case.builder for case in builders.CASES}
+
+
+def test_arguments_are_checked(capsys):
+    args = bench.parse_args(["--quick"])
+    assert args.repeats == bench.QUICK["repeats"] and args.output.endswith("BENCHMARKS-quick.md")
+    args = bench.parse_args([])
+    assert args.repeats == 3 and args.output == "docs/BENCHMARKS.md" and args.only == [1, 2, 3, 4]
+    for bad in (["--only", "5"], ["--chapters", "3"], ["--backends", "torch"], ["--repeats", "0"],
+                ["--only", "x"]):
+        with pytest.raises(SystemExit):
+            bench.parse_args(bad)
+
+
+def test_render_with_synthetic_results():
+    args = bench.parse_args(["--repeats", "2", "--chapters", "6", "--output", "x.md"])
+    run = {"seconds": 10.0, "wall": 15.0, "passed": True, "mode": "full", "error": None,
+           "metrics": {"accuracy": 1.0}, "targets": {"accuracy": {"op": ">=", "value": 0.99}}}
+    slow = dict(run, seconds=20.0, wall=24.0)
+    book = {"book_seconds": 400.0, "median_fit_s": 0.04, "first_fit_s": 1.5, "extrapolated": True}
+    results = {
+        "env": {"date": "today", "cpu": "cpu", "cpus": 2, "platform": "linux",
+                "versions": {"keras": "3"}, "load_start": "0"},
+        "load_end": "0", "seconds": 60.0, "not_written": [], "backends_skipped": {},
+        "chapter_runs": {"6/tensorflow": [run, run], "6/jax": [slow, slow],
+                         "11/tensorflow": [run, dict(run, seconds=8.0)]},
+        "book": {"6": [book, book], "11": [dict(book, book_seconds=800.0), {"error": "boom"}]},
+        "generators": [], "builders": [], "generators_without_loop": [],
+    }
+    text = bench.render(results, args)
+    assert "## 1. The book's training loops vs ours" in text
+    assert "| ch06 | 10,000 fits + 100 predicts | 40.0 ms (first 1.50 s) | 400 s (extrapolated) |" in text
+    assert "40.0× (40.0–40.0)" in text       # book / ours, per repeat
+    assert "80.0×" in text                    # ch11: only the repeat with both numbers counts
+    assert "0.50× (0.50–0.50)" in text        # TF / JAX when JAX takes twice as long
+    assert "2/2 ✓" in text

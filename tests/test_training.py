@@ -1,0 +1,146 @@
+"""lstmbook.training: exact fast epochs, class predictions, walk-forward validation."""
+
+import keras
+import numpy as np
+import pytest
+
+from lstmbook import training
+
+X5 = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
+Y5 = X5[:, 0, 0] + 0.1
+
+
+def lstm_model(units=3, stateful=False, seed=1):
+    keras.utils.set_random_seed(seed)
+    if stateful:
+        inputs = keras.Input(batch_shape=(1, 1, 1), name="inputs")
+    else:
+        inputs = keras.Input(shape=(1, 1), name="inputs")
+    hidden = keras.layers.LSTM(units, stateful=stateful, name="lstm")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden))
+    model.compile(loss="mse", optimizer="adam")
+    return model
+
+
+def max_weight_diff(a, b):
+    return max(float(np.abs(u - v).max()) for u, v in zip(a.get_weights(), b.get_weights()))
+
+
+@pytest.mark.parametrize("batch_size", [5, 2])  # whole batches (tiled arrays) and a short last batch
+def test_fit_epochs_matches_model_fit(batch_size):
+    reference, fast = lstm_model(), lstm_model()
+    fitted = reference.fit(X5, Y5, epochs=6, batch_size=batch_size, shuffle=False, verbose=0,
+                           validation_data=(X5 + 0.5, Y5 + 0.5))
+    history = training.fit_epochs(fast, X5, Y5, epochs=6, batch_size=batch_size,
+                                  validation_data=(X5 + 0.5, Y5 + 0.5))
+    assert max_weight_diff(reference, fast) < 1e-6
+    np.testing.assert_allclose(history["loss"], fitted.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(history["val_loss"], fitted.history["val_loss"], rtol=1e-5)
+    assert history["epoch"] == list(range(1, 7)) and fast.steps_per_execution == -(-5 // batch_size)
+
+
+def test_fit_epochs_validation_every_and_errors():
+    model = lstm_model()
+    history = training.fit_epochs(model, X5, Y5, epochs=6, validation_data=(X5, Y5), validation_every=3)
+    assert history["val_epoch"] == [3, 6] and len(history["val_loss"]) == 2 and len(history["loss"]) == 6
+    with pytest.raises(ValueError, match="epochs"):
+        training.fit_epochs(model, X5, Y5, epochs=0)
+    with pytest.raises(ValueError, match="rows"):
+        training.fit_epochs(model, X5, Y5[:3], epochs=1)
+    with pytest.raises(ValueError, match="stateful"):
+        training.fit_epochs(model, X5, Y5, epochs=1, reset_state=True)
+    uncompiled = keras.Model(model.inputs, model.outputs)
+    with pytest.raises(ValueError, match="compiled"):
+        training.fit_epochs(uncompiled, X5, Y5, epochs=1)
+
+
+def test_stateful_fit_epochs_matches_the_books_loop():
+    book, fast = lstm_model(stateful=True), lstm_model(stateful=True)
+    for _ in range(3):  # the book: one fit per epoch, then reset the state
+        book.fit(X5, Y5, epochs=1, batch_size=1, shuffle=False, verbose=0)
+        book.get_layer("lstm").reset_state()
+    training.fit_epochs(fast, X5, Y5, epochs=3, batch_size=1, reset_state=True)
+    assert max_weight_diff(book, fast) < 1e-6
+    with pytest.raises(ValueError, match="stateful"):
+        training.fit_epochs(fast, X5, Y5, epochs=1, batch_size=1, validation_data=(X5, Y5))
+
+
+def test_epoch_stream_batches():
+    stream = training.EpochStream(X5, Y5, batch_size=2, epochs=2)
+    assert len(stream) == 6
+    assert [stream[i][0].shape[0] for i in range(6)] == [2, 2, 1, 2, 2, 1]
+    np.testing.assert_array_equal(stream[3][1], Y5[:2])
+    with pytest.raises(IndexError):
+        stream[6]
+
+
+def classifier(activation, units):
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input(shape=(4, 1), name="inputs")
+    hidden = keras.layers.LSTM(4, name="lstm")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(units, activation=activation, name="output")(hidden))
+
+
+def test_predict_classes_softmax_and_sigmoid():
+    x = np.random.default_rng(0).random((7, 4, 1))
+    softmax = classifier("softmax", 3)
+    proba = training.predict_proba(softmax, x)
+    assert proba.shape == (7, 3) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    labels = training.predict_classes(softmax, x)
+    assert labels.shape == (7,) and labels.dtype == np.int32
+    np.testing.assert_array_equal(labels, proba.argmax(axis=1))
+
+    sigmoid = classifier("sigmoid", 1)
+    p = training.predict_proba(sigmoid, x)
+    assert p.shape == (7, 1) and ((p >= 0) & (p <= 1)).all()
+    np.testing.assert_array_equal(training.predict_classes(sigmoid, x), (p[:, 0] > 0.5).astype("int32"))
+    threshold = float(np.median(p))
+    assert training.predict_classes(sigmoid, x, threshold=threshold).sum() == (p[:, 0] > threshold).sum()
+    assert training.output_activation(sigmoid) == "sigmoid"
+
+
+def test_predict_classes_errors():
+    x = np.zeros((2, 4, 1))
+    linear = classifier(None, 1)
+    with pytest.raises(ValueError, match="softmax or sigmoid"):
+        training.predict_classes(linear, x)
+    with pytest.raises(ValueError, match="activation"):
+        training.predict_classes(linear, x, activation="relu")
+    with pytest.raises(ValueError, match="threshold"):
+        training.classes_from_proba(np.array([[0.3]]), "sigmoid", threshold=1.5)
+    with pytest.raises(TypeError, match="keras.Model"):
+        training.predict_proba("model", x)
+    assert training.classes_from_proba(np.array([[0.2, 0.9], [0.7, 0.1]]), "sigmoid").tolist() == [[0, 1], [1, 0]]
+
+
+def test_walk_forward_fixed_equals_the_row_by_row_loop():
+    model = lstm_model(stateful=True)
+    x_test = np.arange(0.5, 0.9, 0.1).reshape(4, 1, 1)
+    batched = training.walk_forward_validation(model, X5, Y5, x_test)
+    model.get_layer("lstm").reset_state()
+    by_row = np.concatenate([model.predict_on_batch(x_test[i:i + 1]) for i in range(4)])
+    np.testing.assert_allclose(batched, by_row, atol=1e-6)
+
+
+def test_walk_forward_with_updates_sees_each_new_row():
+    seen, saved = [], []
+
+    def update(model, x_seen, y_seen):
+        seen.append((len(x_seen), float(y_seen[-1])))
+
+    model = lstm_model(stateful=True)
+    x_test, y_test = X5[:3] + 0.5, Y5[:3] + 0.5
+    forecasts = training.walk_forward_validation(model, X5, Y5, x_test, y_test=y_test, update=update,
+                                                 on_update=lambda m, step: saved.append(step))
+    assert forecasts.shape == (3, 1)
+    assert seen == [(6, pytest.approx(y_test[0])), (7, pytest.approx(y_test[1]))]
+    assert saved == [1, 2]
+    before = model.get_weights()
+    training.walk_forward_validation(model, X5, Y5, x_test, y_test=y_test, update=training.refit_update(1))
+    assert max(np.abs(a - b).max() for a, b in zip(before, model.get_weights())) > 0
+    with pytest.raises(ValueError, match="y_test"):
+        training.walk_forward_validation(model, X5, Y5, x_test, update=update)
+    with pytest.raises(ValueError, match="x_test"):
+        training.walk_forward_validation(model, X5, Y5, np.zeros((2, 2, 1)))
+    with pytest.raises(ValueError, match="epochs"):
+        training.refit_update(0)
