@@ -169,11 +169,12 @@ def run_chapter(number: int, output_dir: Path, *, backend: str, quick: bool, see
 
 
 def targets_text(result: dict) -> str:
-    """``accuracy=0.998`` for a chapter run's targeted metrics."""
+    """``accuracy=0.998 (>= 0.99)`` for a chapter run's targeted metrics."""
     parts = []
-    for key in result.get("targets", {}):
+    for key, target in result.get("targets", {}).items():
         value = result["metrics"].get(key)
-        parts.append(f"{key}={value:.4g}" if isinstance(value, (int, float)) else f"{key}={value}")
+        shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+        parts.append(f"{key}={shown} ({target.get('op')} {target.get('value')})")
     return ", ".join(parts) or "—"
 
 

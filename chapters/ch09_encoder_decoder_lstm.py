@@ -126,29 +126,39 @@ def evaluate(model, X, y, verbose) -> dict:
             "predicted": predicted}
 
 
-def plot_results(history, hard_history, book, hard, y_test):
-    """Learning curves of both settings, and where the book-setting model goes wrong."""
+def plot_results(history, hard_history, book, hard, y_hard_test):
+    """Learning curves of both settings, and where the models go wrong."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for label, hist in (("book: 1…10", history), ("harder: 1…100", hard_history)):
+    for label, hist in (("book: 1…10", history), (f"harder: 1…{HARD_LARGEST}", hard_history)):
         epochs = np.arange(1, len(hist["loss"]) + 1)
         axes[0].plot(epochs, hist["loss"], marker="o", label=label)
     axes[0].set(title="Training loss per epoch", xlabel="epoch", ylabel="categorical cross-entropy",
                 yscale="log")
     axes[0].legend()
 
-    sums = decode_addition(y_test).astype(int)
-    values = np.arange(sums.min(), sums.max() + 1)
-    per_sum = [book["correct_sums"][sums == v].mean() if (sums == v).any() else np.nan for v in values]
-    axes[1].bar(values, per_sum, color="tab:blue")
-    axes[1].set(title=f"Book setting: sum accuracy by true sum ({len(sums):,} problems)",
+    # The harder setting's whole-sum accuracy, in bins of the true sum.
+    sums = decode_addition(y_hard_test).astype(int)
+    edges = np.linspace(N_TERMS, N_TERMS * HARD_LARGEST + 1, 16)
+    bins = np.digitize(sums, edges) - 1
+    per_bin = [hard["correct_sums"][bins == b].mean() if (bins == b).any() else np.nan
+               for b in range(len(edges) - 1)]
+    axes[1].bar(edges[:-1], per_bin, width=np.diff(edges), align="edge", color="tab:orange",
+                edgecolor="white")
+    axes[1].set(title=f"Harder setting: whole-sum accuracy by true sum ({len(sums):,} problems)",
                 xlabel="true sum", ylabel="fraction right", ylim=(0, 1.05))
 
+    # Per-character accuracy by digit place, aligned from the units digit (the answers are
+    # right-aligned, so the book's 2 characters are tens and units).
+    places = ["units", "tens", "hundreds", "thousands"]
     for offset, (label, result) in enumerate((("book", book), ("harder", hard))):
-        positions = np.arange(len(result["position_accuracy"]))
-        axes[2].bar(positions + 0.4 * offset, result["position_accuracy"], width=0.4, label=label)
-    axes[2].set(title="Per-character accuracy by output position", xlabel="output character (0 = left)",
-                ylabel="accuracy", ylim=(0, 1.05))
-    axes[2].legend()
+        by_place = result["position_accuracy"][::-1]
+        axes[2].bar(np.arange(len(by_place)) + 0.4 * offset, by_place, width=0.4, label=label)
+    axes[2].set_xticks(np.arange(len(hard["position_accuracy"])) + 0.2,
+                       places[: len(hard["position_accuracy"])])
+    low = min(book["position_accuracy"].min(), hard["position_accuracy"].min())
+    axes[2].set(title="Per-character accuracy by digit place", ylabel="accuracy",
+                ylim=(max(0.0, low - 0.05), 1.0))
+    axes[2].legend(loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -196,7 +206,7 @@ def main(argv=None) -> dict:
     hard_examples = show_problems(run, X_hard_test, y_hard_test, hard["predicted"], 5,
                                   reverse_input=HARD_REVERSE_INPUT)
 
-    run.save_figure(plot_results(history, hard_history, book, hard, y_test), "addition_results.png")
+    run.save_figure(plot_results(history, hard_history, book, hard, y_hard_test), "addition_results.png")
     metrics = {
         "char_accuracy": book["char_accuracy"],
         "sum_accuracy": book["sum_accuracy"],

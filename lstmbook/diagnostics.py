@@ -200,9 +200,10 @@ def diagnose(history) -> Diagnosis:
     """
     m = curve_measures(history)
     if m["since_best"] > PATIENCE_FRACTION and m["rise"] > RISE_FRACTION and m["train_fell_after_best"]:
+        risen = f"{m['rise'] + 1:.0f}-fold" if m["rise"] >= 1 else f"{m['rise']:.0%}"
         return Diagnosis("overfit", (
-            f"validation loss bottomed out at epoch {m['best_epoch']} and has risen {m['rise']:.0%} "
-            f"since, over the last {m['since_best']:.0%} of training, while training loss kept falling"))
+            f"validation loss bottomed out at epoch {m['best_epoch']} and has risen {risen} since, "
+            f"over the last {m['since_best']:.0%} of training, while training loss kept falling"))
     falling = max(m["train_drop"], m["val_drop"])
     if falling > FALLING_FRACTION:
         which = "validation" if m["val_drop"] >= m["train_drop"] else "training"
@@ -396,7 +397,7 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
     """Build, train and score one model with its own seed (runs in a worker process or here)."""
     import keras
 
-    from lstmbook.training import fit_epochs
+    from lstmbook.training import evaluate_loss, fit_epochs
 
     if keras.backend.backend() != backend:
         raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
@@ -411,11 +412,8 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
         model.compile(**compile_kwargs)
     history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                          validation_every=validation_every)
-    if validation_data is not None:
-        result = model.evaluate(validation_data[0], validation_data[1], verbose=0, return_dict=True)
-    else:
-        result = model.evaluate(x, y, verbose=0, return_dict=True)
-    return seed, float(result["loss"]), history
+    scored = validation_data if validation_data is not None else (x, y)
+    return seed, evaluate_loss(model, scored[0], scored[1])["loss"], history
 
 
 @contextlib.contextmanager

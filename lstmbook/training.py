@@ -32,6 +32,7 @@ __all__ = [
     "ResetStatesCallback",
     "EpochStream",
     "fit_epochs",
+    "evaluate_loss",
     "predict_proba",
     "predict_classes",
     "classes_from_proba",
@@ -176,6 +177,39 @@ class EpochStream(keras.utils.PyDataset):
         return self.x[rows], y
 
 
+def evaluate_loss(model, x, y, *, batch_size: int = 1024) -> dict:
+    """The compiled loss (and metrics) on ``(x, y)``, without building a data iterator.
+
+    The same numbers as ``model.evaluate(x, y, return_dict=True)``, computed with
+    ``test_on_batch`` on batches of ``batch_size``; the book's data sets are a handful of
+    samples, where ``evaluate``'s set-up costs more than the evaluation.
+
+    Introduced in Chapter 12.
+
+    Args:
+        model: a compiled ``keras.Model``.
+        x: inputs ``(samples, ...)``.
+        y: targets ``(samples, ...)`` or a list of arrays for a multi-output model.
+        batch_size: samples per ``test_on_batch`` call.
+
+    Returns:
+        ``{"loss": float, ...}`` averaged over the samples.
+    """
+    _check_compiled(model)
+    x = _as_array(x, "x")
+    y = _as_targets(y, len(x))
+    batch_size = _check_int(batch_size, "batch_size")
+    totals, n = {}, len(x)
+    for start in range(0, n, batch_size):
+        rows = slice(start, start + batch_size)
+        part = [a[rows] for a in y] if isinstance(y, list) else y[rows]
+        result = model.test_on_batch(x[rows], part, return_dict=True)
+        weight = len(x[rows]) / n  # the losses are means, so batches weigh by their size
+        for key, value in result.items():
+            totals[key] = totals.get(key, 0.0) + weight * float(value)
+    return totals
+
+
 class _SmallValidation(keras.callbacks.Callback):
     """Validation loss every ``every`` epochs with ``test_on_batch`` (no new iterator per epoch)."""
 
@@ -186,15 +220,7 @@ class _SmallValidation(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or (epoch + 1) % self.every:
             return
-        totals, n = {}, len(self.x)
-        for start in range(0, n, self.batch_size):
-            rows = slice(start, start + self.batch_size)
-            y = [part[rows] for part in self.y] if isinstance(self.y, list) else self.y[rows]
-            result = self.model.test_on_batch(self.x[rows], y, return_dict=True)
-            weight = len(self.x[rows]) / n  # the losses are means, so batches weigh by size
-            for key, value in result.items():
-                totals[key] = totals.get(key, 0.0) + weight * float(value)
-        for key, value in totals.items():
+        for key, value in evaluate_loss(self.model, self.x, self.y, batch_size=self.batch_size).items():
             logs[f"val_{key}"] = value
 
 

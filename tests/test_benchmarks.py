@@ -114,7 +114,9 @@ def test_render_with_synthetic_results():
     }
     text = bench.render(results, args)
     assert "## 1. The book's training loops vs ours" in text
-    assert "| ch06 | 10,000 fits + 100 predicts | 40.0 ms (first 1.50 s) | 400 s (extrapolated) |" in text
+    assert ("| ch06 | 10,000 fits + 100 predicts | 40.0 ms (40.0–40.0) | 1.50 s (1.50–1.50) | "
+            "400 s (400–400) (extrapolated) | 10.0 s (10.0–10.0) | accuracy=1 (>= 0.99): 2/2 ✓ | "
+            "40.0× (40.0–40.0) |") in text
     assert "40.0× (40.0–40.0)" in text       # book / ours, per repeat
     assert "80.0×" in text                    # ch11: only the repeat with both numbers counts
     assert "0.50× (0.50–0.50)" in text        # TF / JAX when JAX takes twice as long

@@ -1,0 +1,113 @@
+"""lstmbook.persistence: atomic, versioned saves; both formats; clear errors."""
+
+import keras
+import numpy as np
+import pytest
+
+from lstmbook import persistence
+
+X = np.linspace(0.0, 0.9, 6).reshape(6, 1, 1)
+
+
+def small_model(seed=0):
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(shape=(1, 1), name="inputs")
+    hidden = keras.layers.LSTM(3, name="lstm")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden), name="small")
+    model.compile(loss="mse", optimizer="adam")
+    return model
+
+
+@pytest.fixture(scope="module")
+def models():
+    return small_model(0), small_model(1), small_model(2)
+
+
+def predict(model):
+    return model.predict(X, verbose=0)
+
+
+def test_keras_round_trip_and_numbered_backups(tmp_path, models):
+    first, second, third = models
+    path = tmp_path / "model.keras"
+    assert persistence.save_model(first, path, backups=2) == path
+    assert persistence.backup_paths(path) == []
+    persistence.save_model(second, path, backups=2)
+    persistence.save_model(third, path, backups=2)
+    assert persistence.backup_paths(path) == [tmp_path / "model.1.keras", tmp_path / "model.2.keras"]
+    np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
+    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.1.keras")), predict(second))
+    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.2.keras")), predict(first))
+    persistence.save_model(first, path, backups=1)  # fewer backups prunes the older ones
+    assert persistence.backup_paths(path) == [tmp_path / "model.1.keras"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.1.keras", "model.keras"]  # no temp files
+    loaded = persistence.load_model(path)
+    assert loaded.compiled and loaded.get_layer("lstm").units == 3
+
+
+def test_interrupted_save_leaves_the_previous_model_intact(tmp_path, models, monkeypatch):
+    first, second, _ = models
+    path = tmp_path / "model.keras"
+    persistence.save_model(first, path)
+    before = path.read_bytes()
+
+    def crash_midway(filepath, *args, **kwargs):
+        with open(filepath, "wb") as handle:
+            handle.write(b"PK\x03\x04 half a zip")  # the start of an archive, then the failure
+        raise OSError("disk full")
+
+    monkeypatch.setattr(second, "save", crash_midway)
+    with pytest.raises(OSError, match="disk full"):
+        persistence.save_model(second, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no temp file, no backup rotated
+    np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(first))
+
+
+def test_architecture_and_weights_round_trip(tmp_path, models):
+    model = models[0]
+    json_path, weights_path = persistence.save_architecture_and_weights(model, tmp_path / "arch.json")
+    assert weights_path == tmp_path / "arch.weights.h5" and json_path.read_text().startswith("{")
+    loaded = persistence.load_model(json_path)
+    np.testing.assert_array_equal(predict(loaded), predict(model))
+    assert not loaded.compiled
+    other = tmp_path / "elsewhere.weights.h5"
+    persistence.save_architecture_and_weights(model, tmp_path / "b.json", other)
+    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "b.json", weights_path=other)),
+                                  predict(model))
+
+
+def test_clear_errors(tmp_path, models):
+    model = models[0]
+    with pytest.raises(FileNotFoundError, match="No model file"):
+        persistence.load_model(tmp_path / "missing.keras")
+    with pytest.raises(ValueError, match="legacy"):
+        persistence.load_model(tmp_path / "model.h5")
+    with pytest.raises(ValueError, match=r"\.keras or \.json"):
+        persistence.load_model(tmp_path / "model.txt")
+    (tmp_path / "corrupt.keras").write_bytes(b"\x00garbage")
+    with pytest.raises(ValueError, match="corrupt"):
+        persistence.load_model(tmp_path / "corrupt.keras")
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "bad.weights.h5").write_bytes(b"")
+    with pytest.raises(ValueError, match="invalid JSON"):
+        persistence.load_model(tmp_path / "bad.json")
+    (tmp_path / "lonely.json").write_text(model.to_json())
+    with pytest.raises(FileNotFoundError, match="weights"):
+        persistence.load_model(tmp_path / "lonely.json")
+    with pytest.raises(ValueError, match=r"\.keras"):
+        persistence.save_model(model, tmp_path / "model.h5")
+    with pytest.raises(FileNotFoundError, match="folder"):
+        persistence.save_model(model, tmp_path / "no" / "model.keras")
+    with pytest.raises(TypeError, match="keras.Model"):
+        persistence.save_model("model", tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="backups"):
+        persistence.save_model(model, tmp_path / "m.keras", backups=-1)
+
+
+def test_finalize_model_trains_on_all_data():
+    y = X[:, 0, 0] + 0.1
+    model, history = persistence.finalize_model(lambda: small_model(5), X, y, epochs=3, seed=5)
+    assert len(history["loss"]) == 3 and model.compiled
+    with pytest.raises(TypeError, match="build_fn"):
+        persistence.finalize_model(None, X, y, epochs=1)
