@@ -102,7 +102,7 @@ def train(run, model, X_train, y_train):
     history = model.fit(X_train, y_train, epochs=run.epochs(EPOCHS, QUICK_EPOCHS),
                         batch_size=BATCH_SIZE, shuffle=True, verbose=run.fit_verbose,
                         callbacks=run.callbacks("echo"))
-    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"]), 1):
+    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"], strict=True), 1):
         run.log(f"epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
     return history
 

@@ -23,7 +23,6 @@ Run it with ``make ch08`` or ``python -m chapters.ch08_cnn_lstm [--quick]``.
 # %%
 import time
 
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -83,8 +82,8 @@ def plot_frames(run, size):
     videos, labels = candidates[shown], directions[shown]
     frames = np.linspace(0, size - 1, FRAMES_SHOWN).round().astype(int)
     fig, axes = plt.subplots(2, FRAMES_SHOWN, figsize=(1.6 * FRAMES_SHOWN, 3.8))
-    for row, (video, label) in enumerate(zip(videos, labels)):
-        for ax, frame in zip(axes[row], frames):
+    for row, (video, label) in enumerate(zip(videos, labels, strict=True)):
+        for ax, frame in zip(axes[row], frames, strict=True):
             ax.imshow(video[frame, :, :, 0], cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
@@ -121,7 +120,7 @@ def build_model(run, size):
 def train_model(run, model, train):
     history = model.fit(train, epochs=run.epochs(EPOCHS, QUICK_EPOCHS), verbose=run.fit_verbose,
                         callbacks=run.callbacks("moving_line"))
-    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"]), 1):
+    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"], strict=True), 1):
         run.log(f"epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
     return history
 

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from numbers import Integral
 from pathlib import Path
@@ -183,9 +184,10 @@ def save_model(model, path, *, backups: int = 1) -> Path:
 def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[Path, Path]:
     """Save the architecture as JSON and the weights as ``.weights.h5``, each atomically.
 
-    The JSON holds ``model.to_json()`` (layers and their settings, no weights, no
-    optimizer); the weights file holds every weight. Together they rebuild the model
-    for prediction; compile it again to train further.
+    The JSON holds ``model.to_json()``: the layers and their settings and, for a compiled
+    model, its loss and optimizer settings (Keras 3), but no optimizer state. The weights
+    file holds every weight. Together they rebuild the model for prediction; training
+    it further starts with a fresh optimizer.
 
     Introduced in Chapter 13.
 
@@ -223,8 +225,9 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
         path: a ``.keras`` file, or a ``.json`` architecture file.
         weights_path: for a ``.json`` file, its ``.weights.h5`` file (default: beside it,
             see :func:`weights_path_for`).
-        compile: for ``.keras`` files, restore the compiled state (loss, optimizer).
-            Models rebuilt from JSON are never compiled.
+        compile: restore the compiled state: loss and optimizer with its state from a
+            ``.keras`` file; loss and a fresh optimizer from JSON. False gives an
+            uncompiled model, enough for ``predict``.
         custom_objects: custom layers or functions the model uses, by name.
 
     Returns:
@@ -271,15 +274,24 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
                                 f"{str(path)!r}: save both with save_architecture_and_weights.")
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        json.loads(text)
+        config = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{str(path)!r} is corrupt or not a model architecture: invalid JSON ({error})") from error
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"{str(path)!r} is not a Keras model architecture: no 'class_name' at its top level")
+    if not compile:
+        config.pop("compile_config", None)
+        text = json.dumps(config)
     try:
         model = keras.models.model_from_json(text, custom_objects=custom_objects)
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{str(path)!r} is not a Keras model architecture: {error}") from error
     try:
-        model.load_weights(weights_path)
+        with warnings.catch_warnings():
+            # The weights file may hold the saved optimizer's few variables; a rebuilt model
+            # starts with a fresh optimizer by design, so Keras's note about skipping them is noise.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(weights_path)
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"{str(weights_path)!r} is corrupt or does not match the architecture in "
                          f"{str(path)!r}: {error}") from error
