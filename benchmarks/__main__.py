@@ -50,8 +50,12 @@ BACKENDS = ("tensorflow", "jax")
 BOOK_CHAPTERS = tuple(sorted(book_loops.BOOK))  # 6 and 11
 
 #: Settings of a full and a quick run.
-FULL = {"repeats": 3, "book_calls": 200, "book_eval_calls": 20, "chapter_timeout": 3600}
-QUICK = {"repeats": 2, "book_calls": 10, "book_eval_calls": 2, "chapter_timeout": 600}
+FULL = {"repeats": 3, "book_calls": 200, "book_eval_calls": 20, "chapter_timeout": 3600,
+        "chapters": ",".join(map(str, MODEL_CHAPTERS))}
+#: A quick run times only the chapters comparison 1 needs (on JAX a quick chapter is mostly
+#: compiling, which takes minutes on a busy 2-core machine); --chapters adds more.
+QUICK = {"repeats": 2, "book_calls": 10, "book_eval_calls": 2, "chapter_timeout": 600,
+         "chapters": ",".join(map(str, BOOK_CHAPTERS))}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -62,8 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f"repeats of every measurement (default {FULL['repeats']}, "
                              f"quick {QUICK['repeats']})")
     parser.add_argument("--only", default="1,2,3,4", help="comparisons to run, e.g. 1,3 (default all)")
-    parser.add_argument("--chapters", default=",".join(map(str, MODEL_CHAPTERS)),
-                        help="model chapters for comparison 2 (default 6-11)")
+    parser.add_argument("--chapters", default=None,
+                        help="model chapters for comparison 2 (default 6-11; quick 6,11)")
     parser.add_argument("--backends", default=",".join(BACKENDS),
                         help="backends for comparison 2 (default tensorflow,jax)")
     parser.add_argument("--book-calls", type=int, default=None,
@@ -85,6 +89,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.book_eval_calls = (args.book_eval_calls if args.book_eval_calls is not None
                             else defaults["book_eval_calls"])
     args.chapter_timeout = defaults["chapter_timeout"]
+    args.chapters = args.chapters if args.chapters is not None else defaults["chapters"]
     for name in ("repeats", "book_calls", "book_eval_calls"):
         if getattr(args, name) < 1:
             flag = "--" + name.replace("_", "-")
@@ -236,12 +241,20 @@ def render(results: dict, args) -> str:
         lines += ["> **Quick run** (`python -m benchmarks --quick`): tiny sizes that only check the "
                   "benchmarks work. These numbers mean nothing; `make bench` writes the real ones.", ""]
     lines += [
-        f"Written by `python -m benchmarks{' --quick' if args.quick else ''}` (`make bench`) on "
-        f"{env['date']}, in {results['seconds'] / 60:.1f} min.",
+        f"Written by `{results.get('command', 'python -m benchmarks')}`"
+        + ("" if args.quick else " (`make bench`)")
+        + f" on {env['date']}, in {results['seconds'] / 60:.1f} min.",
         "",
         f"- Machine: {env['cpu']}, {env['cpus']} CPUs, {env['platform']}; load average "
         f"(1, 5, 15 min) {env['load_start']} at the start and {results['load_end']} at the end.",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+    ]
+    busiest = max(_first_load(env["load_start"]), _first_load(results["load_end"]))
+    if env["cpus"] and busiest > env["cpus"]:
+        lines.append(f"- **The machine was busy** (load average up to {busiest:.1f} on {env['cpus']} "
+                     "CPUs): other work shared the CPU, so absolute times are inflated; the ratios, "
+                     "taken within each repeat, suffer less.")
+    lines += [
         f"- Repeats: {args.repeats}. Every comparison is measured side by side: within each repeat "
         "the two contenders run one after the other, in alternating order, and each ratio is "
         "taken within its repeat. Figures are **median (min–max) over the repeats**.",
@@ -265,6 +278,14 @@ def render(results: dict, args) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _first_load(text: str) -> float:
+    """The 1-minute load average from ``load_average()``'s text (0.0 when unknown)."""
+    try:
+        return float(str(text).split(",")[0])
+    except ValueError:
+        return 0.0
+
+
 def _render_book(results, args) -> list:
     lines = ["## 1. The book's training loops vs ours", "",
              "The book trains Chapter 6's echo model with 10,000 calls of `model.fit` on one sequence "
@@ -277,7 +298,8 @@ def _render_book(results, args) -> list:
              "**extrapolated**, not run: first fit + mean fit × (fits − 1) + first predict + "
              "mean predict × (predicts − 1). Each `fit` call costs the same after the first, so the "
              "estimate is fair, and it leaves out the book's per-call printing, which flatters the book. "
-             "Ours is the chapter's full run (`python -m chapters.chNN_slug`), which trains in batches.",
+             "Ours is the chapter's " + ("quick" if args.quick else "full")
+             + " run (`python -m chapters.chNN_slug`), which trains in batches.",
              ""]
     rows = []
     for chapter in BOOK_CHAPTERS:
@@ -314,7 +336,8 @@ def _render_backends(results, args) -> list:
     skipped = results.get("backends_skipped", {})
     if skipped:
         lines += [f"- {backend} not run: {reason}" for backend, reason in skipped.items()] + [""]
-    lines += ["Each model chapter at full settings (seed 42) in a fresh process per backend "
+    mode = "in quick mode (`--quick`)" if args.quick else "at full settings"
+    lines += [f"Each model chapter {mode} (seed 42) in a fresh process per backend "
               "(`KERAS_BACKEND=...`). A ratio above 1 means JAX is faster.", ""]
     rows, totals, complete = [], {b: [0.0] * args.repeats for b in BACKENDS}, True
     for chapter in args.chapters:
@@ -408,6 +431,7 @@ def _write(results: dict, args) -> Path:
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     if args.render:
         results = json.loads(Path(args.render).read_text(encoding="utf-8"))
@@ -427,6 +451,7 @@ def main(argv=None) -> int:
         "env": {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpu": cpu_model(), "cpus": os.cpu_count(),
                 "platform": platform.platform(), "versions": versions(), "load_start": load_average()},
         "settings": dict(vars(args)),
+        "command": " ".join(["python -m benchmarks", *argv]),
         "chapter_runs": {}, "book": {}, "generators": [], "builders": [], "not_written": [],
         "backends_ok": [], "backends_skipped": {},
     }

@@ -52,6 +52,10 @@ TEST_SAMPLES = (2000, 256)  # (full, quick) held-out sequences
 EPOCHS = (8, 1)  # (full, quick) epochs for each of the three models
 EVAL_BATCH_SIZE = 1024  # evaluation only: larger batches, same numbers
 
+# Figures.
+GATE_EXAMPLE_POOL = 16  # test sequences to pick one of each class from, for the gate figure
+EXAMPLES_SHOWN = 4  # sequences drawn in the window figure
+
 
 # %% [markdown]
 # ## (a) The gate equations in NumPy, checked against Keras
@@ -75,7 +79,7 @@ EVAL_BATCH_SIZE = 1024  # evaluation only: larger batches, same numbers
 
 # %%
 def compare_with_keras(run) -> float:
-    samples, timesteps, features = COMPARE_SHAPE
+    _, timesteps, features = COMPARE_SHAPE
     rng = np.random.default_rng(run.seed)
     x = rng.normal(size=COMPARE_SHAPE).astype("float32")
 
@@ -180,24 +184,24 @@ def window_experiment(run) -> tuple[dict, keras.Model]:
 
 # %%
 def plot_gates(run, lstm: keras.Model) -> float:
-    X, y = first_sign_sequences(16, seed=run.seed + 3)
+    X, y = first_sign_sequences(GATE_EXAMPLE_POOL, seed=run.seed + 3)
     X = X[[np.argmin(y), np.argmax(y)]]  # one negative, one positive sequence
     trace = cell.lstm_forward(X, cell.weights_from_keras(lstm.get_layer("lstm")))
     last_h = keras.Model(lstm.inputs, lstm.get_layer("lstm").output).predict(X, verbose=run.fit_verbose)
     diff = float(np.abs(trace.h[:, -1] - last_h).max())
     run.log(f"trained LSTM: NumPy vs Keras final h, max |difference| = {diff:.2e}")
 
-    panels = [("forget gate f_t", trace.f), ("input gate i_t", trace.i),
-              ("candidate c~_t", trace.c_tilde), ("cell state c_t", trace.c),
-              ("output gate o_t", trace.o), ("hidden state h_t", trace.h)]
+    # (title, values, is_gate): gates live in (0, 1), the rest in (-1, 1) or wider.
+    panels = [("forget gate f_t", trace.f, True), ("input gate i_t", trace.i, True),
+              ("candidate c~_t", trace.c_tilde, False), ("cell state c_t", trace.c, False),
+              ("output gate o_t", trace.o, True), ("hidden state h_t", trace.h, False)]
     fig, axes = plt.subplots(len(panels) + 1, 2, figsize=(14, 13), sharex=True,
                              gridspec_kw={"height_ratios": [1] + [2] * len(panels)})
     steps = np.arange(TIMESTEPS)
     for column, label in enumerate(("first step negative", "first step positive")):
         axes[0, column].bar(steps, X[column, :, 0], color=["tab:red"] + ["tab:gray"] * (TIMESTEPS - 1))
         axes[0, column].set_title(f"Test sequence, {label}")
-        for ax, (title, values) in zip(axes[1:, column], panels, strict=True):
-            gate = title.split()[1] == "gate"
+        for ax, (title, values, gate) in zip(axes[1:, column], panels, strict=True):
             limit = max(1.0, float(np.abs(values).max()))
             image = ax.imshow(values[column].T, aspect="auto", interpolation="nearest",
                               cmap="viridis" if gate else "RdBu_r",
@@ -213,7 +217,7 @@ def plot_gates(run, lstm: keras.Model) -> float:
 
 
 def plot_window_comparison(run, scores: dict) -> None:
-    X, y = first_sign_sequences(4, seed=run.seed + 4)
+    X, y = first_sign_sequences(EXAMPLES_SHOWN, seed=run.seed + 4)
     fig, (ax_seq, ax_bar) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
     for k in range(len(X)):
         ax_seq.plot(X[k, :, 0] + 4 * k, marker=".", color="tab:blue" if y[k] else "tab:orange")

@@ -39,6 +39,7 @@ CHAPTER = Chapter(
 
 FEATURES = 2  # the adding problem's (value, marker) pairs; the gradient study uses the same inputs
 UNITS = 64  # units of both recurrent layers
+LEARNING_RATE = 3e-3  # Adam, for every model trained here
 
 # (a) Vanishing gradients.
 MAX_LAG = 100  # measure d output_T / d input_{T-k} for k = 1 ... MAX_LAG
@@ -53,10 +54,10 @@ SERIES_PERIOD = 40  # steps per cycle of the series' sine
 SERIES_NOISE = 0.05  # std of its noise
 TBPTT_UNITS = 16  # units of the stateful LSTM
 TBPTT_EPOCHS = (10, 1)  # (full, quick)
+PLOTTED_TIMESTEPS = 50  # the split the figure draws
 
 # (c) The adding problem (Hochreiter & Schmidhuber 1997, experiment 4).
 ADDING_TIMESTEPS = 50  # T: the two marked values can be up to T - 1 steps apart
-LEARNING_RATE = 3e-3  # Adam
 CLIPNORM = 1.0  # gradient clipping, against the exploding gradients of Chapter 2
 BATCH_SIZE = 64
 TRAIN_SAMPLES = (20000, 512)  # (full, quick) training sequences
@@ -240,12 +241,11 @@ def tbptt_experiment(run) -> tuple[dict, dict, np.ndarray]:
 
 def plot_tbptt(run, losses: dict, series: np.ndarray) -> None:
     fig, (ax_series, ax_loss) = plt.subplots(2, 1, figsize=(10, 7))
-    timesteps = TBPTT_TIMESTEPS[1]
-    chunks = prep.tbptt_split(series[:-1], timesteps)[..., 0]
+    chunks = prep.tbptt_split(series[:-1], PLOTTED_TIMESTEPS)[..., 0]
     for k, chunk in enumerate(chunks):
-        ax_series.plot(np.arange(k * timesteps, (k + 1) * timesteps), chunk,
+        ax_series.plot(np.arange(k * PLOTTED_TIMESTEPS, (k + 1) * PLOTTED_TIMESTEPS), chunk,
                        color="tab:blue" if k % 2 == 0 else "tab:orange")
-    ax_series.set(title=f"{SERIES_LENGTH}-step series cut into {len(chunks)} subsequences of {timesteps} "
+    ax_series.set(title=f"{SERIES_LENGTH}-step series cut into {len(chunks)} subsequences of {PLOTTED_TIMESTEPS} "
                         "(the state flows across the cuts, the gradient does not)", xlabel="step")
     for timesteps, curve in losses.items():
         ax_loss.plot(np.arange(1, len(curve) + 1), curve, marker="o", label=f"timesteps={timesteps}")
@@ -286,12 +286,14 @@ def adding_experiment(run) -> tuple[dict, dict, dict]:
 
 def plot_learning_curves(run, curves: dict, mean_mse: float) -> None:
     fig, ax = plt.subplots(figsize=(8, 5))
-    for kind, label, color in (("lstm", "LSTM(64)", "tab:green"), ("rnn", "SimpleRNN(64)", "tab:red")):
+    for kind, label, color in (("lstm", f"LSTM({UNITS})", "tab:green"),
+                               ("rnn", f"SimpleRNN({UNITS})", "tab:red")):
         epochs = np.arange(1, len(curves[kind]["loss"]) + 1)
         ax.plot(epochs, curves[kind]["loss"], color=color, linestyle="--", label=f"{label} train")
         ax.plot(epochs, curves[kind]["val_loss"], color=color, marker="o", label=f"{label} held out")
     ax.axhline(mean_mse, color="black", linestyle=":", label=f"predict the mean ({mean_mse:.3f})")
-    ax.axhline(CHAPTER.targets["lstm_adding_mse"][1], color="tab:green", linestyle=":", label="target 0.01")
+    target = CHAPTER.targets["lstm_adding_mse"][1]
+    ax.axhline(target, color="tab:green", linestyle=":", label=f"target {target:g}")
     ax.set_xticks(np.arange(1, len(curves["lstm"]["loss"]) + 1))
     ax.set(yscale="log", xlabel="epoch", ylabel="MSE",
            title=f"The adding problem, T = {ADDING_TIMESTEPS} (Hochreiter & Schmidhuber 1997)")

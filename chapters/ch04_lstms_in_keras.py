@@ -18,6 +18,8 @@ Run it with ``make ch04`` or ``python -m chapters.ch04_lstms_in_keras [--quick]`
 # ## Setup
 
 # %%
+import math
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -96,7 +98,7 @@ def life_cycle(run, X, y) -> tuple[dict, np.ndarray, list]:
     model = build_model()  # 1. define
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse")  # 2. compile
     # --epochs counts the book's epochs (full-batch updates), run REPEATS at a time.
-    epochs = -(-run.epochs(BOOK_EPOCHS, REPEATS) // REPEATS)
+    epochs = math.ceil(run.epochs(BOOK_EPOCHS, REPEATS) / REPEATS)
     history = model.fit(np.tile(X, (REPEATS, 1, 1)), np.tile(y, REPEATS), epochs=epochs,  # 3. fit
                         batch_size=len(X), shuffle=False, verbose=run.fit_verbose,
                         callbacks=run.callbacks(model.name))

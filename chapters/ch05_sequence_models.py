@@ -43,6 +43,7 @@ TRAIN_SAMPLES = (3000, 256)  # (full, quick) training examples per task
 TEST_SAMPLES = (1000, 128)  # (full, quick) held-out examples per task
 EPOCHS = (15, 1)  # (full, quick)
 MAPPINGS = ("one_to_one", "one_to_many", "many_to_one", "many_to_many")
+DRAWN_STEPS = 4  # LSTM cells drawn per panel of the mappings figure
 
 
 # %% [markdown]
@@ -147,16 +148,19 @@ def train_mapping(run, mapping: str, offset: int) -> dict:
 
 
 # %%
+def as_text(values) -> str:
+    return " ".join(str(int(v)) for v in np.atleast_1d(values))
+
+
 def describe_example(mapping: str, example) -> str:
     x, y, predicted = example
-    shown_x = x[:, 0].astype(int) if mapping == "many_to_one" else np.argmax(x, axis=-1)
-    join = lambda values: " ".join(str(int(v)) for v in np.atleast_1d(values))  # noqa: E731
-    return f"in: {join(shown_x)}\nexpected: {join(y)}\npredicted: {join(predicted)}"
+    shown_x = x[:, 0] if mapping == "many_to_one" else np.argmax(x, axis=-1)  # bits, or one-hot digits
+    return f"in: {as_text(shown_x)}\nexpected: {as_text(y)}\npredicted: {as_text(predicted)}"
 
 
 def draw_mapping(ax, mapping: str, result: dict) -> None:
-    steps = 1 if mapping == "one_to_one" else 4
-    first = (4 - steps) / 2  # centre the unrolled cells in the panel
+    steps = 1 if mapping == "one_to_one" else DRAWN_STEPS
+    first = (DRAWN_STEPS - steps) / 2  # centre the unrolled cells in the panel
     cells = [first + t for t in range(steps)]
     inputs = cells if mapping.startswith("many") else cells[:1]
     outputs = cells if mapping.endswith("many") else cells[-1:]
@@ -172,17 +176,17 @@ def draw_mapping(ax, mapping: str, result: dict) -> None:
     for t in outputs:
         ax.add_patch(FancyBboxPatch((t - 0.2, 1.7), 0.4, 0.4, facecolor="tab:orange", alpha=0.5, **box))
         ax.annotate("", (t, 1.7), (t, 1.3), arrowprops={"arrowstyle": "->"})
-    ax.set_xlim(-0.8, 3.8)
+    ax.set_xlim(-0.8, DRAWN_STEPS - 0.2)
     ax.set_ylim(-1.6, 2.5)
     ax.axis("off")
     ax.set_title(f"{mapping.replace('_', '-')}: X{tuple(result['input_shape'])} -> "
                  f"y{tuple(result['output_shape'])}\naccuracy {result['accuracy']:.3f}", fontsize=10)
-    ax.text(1.5, -0.3, describe_example(mapping, result["example"]), ha="center", va="top",
+    ax.text((DRAWN_STEPS - 1) / 2, -0.3, describe_example(mapping, result["example"]), ha="center", va="top",
             fontsize=9, family="monospace")
 
 
 def plot_mappings(run, results: dict) -> None:
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4.8))
+    fig, axes = plt.subplots(1, len(MAPPINGS), figsize=(16, 4.8))
     for ax, mapping in zip(axes, MAPPINGS, strict=True):
         draw_mapping(ax, mapping, results[mapping])
     fig.suptitle("Sequence prediction mappings (inputs blue, outputs orange)")

@@ -129,7 +129,7 @@ def plot_examples(run, X_test, expected, predicted, history):
     fig, axes = plt.subplots(1, N_SHOWN + 1, figsize=(3 * (N_SHOWN + 1), 3.2))
     for i, ax in enumerate(axes[:N_SHOWN]):
         ax.imshow(X_test[i].T, cmap="Greys", aspect="auto", origin="lower")
-        ax.axvline(OUT_INDEX, color="tab:orange", alpha=0.4, linewidth=14)
+        ax.axvspan(OUT_INDEX - 0.5, OUT_INDEX + 0.5, color="tab:orange", alpha=0.3)
         ax.set_title(f"expected {expected[i]}, predicted {predicted[i]}",
                      color="black" if expected[i] == predicted[i] else "red", fontsize=10)
         ax.set_xlabel("time step")

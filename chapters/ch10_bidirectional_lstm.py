@@ -107,7 +107,8 @@ def train_variants(run, X, y, epochs: int) -> dict:
         history = model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
                             verbose=run.fit_verbose, callbacks=run.callbacks(variant))
         trained[variant] = (model, history.history)
-        run.log(f"{variant:22s} final training loss {history.history['loss'][-1]:.4f}")
+    for variant, (_, history) in trained.items():  # after the loop, so the progress bar stays whole
+        run.log(f"{variant:22s} final training loss {history['loss'][-1]:.4f}")
     return trained
 
 

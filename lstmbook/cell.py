@@ -35,7 +35,8 @@ Introduced in Chapter 1.
 
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -59,22 +60,25 @@ GATES = ("i", "f", "c", "o")
 
 
 def _describe(value) -> str:
+    if isinstance(value, dict):
+        return f"dict with keys {sorted(map(str, value))}"
     if isinstance(value, np.ndarray) or hasattr(value, "shape"):
         return f"array of shape {tuple(value.shape)}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _as_float_array(value, name: str, ndim: int) -> np.ndarray:
+def _as_float_array(value, name: str, ndim: int | None = None, finite: bool = True) -> np.ndarray:
+    """``value`` as a float64 array, or a TypeError/ValueError that names ``name``."""
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array. Received: {name}={_describe(value)}")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a numeric array. Received: {name}={_describe(value)}") from None
-    if array.ndim != ndim:
+    if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s). Received: {name} with shape {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must hold finite numbers (no NaN or inf). "
                          f"Received: {name}={_describe(array)}")
     return array
@@ -84,12 +88,22 @@ def sigmoid(z):
     """The logistic function ``1 / (1 + exp(-z))``, the gates' squashing function.
 
     Written as ``0.5 * (1 + tanh(z / 2))``, which is the same function but never
-    overflows for large ``|z|``.
+    overflows for large ``|z|`` (``exp(-z)`` does, for ``z < -709`` in float64).
+
+    Args:
+        z: a number or an array of any shape; ``±inf`` give 0 and 1.
+
+    Returns:
+        A float64 array of the shape of ``z``, with values in ``[0, 1]``.
+
+    Raises:
+        TypeError: when ``z`` is not numeric.
 
     >>> sigmoid(np.array([0.0, 100.0, -100.0])).round(6).tolist()
     [0.5, 1.0, 0.0]
     """
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+    z = _as_float_array(z, "z", finite=False)
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 class LSTMWeights(NamedTuple):
@@ -220,11 +234,15 @@ def random_weights(features: int, units: int, scale: float = 0.5, seed=None) -> 
     Args:
         features: input features per step (positive int).
         units: LSTM units (positive int).
-        scale: standard deviation of the normal draws (positive).
-        seed: seed for ``np.random.default_rng``; a fixed seed gives the same weights.
+        scale: standard deviation of the normal draws (a positive, finite number).
+        seed: a non-negative int for ``np.random.default_rng``, so that the same seed
+            gives the same weights; ``None`` draws fresh ones.
 
     Returns:
         An :class:`LSTMWeights`.
+
+    Raises:
+        ValueError: when an argument is out of range or of the wrong type.
 
     >>> w = random_weights(features=2, units=3, seed=1)
     >>> w.W["o"].shape, w.U["o"].shape, w.b["o"].shape
@@ -233,8 +251,10 @@ def random_weights(features: int, units: int, scale: float = 0.5, seed=None) -> 
     for name, value in (("features", features), ("units", units)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-        raise ValueError(f"scale must be a positive number. Received: scale={scale!r}")
+    if isinstance(scale, bool) or not isinstance(scale, Real) or not 0 < scale < math.inf:
+        raise ValueError(f"scale must be a positive, finite number. Received: scale={scale!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+        raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
     rng = np.random.default_rng(seed)
     return split_gates(rng.normal(0.0, scale, (features, 4 * units)),
                        rng.normal(0.0, scale, (units, 4 * units)),
@@ -267,6 +287,7 @@ def weights_from_keras(layer) -> LSTMWeights:
     >>> w.features, w.units, w.b["f"].tolist()  # Keras starts the forget gate's bias at 1
     (3, 4, [1.0, 1.0, 1.0, 1.0])
     """
+    # Imported here, not at the top, so that the NumPy cell alone never starts a backend.
     import keras
 
     if not isinstance(layer, keras.layers.LSTM):
@@ -288,10 +309,30 @@ def weights_from_keras(layer) -> LSTMWeights:
 
 
 def _check_weights(weights) -> LSTMWeights:
+    """``weights`` checked gate by gate, as float64 arrays (they may have been built by hand)."""
     if not isinstance(weights, LSTMWeights):
         raise TypeError("weights must be an LSTMWeights (from split_gates, weights_from_keras or "
                         f"random_weights). Received: weights of type {type(weights).__name__}")
-    return weights
+    arrays = {}
+    for field_name, blocks, ndim in zip(LSTMWeights._fields, weights, (2, 2, 1), strict=True):
+        if not isinstance(blocks, dict) or set(blocks) != set(GATES):
+            raise ValueError(f"weights.{field_name} must be a dict with one array per gate {GATES}. "
+                             f"Received: weights.{field_name}={_describe(blocks)}")
+        arrays[field_name] = {g: _as_float_array(blocks[g], f"weights.{field_name}[{g!r}]", ndim)
+                              for g in GATES}
+    features, units = arrays["W"]["i"].shape
+    if features == 0 or units == 0:
+        raise ValueError("weights.W['i'] must be (features, units) with both positive. "
+                         f"Received: shape {(features, units)}")
+    shapes = {"W": ((features, units), "(features, units)"),
+              "U": ((units, units), "(units, units)"),
+              "b": ((units,), "(units,)")}
+    for field_name, (shape, text) in shapes.items():
+        for g, array in arrays[field_name].items():
+            if array.shape != shape:
+                raise ValueError(f"weights.{field_name}[{g!r}] must be {text} = {shape}, as weights.W['i'] "
+                                 f"implies. Received: shape {array.shape}")
+    return LSTMWeights(**arrays)
 
 
 def _check_state(state, name: str, batch: int, units: int) -> np.ndarray:

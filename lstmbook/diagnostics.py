@@ -26,6 +26,7 @@ Introduced in Chapter 12.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ __all__ = [
     "plot_boxplots",
     "RepeatedResult",
     "repeated_evaluation",
+    "run_repeats",
 ]
 
 #: "The end of training": the last 10% of the epochs (at least 2 of them).
@@ -393,17 +395,12 @@ class RepeatedResult:
 
 
 def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compile_kwargs,
-                validation_every, backend, in_worker):
-    """Build, train and score one model with its own seed (runs in a worker process or here)."""
+                validation_every):
+    """Build, train and score one model with its own seed."""
     import keras
 
     from lstmbook.training import evaluate_loss, fit_epochs
 
-    if keras.backend.backend() != backend:
-        raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
-                           f"{backend!r}; set KERAS_BACKEND before starting Python")
-    if in_worker:
-        keras.backend.clear_session()  # free the previous repeat's graphs in this long-lived worker
     keras.utils.set_random_seed(seed)
     model = build_fn()
     if not isinstance(model, keras.Model):
@@ -413,7 +410,18 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
     history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                          validation_every=validation_every)
     scored = validation_data if validation_data is not None else (x, y)
-    return seed, evaluate_loss(model, scored[0], scored[1])["loss"], history
+    return evaluate_loss(model, scored[0], scored[1])["loss"], history
+
+
+def _in_worker(fn, seed, backend):
+    """Run ``fn(seed)`` in a worker process, checking its Keras backend and freeing the last run."""
+    import keras
+
+    if keras.backend.backend() != backend:
+        raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
+                           f"{backend!r}; set KERAS_BACKEND before starting Python")
+    keras.backend.clear_session()  # free the previous repeat's graphs in this long-lived worker
+    return seed, fn(seed)
 
 
 @contextlib.contextmanager
@@ -428,6 +436,62 @@ def _worker_backend(backend: str):
             os.environ.pop("KERAS_BACKEND", None)
         else:
             os.environ["KERAS_BACKEND"] = before
+
+
+def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | None = None) -> list:
+    """Call ``fn(seed)`` for every seed, here or in ``jobs`` worker processes, with a progress bar.
+
+    The engine under :func:`repeated_evaluation`, for repeated experiments of any shape
+    (Chapter 14 runs a whole walk-forward evaluation per seed). With ``jobs > 1`` the calls
+    go to joblib's ``loky`` worker processes. Each worker imports Keras with this process's
+    backend (``KERAS_BACKEND`` is set for them), clears its Keras session before each
+    call, and exits 10 seconds after the last one, so memory stays at one small model per
+    worker. ``fn`` and its results must be picklable (a module-level function or a
+    ``functools.partial`` of one is safest); ``fn`` should seed itself from ``seed``.
+
+    Introduced in Chapter 12.
+
+    Args:
+        fn: ``fn(seed)`` -> any picklable result.
+        seeds: the seeds, one call each.
+        jobs: worker processes; 1 calls ``fn`` here, one seed after another.
+        progress: show a tqdm progress bar.
+        desc: the progress bar's label.
+
+    Returns:
+        The results, in the order of ``seeds``.
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    if not callable(fn):
+        raise TypeError(f"fn must be callable. Received: fn={fn!r}")
+    seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds
+    if not isinstance(seeds, list) or not seeds or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of ints. Received: seeds={seeds!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
+        raise ValueError(f"jobs must be an int >= 1. Received: jobs={jobs!r}")
+    backend = keras.backend.backend()
+    results = {}
+    bar = tqdm(total=len(seeds), desc=desc or "repeats", disable=not progress, leave=False)
+    try:
+        if jobs == 1:
+            for seed in seeds:
+                results[seed] = fn(seed)
+                bar.update()
+        else:
+            from joblib import Parallel, delayed, parallel_config
+
+            with _worker_backend(backend), parallel_config(backend="loky", idle_worker_timeout=10):
+                tasks = (delayed(_in_worker)(fn, seed, backend) for seed in seeds)
+                for seed, result in Parallel(n_jobs=min(jobs, len(seeds)),
+                                             return_as="generator_unordered")(tasks):
+                    results[seed] = result
+                    bar.update()
+    finally:
+        bar.close()
+    return [results[seed] for seed in seeds]
 
 
 def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validation_data=None,
@@ -471,9 +535,6 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         A :class:`RepeatedResult`: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
         ``summary`` (``mean``, ``std``, ``min``, ``max``).
     """
-    import keras
-    from tqdm.auto import tqdm
-
     if not callable(build_fn):
         raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
@@ -488,29 +549,11 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
     if validation_data is not None:
         validation_data = tuple(np.asarray(a) for a in validation_data)
-    backend = keras.backend.backend()
     seeds = [int(seed) + i for i in range(n_repeats)]
-    args = (x, y, validation_data, epochs, batch_size, compile_kwargs, validation_every, backend)
+    one = functools.partial(_one_repeat, build_fn, x=x, y=y, validation_data=validation_data, epochs=epochs,
+                            batch_size=batch_size, compile_kwargs=compile_kwargs,
+                            validation_every=validation_every)
     start = time.perf_counter()
-    results = {}
-    bar = tqdm(total=n_repeats, desc=desc or "repeats", disable=not progress, leave=False)
-    try:
-        if jobs == 1:
-            for s in seeds:
-                s, score, history = _one_repeat(build_fn, s, *args, in_worker=False)
-                results[s] = (score, history)
-                bar.update()
-        else:
-            from joblib import Parallel, delayed, parallel_config
-
-            with _worker_backend(backend), parallel_config(backend="loky", idle_worker_timeout=10):
-                tasks = (delayed(_one_repeat)(build_fn, s, *args, in_worker=True) for s in seeds)
-                for s, score, history in Parallel(n_jobs=min(jobs, n_repeats),
-                                                  return_as="generator_unordered")(tasks):
-                    results[s] = (score, history)
-                    bar.update()
-    finally:
-        bar.close()
-    return RepeatedResult(scores=np.array([results[s][0] for s in seeds]), seeds=seeds,
-                          histories=[results[s][1] for s in seeds],
-                          seconds=time.perf_counter() - start)
+    results = run_repeats(one, seeds, jobs=jobs, progress=progress, desc=desc)
+    return RepeatedResult(scores=np.array([score for score, _ in results]), seeds=seeds,
+                          histories=[history for _, history in results], seconds=time.perf_counter() - start)

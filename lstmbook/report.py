@@ -384,7 +384,7 @@ def render_report(rows, *, generated: str | None = None) -> str:
         ours, wanted = _metric_cells(row)
         book = (row.record or {}).get("book") or "—"
         seconds = f"{row.seconds:.1f}" if row.seconds is not None else "—"
-        title = f"[{row.title}](#ch{row.number:02d})" if row.figure else row.title
+        title = f"[{row.title}]({row.figure})" if row.figure else row.title  # links to its figure
         lines.append(f"| {row.number} | {_cell(title)} | {_cell(book)} | {_cell(ours)} | "
                      f"{_cell(wanted)} | {_BADGE[row.status]} | {seconds} | "
                      f"{_cell(row.backend or '—')} |")
@@ -401,8 +401,9 @@ def render_report(rows, *, generated: str | None = None) -> str:
                          if r.get("machine") else None)
     for text in machines or ["null"]:
         machine = json.loads(text) or {}
-        lines.append(f"- Machine: {machine.get('platform', 'unknown')}, "
-                     f"{machine.get('processor', '?')}, {machine.get('cpus', '?')} CPUs")
+        cpu = machine.get("cpu") or machine.get("processor") or "?"
+        lines.append(f"- Machine: {machine.get('platform', 'unknown')}, {cpu}, "
+                     f"{machine.get('cpus', '?')} CPUs")
     version_sets = _distinct(rows, lambda r: json.dumps(r.get("versions"), sort_keys=True)
                              if r.get("versions") else None)
     for text in version_sets or ["{}"]:
@@ -422,7 +423,6 @@ def render_report(rows, *, generated: str | None = None) -> str:
         lines += ["## Figures", ""]
         for row in with_figures:
             mode = " (quick run)" if row.status == STATUS_QUICK else ""
-            lines.append(f'<a id="ch{row.number:02d}"></a>')
             lines.append(f"### Chapter {row.number}: {row.title}{mode}")
             lines.append("")
             lines.append(f"[{Path(row.figure).name}]({row.figure})")

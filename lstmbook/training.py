@@ -44,6 +44,9 @@ __all__ = [
 #: Above this many bytes, :func:`fit_epochs` streams batches lazily instead of tiling the arrays.
 TILE_LIMIT_BYTES = 64 * 2**20
 
+#: ``fit_epochs(steps_per_execution="auto")`` runs whole epochs per call from this many epochs on.
+AUTO_EPOCH_EXECUTION = 20
+
 #: Keras's own default ``batch_size`` in ``fit``.
 KERAS_DEFAULT_BATCH_SIZE = 32
 
@@ -224,9 +227,26 @@ class _SmallValidation(keras.callbacks.Callback):
             logs[f"val_{key}"] = value
 
 
+def _steps_per_call(model, steps_per_execution, steps_per_epoch: int, epochs: int) -> int:
+    if steps_per_execution == "epoch":
+        return steps_per_epoch
+    if steps_per_execution == "auto":
+        current = model.steps_per_execution
+        if epochs < AUTO_EPOCH_EXECUTION and steps_per_epoch % current == 0:
+            return current  # keep the compiled function: a retrace would cost more than it saves
+        if epochs < AUTO_EPOCH_EXECUTION:
+            return 1
+        return steps_per_epoch
+    per_call = _check_int(steps_per_execution, "steps_per_execution")
+    if steps_per_epoch % per_call:
+        raise ValueError(f"steps_per_execution must divide the {steps_per_epoch} steps of an epoch. "
+                         f"Received: steps_per_execution={per_call}")
+    return per_call
+
+
 def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, validation_data=None,
                validation_every: int = 1, reset_state: bool = False, callbacks=None,
-               verbose=0) -> dict:
+               steps_per_execution="auto", verbose=0) -> dict:
     """Train for ``epochs`` epochs, as ``model.fit(..., shuffle=False)`` would, but fast on tiny data.
 
     The gradient steps are those of ``model.fit(x, y, epochs=epochs, batch_size=batch_size,
@@ -239,8 +259,8 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     Introduced in Chapter 12.
 
     Args:
-        model: a compiled ``keras.Model``. Its ``steps_per_execution`` is set to one
-            epoch's steps (Keras retraces the train function when this changes).
+        model: a compiled ``keras.Model``. Its ``steps_per_execution`` is changed as
+            ``steps_per_execution`` says, and stays so after the call.
         x: inputs, ``(samples, timesteps, features)`` for an LSTM.
         y: targets, ``(samples, ...)``, or a list of arrays for a multi-output model.
         epochs: number of passes over the data.
@@ -252,6 +272,14 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         reset_state: reset the state of every stateful layer at the start of each epoch
             (:class:`ResetStatesCallback`), as the book's stateful training loop does.
         callbacks: more Keras callbacks (e.g. ``run.callbacks("fit")``).
+        steps_per_execution: steps per call of the compiled train function: ``"epoch"``
+            (a whole epoch), an int that divides the steps of an epoch (an execution must
+            not run on into the next epoch, past a state reset), or ``"auto"``: a whole
+            epoch, except for short runs (fewer than :data:`AUTO_EPOCH_EXECUTION` epochs)
+            of a model whose train function was compiled for another epoch length, which
+            keep one step per call. Changing it makes Keras retrace the train function,
+            which costs as much as a few hundred small steps; Chapter 14's updates refit
+            on a sample more each month, so a whole-epoch execution would retrace each time.
         verbose: passed to ``fit``.
 
     Returns:
@@ -297,12 +325,11 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         extra.insert(0, ResetStatesCallback())
 
     steps_per_epoch = math.ceil(len(x) / batch_size)
-    if model.steps_per_execution != steps_per_epoch:
-        # One call of the compiled function per epoch; it must divide the epoch exactly, or
-        # an execution would run on into the next epoch's batches (and past a state reset).
+    per_call = _steps_per_call(model, steps_per_execution, steps_per_epoch, epochs)
+    if model.steps_per_execution != per_call:
         # Setting the attribute is how ``compile(steps_per_execution=...)`` stores it; the
         # compiled functions are dropped so that Keras rebuilds them with the new value.
-        model.steps_per_execution = steps_per_epoch
+        model.steps_per_execution = per_call
         model.train_function = model.test_function = model.predict_function = None
     targets_nbytes = sum(a.nbytes for a in (y if isinstance(y, list) else [y]))
     if len(x) % batch_size == 0 and (x.nbytes + targets_nbytes) * epochs <= TILE_LIMIT_BYTES:

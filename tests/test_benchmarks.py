@@ -89,8 +89,10 @@ def test_every_builder_has_a_plain_keras_twin():
 def test_arguments_are_checked(capsys):
     args = bench.parse_args(["--quick"])
     assert args.repeats == bench.QUICK["repeats"] and args.output.endswith("BENCHMARKS-quick.md")
+    assert args.chapters == [6, 11]
     args = bench.parse_args([])
     assert args.repeats == 3 and args.output == "docs/BENCHMARKS.md" and args.only == [1, 2, 3, 4]
+    assert args.chapters == [6, 7, 8, 9, 10, 11]
     for bad in (["--only", "5"], ["--chapters", "3"], ["--backends", "torch"], ["--repeats", "0"],
                 ["--only", "x"]):
         with pytest.raises(SystemExit):

@@ -140,3 +140,31 @@ def test_weights_from_keras_rejects_what_the_equations_do_not_cover():
     layer.build((None, 2, 1))
     with pytest.raises(ValueError, match="activation='relu'"):
         cell.weights_from_keras(layer)
+
+
+def test_hand_built_weights_are_checked_gate_by_gate():
+    weights = cell.random_weights(3, 4, seed=0)
+    x = np.zeros((2, 5, 3))
+    wrong_shape = weights._replace(U={**weights.U, "f": np.zeros((4, 5))})
+    with pytest.raises(ValueError, match=r"weights.U\['f'\] must be \(units, units\) = \(4, 4\).*\(4, 5\)"):
+        cell.lstm_forward(x, wrong_shape)
+    missing_gate = weights._replace(b={"i": weights.b["i"]})
+    with pytest.raises(ValueError, match=r"weights.b must be a dict with one array per gate.*\['i'\]"):
+        cell.lstm_step(x[:, 0], None, None, missing_gate)
+    with pytest.raises(TypeError, match=r"weights.W\['o'\] must be a numeric array"):
+        cell.lstm_forward(x, weights._replace(W={**weights.W, "o": "zeros"}))
+    # Lists are fine: they are turned into float64 arrays and give the same trace.
+    as_lists = cell.LSTMWeights(*({g: a.tolist() for g, a in blocks.items()} for blocks in weights))
+    np.testing.assert_array_equal(cell.lstm_forward(x, as_lists).h, cell.lstm_forward(x, weights).h)
+
+
+def test_sigmoid_and_random_weights_reject_bad_arguments():
+    with pytest.raises(TypeError, match="z must be a numeric array. Received: z='one'"):
+        cell.sigmoid("one")
+    assert cell.sigmoid([-np.inf, np.inf]).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="scale must be a positive, finite number. Received: scale=inf"):
+        cell.random_weights(2, 3, scale=np.inf)
+    with pytest.raises(ValueError, match="seed must be None or a non-negative int. Received: seed=-1"):
+        cell.random_weights(2, 3, seed=-1)
+    same = [cell.random_weights(2, 3, scale=np.float32(0.1), seed=5).W["c"] for _ in range(2)]
+    np.testing.assert_array_equal(*same)

@@ -1,5 +1,11 @@
 """Chapters 1, 2, 4 and 5: their data generators and helpers, and a quick run of each."""
 
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -42,6 +48,40 @@ def test_input_gradients_of_a_linear_model_are_its_weights():
     grads = ch02.input_gradients(model, x)
     assert grads.shape == x.shape
     np.testing.assert_allclose(grads, np.broadcast_to(weights.reshape(1, 3, 2), x.shape), atol=1e-6)
+
+
+# Run in a fresh process: a Keras process cannot switch backends once Keras is imported.
+JAX_GRADIENTS = """
+import sys
+import keras
+import numpy as np
+from chapters import ch02_training_lstms as ch02
+model = keras.models.load_model(sys.argv[1])
+np.save(sys.argv[3], ch02.input_gradients(model, np.load(sys.argv[2])))
+print(keras.backend.backend())
+"""
+
+
+@pytest.mark.jax
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_input_gradients_agree_on_jax_and_tensorflow(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = ch02.open_forget_gate(ch02.build_recurrent_regressor("lstm"))  # gradients reach every step
+    model.save(tmp_path / "lstm.keras")
+    x, _ = ch02.adding_problem(4, 30, seed=0)
+    np.save(tmp_path / "x.npy", x)
+    expected = ch02.input_gradients(model, x)
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-c", JAX_GRADIENTS, str(tmp_path / "lstm.keras"),
+                           str(tmp_path / "x.npy"), str(tmp_path / "grads.npy")],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-1] == "jax"
+    grads = np.load(tmp_path / "grads.npy")
+    assert grads.shape == x.shape and np.abs(grads[:, 0]).max() > 1e-4
+    np.testing.assert_allclose(grads, expected, rtol=1e-3, atol=1e-6)
 
 
 def test_open_forget_gate_sets_only_the_forget_bias():

@@ -63,7 +63,7 @@ def test_all_chapters_passing_exit_zero_and_copy_figures(dirs):
     assert sorted(rows) == list(range(1, 15))
     assert all("PASS" in cells[RESULT] for cells in rows.values())
     assert "**14/14 chapters reproduce the book**" in text
-    assert rows[6][1] == "[Title 6](#ch06)" and rows[6][2] == "book figure 6"
+    assert rows[6][1] == "[Title 6](figures/ch06_main.png)" and rows[6][2] == "book figure 6"
     assert rows[6][3] == "accuracy = 1" and rows[6][4] == "accuracy >= 0.99"
     assert rows[6][6] == "16.0" and rows[6][7] == "tensorflow"
     # totals: 10*14 + (1+...+14) seconds
