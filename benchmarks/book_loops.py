@@ -81,7 +81,7 @@ def rectangle_samples(rng: random.Random):
     import numpy as np
 
     width, height = rng.random(), rng.random()
-    rect = [[0.0, 0.0], [0.0, height], [width, height], [width, 0.0]]
+    rect = [[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]
     X, y = [], []
     for i in range(1, len(rect)):
         X.append(rect[i - 1])

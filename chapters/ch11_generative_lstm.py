@@ -53,7 +53,7 @@ N_RECTANGLES = 25_000  # the book's 25,000 rectangles, three (corner -> next cor
 UNITS = 10  # the book's LSTM(10)
 BATCH_SIZE = 32
 EPOCHS = 12  # the book makes one pass, one rectangle per fit call; more epochs shrink the
-# band of small widths where completions fail (about 12% of them after 6 epochs, 9% after 12)
+# band of small widths where completions fail (about 12% of them after 6 epochs, 10% after 12)
 N_CORNERS = 3  # corners to generate after the start [0, 0]
 N_COMPLETIONS = 1_000  # extra: shapes completed from random first corners
 N_PLOTTED = 6  # rectangles drawn in each panel of the figure

@@ -243,7 +243,7 @@ def tuning(run) -> tuple[dict, dict]:
                               name="tuning_batch_size.png",
                               title=f"Batch size: final validation loss over {run.pick(*TUNE_REPEATS)} runs")
     means = [cells[u].summary["mean"] for u in sorted(cells)]
-    holds = bool(all(a > b for a, b in zip(means, means[1:])))
+    holds = bool(all(a > b for a, b in zip(means, means[1:], strict=False)))
     run.log(f"more cells lower the validation loss: {'yes' if holds else 'no'} "
             f"(means {', '.join(f'{m:.5f}' for m in means)} for {sorted(cells)} cells)")
     table = {f"cells_{u}": r.summary for u, r in cells.items()}

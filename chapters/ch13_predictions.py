@@ -212,7 +212,7 @@ def plot_predictions(run, original, shown) -> None:
         for k, name in enumerate(names):
             ax.bar(range(len(proba)), proba[:, k], bottom=bottom, label=name)
             bottom += proba[:, k]
-        ax.set_xticks(range(len(proba)), [f"{names[c]}\n(truth {names[t]})" for c, t in zip(classes, truth)])
+        ax.set_xticks(range(len(proba)), [f"{names[c]}\n(truth {names[t]})" for c, t in zip(classes, truth, strict=True)])
         ax.set_title(f"{activation}: predict_proba and predict_classes")
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -114,7 +114,8 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(val) != len(loss):
         if "val_epoch" not in record:
             raise ValueError(f"history['val_loss'] ({len(val)} values) must match history['loss'] "
-                             f"({len(loss)}), or come with history['val_epoch']. Received: keys {sorted(record)}")
+                             f"({len(loss)}), or come with history['val_epoch']. "
+                             f"Received: keys {sorted(record)}")
         val_epochs = np.asarray(record["val_epoch"], dtype=int)
         if len(val_epochs) != len(val) or not np.isin(val_epochs, epochs).all():
             raise ValueError("history['val_epoch'] must list an epoch of history['epoch'] for each "
@@ -256,7 +257,8 @@ def _save(fig, path_or_run, name: str | None):
         return fig
     if hasattr(path_or_run, "save_figure"):
         if not isinstance(name, str) or not name.endswith(".png"):
-            raise ValueError(f"name must be a .png file name when saving through a run. Received: name={name!r}")
+            raise ValueError(f"name must be a .png file name when saving through a run. "
+                             f"Received: name={name!r}")
         path_or_run.save_figure(fig, name)
         return fig
     if not isinstance(path_or_run, (str, os.PathLike)):
@@ -309,7 +311,8 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
     for i, (epochs, loss, val) in enumerate(curves):
         keep = epochs >= start_epoch
         if not keep.any():
-            raise ValueError(f"start_epoch is past the last epoch {epochs[-1]}. Received: start_epoch={start_epoch}")
+            raise ValueError(f"start_epoch is past the last epoch {epochs[-1]}. "
+                             f"Received: start_epoch={start_epoch}")
         ax.plot(epochs[keep], loss[keep], color="tab:blue", label="train" if i == 0 else None)
         ax.plot(epochs[keep], val[keep], color="tab:orange", label="validation" if i == 0 else None)
     ax.set_xlabel("epoch")

@@ -59,7 +59,8 @@ def _check_model(model):
 
 def _check_folder(path: Path, name: str) -> None:
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"{name}'s folder does not exist; create it first. Received: {name}={str(path)!r}")
+        raise FileNotFoundError(f"{name}'s folder does not exist; create it first. "
+                                f"Received: {name}={str(path)!r}")
 
 
 def _temporary_beside(path: Path, suffix: str) -> Path:
@@ -204,10 +205,12 @@ def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[
     json_path = _check_path(json_path, "json_path")
     if json_path.suffix != JSON_SUFFIX:
         raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
-    weights_path = weights_path_for(json_path) if weights_path is None else _check_path(weights_path,
-                                                                                       "weights_path")
+    if weights_path is None:
+        weights_path = weights_path_for(json_path)
+    weights_path = _check_path(weights_path, "weights_path")
     if not weights_path.name.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. Received: weights_path={str(weights_path)!r}")
+        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. "
+                         f"Received: weights_path={str(weights_path)!r}")
     _check_folder(json_path, "json_path")
     _check_folder(weights_path, "weights_path")
     text = model.to_json()
@@ -249,7 +252,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
                     " a .weights.h5 file holds weights only: pass it as weights_path with its .json.")
         elif path.suffix in (".yaml", ".yml"):
             hint = " Keras 3 removed YAML model files; save the architecture as JSON instead."
-        raise ValueError(f"path must end in {KERAS_SUFFIX} or {JSON_SUFFIX}.{hint} Received: path={str(path)!r}")
+        raise ValueError(f"path must end in {KERAS_SUFFIX} or {JSON_SUFFIX}.{hint} "
+                         f"Received: path={str(path)!r}")
     if not path.exists():
         raise FileNotFoundError(f"No model file at {str(path)!r}: check the path "
                                 f"(working directory: {os.getcwd()!r}).")
@@ -266,9 +270,12 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
             raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: {error}") from error
 
-    weights_path = weights_path_for(path) if weights_path is None else _check_path(weights_path, "weights_path")
+    if weights_path is None:
+        weights_path = weights_path_for(path)
+    weights_path = _check_path(weights_path, "weights_path")
     if not weights_path.name.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. Received: weights_path={str(weights_path)!r}")
+        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. "
+                         f"Received: weights_path={str(weights_path)!r}")
     if not weights_path.is_file():
         raise FileNotFoundError(f"No weights file at {str(weights_path)!r} for the architecture "
                                 f"{str(path)!r}: save both with save_architecture_and_weights.")
@@ -276,7 +283,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     try:
         config = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{str(path)!r} is corrupt or not a model architecture: invalid JSON ({error})") from error
+        raise ValueError(f"{str(path)!r} is corrupt or not a model architecture: "
+                         f"invalid JSON ({error})") from error
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"{str(path)!r} is not a Keras model architecture: no 'class_name' at its top level")
     if not compile:

@@ -45,7 +45,7 @@ __all__ = [
 TILE_LIMIT_BYTES = 64 * 2**20
 
 #: ``fit_epochs(steps_per_execution="auto")`` runs whole epochs per call from this many epochs on.
-AUTO_EPOCH_EXECUTION = 20
+AUTO_EPOCH_EXECUTION = 30
 
 #: Keras's own default ``batch_size`` in ``fit``.
 KERAS_DEFAULT_BATCH_SIZE = 32
@@ -587,6 +587,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
             update(model, x_seen, y_seen)
             if on_update is not None:
                 on_update(model, i)
-        # A forecast depends on the update just made, so this one-row predict is the algorithm.
-        forecasts.append(np.asarray(model.predict_on_batch(x_test[i:i + 1])))
+        # A forecast depends on the update just made, so this one-row forecast is the algorithm.
+        # Calling the model directly skips building a predict function, which the update may
+        # just have invalidated; a stateful layer carries its state on as in ``predict``.
+        row = x_test[i:i + 1].astype(keras.backend.floatx())
+        forecasts.append(keras.ops.convert_to_numpy(model(row, training=False)))
     return np.concatenate(forecasts, axis=0)

@@ -36,8 +36,9 @@ def test_keras_round_trip_and_numbered_backups(tmp_path, models):
     persistence.save_model(third, path, backups=2)
     assert persistence.backup_paths(path) == [tmp_path / "model.1.keras", tmp_path / "model.2.keras"]
     np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
-    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.1.keras")), predict(second))
-    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.2.keras")), predict(first))
+    for number, expected in ((1, second), (2, first)):
+        backup = persistence.load_model(tmp_path / f"model.{number}.keras")
+        np.testing.assert_array_equal(predict(backup), predict(expected))
     persistence.save_model(first, path, backups=1)  # fewer backups prunes the older ones
     assert persistence.backup_paths(path) == [tmp_path / "model.1.keras"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.1.keras", "model.keras"]  # no temp files

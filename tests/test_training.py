@@ -23,7 +23,7 @@ def lstm_model(units=3, stateful=False, seed=1):
 
 
 def max_weight_diff(a, b):
-    return max(float(np.abs(u - v).max()) for u, v in zip(a.get_weights(), b.get_weights()))
+    return max(float(np.abs(u - v).max()) for u, v in zip(a.get_weights(), b.get_weights(), strict=True))
 
 
 @pytest.mark.parametrize("batch_size", [5, 2])  # whole batches (tiled arrays) and a short last batch
@@ -110,7 +110,8 @@ def test_predict_classes_errors():
         training.classes_from_proba(np.array([[0.3]]), "sigmoid", threshold=1.5)
     with pytest.raises(TypeError, match="keras.Model"):
         training.predict_proba("model", x)
-    assert training.classes_from_proba(np.array([[0.2, 0.9], [0.7, 0.1]]), "sigmoid").tolist() == [[0, 1], [1, 0]]
+    multi_label = training.classes_from_proba(np.array([[0.2, 0.9], [0.7, 0.1]]), "sigmoid")
+    assert multi_label.tolist() == [[0, 1], [1, 0]]
 
 
 def test_walk_forward_fixed_equals_the_row_by_row_loop():
@@ -120,6 +121,10 @@ def test_walk_forward_fixed_equals_the_row_by_row_loop():
     model.get_layer("lstm").reset_state()
     by_row = np.concatenate([model.predict_on_batch(x_test[i:i + 1]) for i in range(4)])
     np.testing.assert_allclose(batched, by_row, atol=1e-6)
+    model.get_layer("lstm").reset_state()  # the update path forecasts row by row with model(x)
+    called = training.walk_forward_validation(model, X5, Y5, x_test, y_test=Y5[:4],
+                                              update=lambda m, xs, ys: None)
+    np.testing.assert_allclose(called, batched, atol=1e-6)
 
 
 def test_walk_forward_with_updates_sees_each_new_row():
@@ -137,7 +142,7 @@ def test_walk_forward_with_updates_sees_each_new_row():
     assert saved == [1, 2]
     before = model.get_weights()
     training.walk_forward_validation(model, X5, Y5, x_test, y_test=y_test, update=training.refit_update(1))
-    assert max(np.abs(a - b).max() for a, b in zip(before, model.get_weights())) > 0
+    assert max(np.abs(a - b).max() for a, b in zip(before, model.get_weights(), strict=True)) > 0
     with pytest.raises(ValueError, match="y_test"):
         training.walk_forward_validation(model, X5, Y5, x_test, update=update)
     with pytest.raises(ValueError, match="x_test"):
