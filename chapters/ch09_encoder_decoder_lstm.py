@@ -102,9 +102,10 @@ def train_model(run, X, y, *, epochs: int, batch_size: int, name: str, learning_
     model = build_encoder_decoder_lstm(X.shape[1:], output_timesteps=y.shape[1],
                                        output_units=len(ADDITION_ALPHABET),
                                        encoder_units=units[0], decoder_units=units[1], name=name)
-    # A quick run fits a few batches; running them eagerly skips graph tracing, which costs more.
+    # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
+    # which costs more than that training; JAX compiles faster than it runs eagerly.
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate),
-                  metrics=["accuracy"], run_eagerly=run.quick)
+                  metrics=["accuracy"], run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
     history = model.fit(X, y, epochs=epochs, batch_size=batch_size, shuffle=True,
                         verbose=run.fit_verbose, callbacks=run.callbacks(name))
     return model, history.history

@@ -33,6 +33,7 @@ Run it with ``make ch11`` or ``python -m chapters.ch11_generative_lstm [--quick]
 # ## Setup
 
 # %%
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import PathPatch
@@ -77,8 +78,9 @@ def corners_of(X, y) -> np.ndarray:
 def train_model(run, X, y, epochs: int):
     run.seed_everything()
     model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS)
-    # A quick run fits a few batches; running them eagerly skips graph tracing, which costs more.
-    model.compile(loss="mae", optimizer="adam", run_eagerly=run.quick)
+    # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
+    # which costs more than that training; JAX compiles faster than it runs eagerly.
+    model.compile(loss="mae", optimizer="adam", run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
     history = model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
                         verbose=run.fit_verbose, callbacks=run.callbacks("generative"))
     return model, history.history

@@ -134,10 +134,10 @@ def repeated_case(run, runs: int, epochs: int, seed: int, jobs: int):
 
 
 # %%
-def plot_case(run, name: str, history, start: int, ax=None):
+def plot_case(run, name: str, history, book: str, start: int, ax=None):
     return diagnostics.plot_learning_curves(history, None if ax is not None else run, ax=ax,
-                                            name=f"case_{name}.png", title=name.replace("_", " "),
-                                            start_epoch=start)
+                                            name=f"case_{name}.png", start_epoch=start,
+                                            title=f"{name.replace('_', ' ')} (book: {book})")
 
 
 def diagnose_cases(run) -> tuple[dict, dict]:
@@ -160,8 +160,8 @@ def diagnose_cases(run) -> tuple[dict, dict]:
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
     for ax, name in zip(axes.flat, histories, strict=False):
         start = run.pick(CASES[name][5], min(CASES[name][5], QUICK_PLOT_FROM)) if name in CASES else 1
-        plot_case(run, name, histories[name], start)  # one PNG per case ...
-        plot_case(run, name, histories[name], start, ax=ax)  # ... and the grid of all five
+        plot_case(run, name, histories[name], table[name]["book"], start)  # one PNG per case ...
+        plot_case(run, name, histories[name], table[name]["book"], start, ax=ax)  # ... and the grid
     axes.flat[-1].axis("off")
     fig.suptitle("Chapter 12: the book's five learning-curve cases, diagnosed")
     fig.tight_layout()

@@ -290,7 +290,8 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
         name: the file name when saving through a run, e.g. ``"underfit.png"``.
         title: the plot's title; the diagnosis is appended when ``show_diagnosis``.
         start_epoch: first epoch drawn (the book plots its overfit case from epoch 500).
-        show_diagnosis: add :func:`diagnose`'s label (or the runs' majority) to the title.
+        show_diagnosis: add ``diagnosed: <label>`` (:func:`diagnose`, or the runs' majority
+            with :func:`diagnose_runs`) to the title.
         ax: draw into this matplotlib Axes instead of a new figure.
 
     Returns:
@@ -320,7 +321,7 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
     ax.legend()
     if show_diagnosis:
         verdict = diagnose(histories[0]) if len(histories) == 1 else diagnose_runs(histories)
-        title = f"{title}: {verdict.label}" if title else verdict.label
+        title = f"{title} | diagnosed: {verdict.label}" if title else f"diagnosed: {verdict.label}"
     if title:
         ax.set_title(title)
     return _save(fig, path_or_run, name)

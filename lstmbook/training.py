@@ -112,8 +112,21 @@ def _as_targets(y, n: int, name: str = "y"):
     return arrays if isinstance(y, (list, tuple)) else arrays[0]
 
 
+def _sublayers(layer, seen=None) -> list:
+    """Every layer inside ``layer``: through nested models and wrappers (TimeDistributed, Bidirectional)."""
+    seen = set() if seen is None else seen
+    found = []
+    children = list(getattr(layer, "layers", None) or [])
+    children += [getattr(layer, name, None) for name in ("layer", "forward_layer", "backward_layer")]
+    for child in children:
+        if isinstance(child, keras.layers.Layer) and child is not layer and id(child) not in seen:
+            seen.add(id(child))
+            found += [child, *_sublayers(child, seen)]
+    return found
+
+
 def _stateful_layers(model) -> list:
-    return [layer for layer in model._flatten_layers(include_self=False)
+    return [layer for layer in _sublayers(model)
             if getattr(layer, "stateful", False) and hasattr(layer, "reset_state")]
 
 
@@ -373,7 +386,7 @@ def output_activation(model) -> str | None:
     if len(model.outputs) != 1:
         raise ValueError(f"model must have one output. Received: model {model.name!r} with "
                          f"{len(model.outputs)} outputs")
-    layer = model.outputs[0]._keras_history[0]
+    layer = model.layers[-1]  # a functional model lists its layers in order: the output's is last
     while hasattr(layer, "layer") and not hasattr(layer, "activation"):
         layer = layer.layer
     activation = getattr(layer, "activation", None)

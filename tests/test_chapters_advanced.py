@@ -19,9 +19,11 @@ def test_ch12_diagnose_tune(quick_run):
     assert all(row["diagnosed"] in diagnostics.LABELS and row["reason"] for row in cases.values())
     assert metrics["diagnoses_correct"] == pytest.approx(
         sum(row["diagnosed"] == row["book"] for row in cases.values()) / 5)
-    assert [row["book"] for row in cases.values()] == ["underfit", "underfit", "good fit", "overfit", "underfit"]
-    assert {f"case_{name}.png" for name in cases} | {"cases.png", "tuning_cells.png", "tuning_batch_size.png"} \
-        <= set(record["figures"])
+    books = [row["book"] for row in cases.values()]
+    assert books == ["underfit", "underfit", "good fit", "overfit", "underfit"]
+    figures = {f"case_{name}.png" for name in cases}
+    figures |= {"cases.png", "tuning_cells.png", "tuning_batch_size.png"}
+    assert figures <= set(record["figures"])
     assert metrics["robustness_checks"] == 5 and 0.0 <= metrics["diagnoses_correct_across_seeds"] <= 1.0
     for key in ("cells_1", "cells_10", "batch_size_1", "batch_size_2"):
         summary = record["tuning"][key]

@@ -93,7 +93,7 @@ def test_plots_save_png(tmp_path):
     diagnostics.plot_learning_curves(overfit(), path, title="overfit", start_epoch=50)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fig = diagnostics.plot_learning_curves([still_falling(), still_falling()])
-    assert fig.axes[0].get_title() == "underfit" and len(fig.axes[0].lines) == 4
+    assert fig.axes[0].get_title() == "diagnosed: underfit" and len(fig.axes[0].lines) == 4
     box = tmp_path / "box.png"
     diagnostics.plot_boxplots({"a": [0.1, 0.2, 0.3], "b": np.array([0.2, 0.25])}, box, title="t")
     assert box.stat().st_size > 1000
