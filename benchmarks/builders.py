@@ -132,9 +132,12 @@ def same_model(case: Case, X) -> dict:
     if same_count:
         plain.set_weights(ours.get_weights())
         diff = float(np.max(np.abs(ours.predict(X, verbose=0) - plain.predict(X, verbose=0))))
+    # Layers the builder uses that plain Keras does not (e.g. a faster TimeDistributed).
+    own_layers = sorted({type(layer).__name__ for layer in ours.layers}
+                        - {type(layer).__name__ for layer in plain.layers})
     keras.backend.clear_session()
     return {"params": ours.count_params(), "plain_params": plain.count_params(),
-            "same_params": same_count, "max_abs_diff": diff,
+            "same_params": same_count, "max_abs_diff": diff, "own_layers": own_layers,
             "same": bool(same_count and diff is not None and diff <= 1e-5)}
 
 

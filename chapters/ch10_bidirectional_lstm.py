@@ -22,8 +22,8 @@ leaves them so, which scores step ``t``'s output against the label of step ``9 -
 ``build_vanilla_lstm(..., go_backwards=True)`` puts them back in input order (as
 ``Bidirectional`` does for its backward half), so the backward LSTM is judged fairly: at
 step ``t`` it has read ``x[9] ... x[t]`` and must still guess the sum of ``x[0] ... x[t]``.
-Since every label depends only on the values up to its step, the forward LSTM ends level
-with the Bidirectional ones once trained batched, while the backward LSTM, which never sees
+Since every label depends only on the values up to its step, the forward LSTM does as well
+as the Bidirectional ones once trained batched, while the backward LSTM, which never sees
 those values in order, stays far behind.
 
 Run it with ``make ch10`` or ``python -m chapters.ch10_bidirectional_lstm [--quick]``.

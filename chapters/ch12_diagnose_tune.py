@@ -7,10 +7,13 @@ Its learning curves show five cases: underfit (100 epochs), underfit by capacity
 from epoch 500) and five repeated runs of 300 epochs that all underfit. The book then
 advises tuning memory cells and batch size with repeated runs compared in box plots.
 Here each case is trained for real and diagnosed by ``lstmbook.diagnostics.diagnose``;
-all five match the book (``diagnoses_correct`` = 1.0, target 1.0), and the same rules
-are checked on five more seeds of every case (``diagnoses_correct_across_seeds``). The
-tuning compares 1, 5 and 10 cells and batch sizes 1, 2 and 3, ten runs each, and reports
-whether more cells lower the validation loss (``more_cells_lower_val_loss``).
+all five match the book (``diagnoses_correct`` = 1.0, target 1.0). The same rules on
+five more seeds of every case match 23 of 25 (``diagnoses_correct_across_seeds`` = 0.92):
+one seed learns slower, is still underfit at 800 epochs and has overfit for only 22% of
+the run at 1,200. Tuning, ten runs each, 300 epochs: 1, 5 and 10 cells reach mean final
+validation losses 0.208, 0.149 and 0.080, so more cells do lower it
+(``more_cells_lower_val_loss`` = true); batch sizes 1, 2 and 3 reach 0.0013, 0.0072 and
+0.053, because a smaller batch makes more updates per epoch.
 
 Run it with ``make ch12`` or ``python -m chapters.ch12_diagnose_tune [--quick]``.
 """
@@ -58,7 +61,9 @@ TUNE_CELLS = ((1, 5, 10), (1, 10))  # (full, quick) memory cells compared
 TUNE_BATCH_SIZES = ((1, 2, 3), (1, 2))  # (full, quick) batch sizes compared (5 training samples)
 TUNE_REPEATS = (10, 1)  # (full, quick) runs per configuration
 TUNE_EPOCHS = (300, 10)  # (full, quick) epochs per run: the book's repeated-run setting
-TUNE_SEED_OFFSET = 1000
+TUNE_SEED_OFFSET = 1000  # seeds of the tuning runs start here (above the cases' seeds) ...
+TUNE_CONFIG_STRIDE = 100  # ... and each configuration's runs this far apart
+TUNE_BATCH_OFFSET = 5000  # the batch-size runs start this far above the cells runs
 JOBS = (2, 1)  # (full, quick) worker processes for repeated runs
 
 
@@ -180,7 +185,7 @@ def diagnose_cases(run) -> tuple[dict, dict]:
 
 
 # %%
-def robustness(run) -> dict:
+def robustness(run) -> tuple[dict, list]:
     X, y = get_train()
     seeds, jobs = run.pick(*ROBUSTNESS_SEEDS), run.pick(*JOBS)
     seed = run.seed + ROBUSTNESS_SEED_OFFSET
@@ -194,18 +199,23 @@ def robustness(run) -> dict:
                                                     validation_data=get_val(),
                                                     compile_kwargs={"optimizer": optimizer, "loss": loss},
                                                     seed=seed, jobs=jobs, desc="robustness, LSTM(1)")
-    checks = []
-    for history in long_runs.histories:
-        for name in ("underfit", "good_fit", "overfit"):
-            cut = run.epochs(CASES[name][3], CASES[name][4])
+    rows = []
+    for run_seed, history in zip(long_runs.seeds, long_runs.histories, strict=True):
+        cuts = {name: (run.epochs(CASES[name][3], CASES[name][4]), CASES[name][6])
+                for name in ("underfit", "good_fit", "overfit")}
+        cuts["repeated_runs"] = (run.epochs(*REPEATED_EPOCHS), REPEATED_VERDICT)
+        for name, (cut, expected) in cuts.items():
             part = {key: history[key][:cut] for key in ("loss", "val_loss")}
-            checks.append(diagnostics.diagnose(part).label == CASES[name][6])
-        cut = run.epochs(*REPEATED_EPOCHS)
-        part = {key: history[key][:cut] for key in ("loss", "val_loss")}
-        checks.append(diagnostics.diagnose(part).label == REPEATED_VERDICT)
-    checks += [diagnostics.diagnose(h).label == book for h in capacity_runs.histories]
-    run.log(f"the same rules on {seeds} more seed(s): {sum(checks)}/{len(checks)} diagnoses match the book")
-    return {"diagnoses_correct_across_seeds": sum(checks) / len(checks), "robustness_checks": len(checks)}
+            rows.append({"seed": run_seed, "case": name, "book": expected,
+                         "diagnosed": diagnostics.diagnose(part).label})
+    rows += [{"seed": s, "case": "underfit_capacity", "book": book, "diagnosed": diagnostics.diagnose(h).label}
+             for s, h in zip(capacity_runs.seeds, capacity_runs.histories, strict=True)]
+    matched = sum(row["diagnosed"] == row["book"] for row in rows)
+    run.log(f"the same rules on {seeds} more seed(s): {matched}/{len(rows)} diagnoses match the book")
+    for row in rows:
+        if row["diagnosed"] != row["book"]:
+            run.log(f"  seed {row['seed']}, {row['case']}: book {row['book']}, diagnosed {row['diagnosed']}")
+    return {"diagnoses_correct_across_seeds": matched / len(rows), "robustness_checks": len(rows)}, rows
 
 
 # %% [markdown]
@@ -223,7 +233,7 @@ def tune(run, label: str, values, build_fn_for, batch_size_for, seed: int) -> di
     for i, value in enumerate(values):
         results[value] = diagnostics.repeated_evaluation(
             build_fn_for(value), run.pick(*TUNE_REPEATS), X, y, epochs=run.epochs(*TUNE_EPOCHS),
-            validation_data=get_val(), batch_size=batch_size_for(value), seed=seed + 100 * i,
+            validation_data=get_val(), batch_size=batch_size_for(value), seed=seed + TUNE_CONFIG_STRIDE * i,
             jobs=run.pick(*JOBS), desc=f"{label}={value}")
         s = results[value].summary
         run.log(f"{label}={value}: validation loss mean {s['mean']:.5f}, std {s['std']:.5f}, "
@@ -236,7 +246,7 @@ def tuning(run) -> tuple[dict, dict]:
     cells = tune(run, "cells", run.pick(*TUNE_CELLS), lambda u: functools.partial(build_model, u),
                  lambda u: None, base)
     batches = tune(run, "batch_size", run.pick(*TUNE_BATCH_SIZES), lambda b: build_model,
-                   lambda b: b, base + 5000)
+                   lambda b: b, base + TUNE_BATCH_OFFSET)
     diagnostics.plot_boxplots({f"{u} cells": r for u, r in cells.items()}, run, name="tuning_cells.png",
                               title=f"Memory cells: final validation loss over {run.pick(*TUNE_REPEATS)} runs")
     diagnostics.plot_boxplots({f"batch {b}": r for b, r in batches.items()}, run,
@@ -265,11 +275,11 @@ def main(argv=None) -> dict:
     cases, _ = diagnose_cases(run)
     correct = sum(row["diagnosed"] == row["book"] for row in cases.values()) / len(cases)
     run.log("--- robustness ---")
-    robust = robustness(run)
+    robust, robust_rows = robustness(run)
     run.log("--- tuning ---")
     tuned, tuning_table = tuning(run)
     metrics = {"diagnoses_correct": correct, **robust, **tuned}
-    return run.finish(metrics, cases=cases, tuning=tuning_table,
+    return run.finish(metrics, cases=cases, robustness=robust_rows, tuning=tuning_table,
                       thresholds={name: getattr(diagnostics, name) for name in (
                           "TAIL_FRACTION", "FALLING_FRACTION", "HIGH_TRAIN_FRACTION", "PATIENCE_FRACTION",
                           "RISE_FRACTION", "CLOSE_FRACTION")})

@@ -9,7 +9,9 @@ ways (one ``.keras`` file; JSON plus ``.weights.h5``) atomically through
 ``lstmbook.persistence``, loaded both ways, and used on new data: the reloaded models
 predict exactly what the original does (``max_abs_diff`` = 0, target ≤ 1e-6). Then
 ``predict_classes`` and ``predict_proba``, which Keras 3 removed, are shown through
-``lstmbook.training`` on a small sigmoid and a small softmax classifier.
+``lstmbook.training`` on a small sigmoid and a small softmax classifier (is a random
+5-step sequence rising; is it going down, flat or up), which reach about 0.95 and 0.93
+accuracy on 500 new sequences.
 
 Run it with ``make ch13`` or ``python -m chapters.ch13_predictions [--quick]``.
 """
@@ -96,7 +98,8 @@ def build_classifier(classes: int, activation: str, name: str) -> keras.Model:
 def finalize(run):
     X, y = all_data()
     model, history = persistence.finalize_model(build_regressor, X, y, epochs=run.epochs(*FINAL_EPOCHS),
-                                                seed=run.seed_everything(0))
+                                                seed=run.seed_everything(0), callbacks=run.callbacks("final"),
+                                                verbose=run.fit_verbose)
     run.log(f"final model: {len(history['loss'])} epochs on all {len(X)} samples, "
             f"final training loss {history['loss'][-1]:.2e}")
     return model

@@ -86,6 +86,8 @@ def _write_atomically(path: Path, suffix: str, write) -> None:
 def weights_path_for(json_path) -> Path:
     """The ``.weights.h5`` file that goes with an architecture file: ``m.json`` -> ``m.weights.h5``.
 
+    Introduced in Chapter 13.
+
     >>> str(weights_path_for("models/final.json"))
     'models/final.weights.h5'
     """
@@ -96,7 +98,9 @@ def weights_path_for(json_path) -> Path:
 
 
 def backup_paths(path) -> list[Path]:
-    """The numbered backups of a ``.keras`` file that exist, newest first.
+    """The numbered backups of a ``.keras`` file that :func:`save_model` kept, newest first.
+
+    Introduced in Chapter 13.
 
     >>> backup_paths("no/such/model.keras")
     []
@@ -307,7 +311,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
 
 
 def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None,
-                   compile_kwargs: dict | None = None, seed: int | None = None):
+                   compile_kwargs: dict | None = None, seed: int | None = None, callbacks=None,
+                   verbose=0):
     """Train a final model on all the data (train and validation together), ready to save.
 
     Once diagnosis and tuning have picked a configuration, the book trains it once more
@@ -322,6 +327,7 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
         batch_size: samples per step (``None``: Keras's default, 32).
         compile_kwargs: for an uncompiled model (default ``{"loss": "mse", "optimizer": "adam"}``).
         seed: seed set with ``keras.utils.set_random_seed`` before building, if given.
+        callbacks, verbose: passed to ``fit``.
 
     Returns:
         ``(model, history)``: the trained model and its per-epoch history.
@@ -339,5 +345,6 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
     model = _check_model(build_fn())
     if not model.compiled:
         model.compile(**({"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else compile_kwargs))
-    history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size)
+    history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                         verbose=verbose)
     return model, history

@@ -161,6 +161,9 @@ class EpochStream(keras.utils.PyDataset):
     Batch ``i`` is batch ``i % steps_per_epoch`` of one unshuffled epoch, so the last batch
     of each epoch is short when ``batch_size`` does not divide the number of samples,
     exactly as in ``model.fit(..., shuffle=False)``. Nothing is copied.
+    :func:`fit_epochs` uses it when ``batch_size`` does not divide the samples.
+
+    Introduced in Chapter 12.
 
     Args:
         x: inputs, ``(samples, ...)``.
@@ -376,7 +379,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
 def output_activation(model) -> str | None:
     """The name of the activation of a model's (single) output layer, or None if unknown.
 
-    Looks through ``TimeDistributed`` and ``Bidirectional`` wrappers.
+    Looks through ``TimeDistributed`` and ``Bidirectional`` wrappers. Introduced in Chapter 13.
 
     >>> inputs = keras.Input(shape=(4,))
     >>> output_activation(keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs)))
@@ -436,6 +439,7 @@ def predict_proba(model, x, *, activation: str | None = None, batch_size: int | 
         sigmoid; sequence outputs keep their time axis, e.g. ``(samples, timesteps, classes)``.
     """
     activation = _resolve_activation(_check_model(model), activation)
+    x = _as_array(x, "x")
     proba = np.asarray(model.predict(x, batch_size=batch_size, verbose=verbose))
     if activation == "softmax":
         sums = proba.sum(axis=-1)

@@ -132,6 +132,8 @@ def test_repeated_evaluation_errors():
     x, y = np.zeros((4, 2)), np.zeros(4)
     with pytest.raises(ValueError, match="n_repeats"):
         diagnostics.repeated_evaluation(tiny_model, 0, x, y, epochs=1)
+    with pytest.raises(ValueError, match="as many rows"):
+        diagnostics.repeated_evaluation(tiny_model, 1, x, y[:2], epochs=1)
     with pytest.raises(ValueError, match="jobs"):
         diagnostics.repeated_evaluation(tiny_model, 1, x, y, epochs=1, jobs=0)
     with pytest.raises(TypeError, match="build_fn"):
