@@ -66,9 +66,9 @@ report: install ## docs/REPORT.md from the metrics
 bench: install ## benchmarks -> docs/BENCHMARKS.md
 	$(PY) -m benchmarks
 
-notebooks: install ## chapters as Jupyter notebooks
-	$(PY) -m jupytext --to ipynb --output-dir notebooks chapters/ch[0-9][0-9]_*.py 2>/dev/null || \
-	  for f in chapters/ch[0-9][0-9]_*.py; do $(PY) -m jupytext --to ipynb -o notebooks/$$(basename $${f%.py}).ipynb $$f; done
+notebooks: install ## chapters as Jupyter notebooks in notebooks/
+	mkdir -p notebooks
+	$(PY) -m jupytext --to ../notebooks//ipynb chapters/ch[0-9][0-9]_*.py
 
 lint: install ## ruff
 	$(PY) -m ruff check lstmbook chapters tests benchmarks

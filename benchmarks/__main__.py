@@ -1,8 +1,11 @@
 """Run the benchmarks and write docs/BENCHMARKS.md: ``python -m benchmarks [--quick] [options]``.
 
-The full run (``make bench``) needs the machine to itself: it times whole chapters at
-full settings on each backend, several times over. On a 2-core CPU it takes about as
-long as ``make all`` times the number of backends times ``--repeats`` (see the README).
+The full run (``make bench``) needs the machine to itself: it runs chapters 6-11 at full
+settings on TensorFlow and on JAX, ``--repeats`` times (default 3), plus the book's loops,
+the generators and the builders. On a 2-core CPU with nothing else running that is
+roughly 45-60 minutes (``--repeats 2``: about 35). JAX in particular slows down badly
+when its threads compete with other work for the CPU, so its numbers from a busy
+machine are not worth keeping; the report says when the load average was high.
 
 ``--quick`` runs every comparison at tiny sizes (chapters in ``--quick`` mode, a few
 book-loop calls, small generator and model sizes) to check that the benchmarks work;

@@ -185,6 +185,18 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _cpu_model() -> str:
+    """The CPU's model name where the OS tells it (Linux), else the architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def parse_args(argv=None, *, default_output_dir: str | os.PathLike | None = None,
                description: str | None = None) -> argparse.Namespace:
     """Parse the flags every chapter takes.
@@ -422,7 +434,7 @@ class ChapterRun:
             else (self.figures[0] if self.figures else None),
             "figures": list(self.figures),
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                        "cpus": os.cpu_count()},
+                        "cpu": _cpu_model(), "cpus": os.cpu_count()},
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         record.update(extra)
