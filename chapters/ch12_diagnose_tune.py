@@ -247,7 +247,7 @@ def tuning(run) -> tuple[dict, dict]:
                  lambda u: None, base)
     batches = tune(run, "batch_size", run.pick(*TUNE_BATCH_SIZES), lambda b: build_model,
                    lambda b: b, base + TUNE_BATCH_OFFSET)
-    diagnostics.plot_boxplots({f"{u} cells": r for u, r in cells.items()}, run, name="tuning_cells.png",
+    diagnostics.plot_boxplots({f"{u} cell{'s' * (u != 1)}": r for u, r in cells.items()}, run, name="tuning_cells.png",
                               title=f"Memory cells: final validation loss over {run.pick(*TUNE_REPEATS)} runs")
     diagnostics.plot_boxplots({f"batch {b}": r for b, r in batches.items()}, run,
                               name="tuning_batch_size.png",

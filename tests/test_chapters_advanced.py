@@ -25,6 +25,10 @@ def test_ch12_diagnose_tune(quick_run):
     figures |= {"cases.png", "tuning_cells.png", "tuning_batch_size.png"}
     assert figures <= set(record["figures"])
     assert metrics["robustness_checks"] == 5 and 0.0 <= metrics["diagnoses_correct_across_seeds"] <= 1.0
+    rows = record["robustness"]  # one extra seed in a quick run: its four LSTM(10) cases and LSTM(1)
+    assert {row["case"] for row in rows} == set(cases)
+    assert metrics["diagnoses_correct_across_seeds"] == pytest.approx(
+        sum(row["diagnosed"] == row["book"] for row in rows) / len(rows))
     for key in ("cells_1", "cells_10", "batch_size_1", "batch_size_2"):
         summary = record["tuning"][key]
         assert summary["min"] <= summary["mean"] <= summary["max"] and np.isfinite(summary["std"])
