@@ -247,6 +247,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     """
     import keras
 
+    import lstmbook.models  # noqa: F401 - registers the builders' custom layers for deserialisation
+
     path = _check_path(path)
     if path.suffix not in (KERAS_SUFFIX, JSON_SUFFIX):
         hint = ""

@@ -115,3 +115,23 @@ def test_finalize_model_trains_on_all_data(tmp_path):
     assert len(history["loss"]) == 3 and model.compiled
     with pytest.raises(TypeError, match="build_fn"):
         persistence.finalize_model(None, X, y, epochs=1)
+
+
+def test_load_model_in_a_fresh_process_knows_the_builders_custom_layers(tmp_path):
+    """A user who only imports lstmbook.persistence can load a saved CNN-LSTM (custom layers)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from lstmbook import models, persistence
+
+    model = models.build_cnn_lstm((8, 8, 1), timesteps=3)
+    persistence.save_model(model, tmp_path / "cnn.keras")
+    code = textwrap.dedent(f"""
+        from lstmbook import persistence
+        model = persistence.load_model({str(tmp_path / "cnn.keras")!r}, compile=False)
+        print(model.get_layer("conv2d").__class__.__name__, model.output_shape)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "1)" and "(None," in proc.stdout
