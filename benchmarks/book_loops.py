@@ -48,15 +48,10 @@ BOOK = {
 
 def echo_example(rng: random.Random, length: int, n_features: int, out_index: int):
     """The book's ``generate_example``: one sequence, one-hot encoded list by list."""
-    import numpy as np
+    from benchmarks.generators import book_one_hot
 
     sequence = [rng.randint(0, n_features - 1) for _ in range(length)]
-    encoding = []
-    for value in sequence:
-        vector = [0 for _ in range(n_features)]
-        vector[value] = 1
-        encoding.append(vector)
-    encoded = np.array(encoding)
+    encoded = book_one_hot(sequence, n_features)
     X = encoded.reshape((1, length, n_features))
     y = encoded[out_index].reshape(1, n_features)
     return X, y

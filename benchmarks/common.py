@@ -18,6 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lstmbook import chapter
+from lstmbook.chapter import cpu_model  # noqa: F401 - part of this module's toolkit
+
 #: The repository's root: chapters run from here as ``python -m chapters.chNN_slug``.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,28 +173,12 @@ def run_chapter(number: int, output_dir: Path, *, backend: str, quick: bool, see
 
 def targets_text(result: dict) -> str:
     """``accuracy=0.998 (>= 0.99)`` for a chapter run's targeted metrics."""
-    parts = []
-    for key, target in result.get("targets", {}).items():
-        value = result["metrics"].get(key)
-        shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
-        parts.append(f"{key}={shown} ({target.get('op')} {target.get('value')})")
-    return ", ".join(parts) or "—"
+    return chapter.targets_text(result) or "—"
 
 
 # ---------------------------------------------------------------------------------------------
 # The machine
 # ---------------------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    """The CPU's model name where the OS says it (Linux), else the architecture."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load_average() -> str:

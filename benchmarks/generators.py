@@ -28,18 +28,23 @@ from benchmarks.common import Spread, paired_ratios, timed
 # ---------------------------------------------------------------------------------------------
 
 
+def book_one_hot(sequence, n_features: int) -> np.ndarray:
+    """The book's ``one_hot_encode``: one list of zeros per value, with a 1 at the value."""
+    encoding = []
+    for value in sequence:
+        vector = [0 for _ in range(n_features)]
+        vector[value] = 1
+        encoding.append(vector)
+    return np.array(encoding)
+
+
 def echo_loop(n, length=5, n_features=10, out_index=2, seed=None):
     """Chapter 6's echo data, one sequence at a time (the book's ``generate_example``)."""
     rng = np.random.default_rng(seed)
     values = rng.integers(0, n_features, size=(n, length))  # the draws echo_sequences makes
     X, y = [], []
     for sequence in values.tolist():
-        encoding = []
-        for value in sequence:
-            vector = [0 for _ in range(n_features)]
-            vector[value] = 1
-            encoding.append(vector)
-        encoded = np.array(encoding)
+        encoded = book_one_hot(sequence, n_features)
         X.append(encoded.reshape((length, n_features)))
         y.append(encoded[out_index])
     return np.array(X, dtype=np.float32), np.array(y, dtype=np.float32)

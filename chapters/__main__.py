@@ -19,6 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from lstmbook.chapter import targets_text  # noqa: E402 - after the log level is set
+
 CHAPTERS_DIR = Path(__file__).resolve().parent
 
 
@@ -76,9 +78,7 @@ def run_all(argv: list[str], report: bool = True) -> int:
         summary = ""
         if metrics_path.is_file():
             record = json.loads(metrics_path.read_text(encoding="utf-8"))
-            summary = ", ".join(
-                f"{k}={record['metrics'].get(k):.4g}" if isinstance(record["metrics"].get(k), (int, float))
-                else f"{k}={record['metrics'].get(k)}" for k in record.get("targets", {}))
+            summary = targets_text(record, bounds=False)
             passed = record.get("passed")
             if record.get("mode") == "full" and passed is not True:
                 code = code or 1

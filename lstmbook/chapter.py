@@ -46,9 +46,11 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_json",
     "check_target",
+    "cpu_model",
     "library_versions",
     "parse_args",
     "peak_rss_mb",
+    "targets_text",
 ]
 
 #: The comparison operators a target may use.
@@ -129,11 +131,15 @@ def atomic_write_json(path, data: dict) -> Path:
 
     NumPy scalars and arrays are converted; NaN and infinities become ``null``.
     """
+    text = json.dumps(to_plain_json(data), indent=2, allow_nan=False)
+    return atomic_write_text(path, text + "\n")
+
+
+def to_plain_json(data: dict) -> dict:
+    """``data`` as plain JSON values: NumPy scalars and arrays converted, NaN and inf as None."""
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict. Received: data of type {type(data).__name__}")
-    plain = json.loads(json.dumps(data, default=_json_default))
-    text = json.dumps(_clean_json(plain), indent=2, allow_nan=False)
-    return atomic_write_text(path, text + "\n")
+    return _clean_json(json.loads(json.dumps(data, default=_json_default)))
 
 
 def check_target(value, op: str, bound: float) -> bool:
@@ -185,7 +191,21 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _cpu_model() -> str:
+def targets_text(record: dict, bounds: bool = True) -> str:
+    """``accuracy=0.998 (>= 0.99)`` for each targeted metric of a metrics.json record.
+
+    >>> targets_text({"metrics": {"mae": 0.0159}, "targets": {"mae": {"op": "<=", "value": 0.03}}})
+    'mae=0.0159 (<= 0.03)'
+    """
+    parts = []
+    for key, target in record.get("targets", {}).items():
+        value = record.get("metrics", {}).get(key)
+        shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+        parts.append(f"{key}={shown} ({target['op']} {target['value']:g})" if bounds else f"{key}={shown}")
+    return ", ".join(parts)
+
+
+def cpu_model() -> str:
     """The CPU's model name where the OS tells it (Linux), else the architecture."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
@@ -434,23 +454,18 @@ class ChapterRun:
             else (self.figures[0] if self.figures else None),
             "figures": list(self.figures),
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                        "cpu": _cpu_model(), "cpus": os.cpu_count()},
+                        "cpu": cpu_model(), "cpus": os.cpu_count()},
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         record.update(extra)
+        record = to_plain_json(record)  # what metrics.json holds, and what the caller gets back
         atomic_write_json(self.output_dir / "metrics.json", record)
-        record = json.loads((self.output_dir / "metrics.json").read_text(encoding="utf-8"))
         print(self.summary_line(record), flush=True)
         return record
 
     @staticmethod
     def summary_line(record: dict) -> str:
         """``ch06 Vanilla LSTM | accuracy=1.0000 (>= 0.99) | PASS | 12.3 s``."""
-        parts = []
-        for key, target in record.get("targets", {}).items():
-            value = record["metrics"].get(key)
-            shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
-            parts.append(f"{key}={shown} ({target['op']} {target['value']:g})")
         status = {True: "PASS", False: "FAIL", None: "quick run, targets not checked"}[record["passed"]]
-        return (f"ch{record['chapter']:02d} {record['title']} | {', '.join(parts) or 'no targets'}"
+        return (f"ch{record['chapter']:02d} {record['title']} | {targets_text(record) or 'no targets'}"
                 f" | {status} | {record['seconds']:.1f} s")

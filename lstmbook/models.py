@@ -31,9 +31,11 @@ Introduced in Chapter 6; each builder names the chapter that introduces it.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import keras
+
+from lstmbook._checks import is_int as _is_int
 
 __all__ = [
     "MERGE_MODES",
@@ -54,10 +56,6 @@ MERGE_MODES = ("sum", "mul", "ave", "concat")
 # ---------------------------------------------------------------------------------------------
 # Argument checks shared by every builder
 # ---------------------------------------------------------------------------------------------
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def _check_units(value, name: str) -> int:

@@ -57,6 +57,17 @@ def _check_model(model):
     return model
 
 
+def _check_weights_path(weights_path, json_path: Path) -> Path:
+    """``weights_path`` checked, or the default one beside ``json_path``."""
+    if weights_path is None:
+        weights_path = weights_path_for(json_path)
+    weights_path = _check_path(weights_path, "weights_path")
+    if not weights_path.name.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. "
+                         f"Received: weights_path={str(weights_path)!r}")
+    return weights_path
+
+
 def _check_folder(path: Path, name: str) -> None:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{name}'s folder does not exist; create it first. "
@@ -209,12 +220,7 @@ def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[
     json_path = _check_path(json_path, "json_path")
     if json_path.suffix != JSON_SUFFIX:
         raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
-    if weights_path is None:
-        weights_path = weights_path_for(json_path)
-    weights_path = _check_path(weights_path, "weights_path")
-    if not weights_path.name.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. "
-                         f"Received: weights_path={str(weights_path)!r}")
+    weights_path = _check_weights_path(weights_path, json_path)
     _check_folder(json_path, "json_path")
     _check_folder(weights_path, "weights_path")
     text = model.to_json()
@@ -276,12 +282,7 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
             raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: {error}") from error
 
-    if weights_path is None:
-        weights_path = weights_path_for(path)
-    weights_path = _check_path(weights_path, "weights_path")
-    if not weights_path.name.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f"weights_path must end in {WEIGHTS_SUFFIX}. "
-                         f"Received: weights_path={str(weights_path)!r}")
+    weights_path = _check_weights_path(weights_path, path)
     if not weights_path.is_file():
         raise FileNotFoundError(f"No weights file at {str(weights_path)!r} for the architecture "
                                 f"{str(path)!r}: save both with save_architecture_and_weights.")

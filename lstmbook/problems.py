@@ -20,6 +20,8 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
+from lstmbook._checks import check_int as _check_int
+
 __all__ = [
     "echo_sequences",
     "decode_echo",
@@ -41,14 +43,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Argument checks shared by every generator
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int. Received: {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value!r}")
-    return int(value)
 
 
 def _check_seed(seed):

@@ -23,10 +23,13 @@ and 14 (``walk_forward_validation``, ``refit_update``).
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import keras
 import numpy as np
+
+from lstmbook._checks import check_int as _check_int
+from lstmbook._checks import short as _short
 
 __all__ = [
     "ResetStatesCallback",
@@ -54,19 +57,6 @@ KERAS_DEFAULT_BATCH_SIZE = 32
 # ---------------------------------------------------------------------------------------------
 # Input checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _short(value, limit: int = 60) -> str:
-    text = f"array of shape {value.shape}" if isinstance(value, np.ndarray) else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _check_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int. Received: {name}={_short(value)}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value}")
-    return int(value)
 
 
 def _check_model(model, name: str = "model"):
