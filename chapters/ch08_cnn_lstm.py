@@ -26,7 +26,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lstmbook import models, problems
+from lstmbook import models, problems, training
 from lstmbook.chapter import Chapter, peak_rss_mb
 
 CHAPTER = Chapter(
@@ -118,8 +118,9 @@ def build_model(run, size):
 
 # %%
 def train_model(run, model, train):
+    # StepSync: on JAX, fit would otherwise queue dozens of 16 MB batches ahead of training.
     history = model.fit(train, epochs=run.epochs(EPOCHS, QUICK_EPOCHS), verbose=run.fit_verbose,
-                        callbacks=run.callbacks("moving_line"))
+                        callbacks=[training.StepSync(), *run.callbacks("moving_line")])
     for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"], strict=True), 1):
         run.log(f"epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
     return history

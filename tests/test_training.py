@@ -71,6 +71,37 @@ def test_stateful_fit_epochs_matches_the_books_loop():
         training.fit_epochs(fast, X5, Y5, epochs=1, batch_size=1, validation_data=(X5, Y5))
 
 
+class CountingLoss:
+    """A stand-in for a backend tensor that counts how often it is read."""
+
+    reads = 0
+
+    def __array__(self, dtype=None, copy=None):
+        CountingLoss.reads += 1
+        return np.asarray(0.5, dtype=dtype)
+
+
+@pytest.mark.parametrize(("every", "expected_reads"), [(1, 6), (2, 3), (4, 1)])
+def test_step_sync_reads_the_logs_every_n_steps(every, expected_reads):
+    CountingLoss.reads = 0
+    sync = training.StepSync(every=every)
+    for batch in range(6):
+        sync.on_train_batch_end(batch, {"loss": CountingLoss()})
+    sync.on_train_batch_end(6, None)  # no logs: nothing to wait on
+    assert CountingLoss.reads == expected_reads
+
+
+def test_step_sync_leaves_training_unchanged_and_checks_every():
+    plain, synced = lstm_model(), lstm_model()
+    plain.fit(X5, Y5, epochs=2, batch_size=2, shuffle=False, verbose=0)
+    synced.fit(X5, Y5, epochs=2, batch_size=2, shuffle=False, verbose=0, callbacks=[training.StepSync()])
+    assert max_weight_diff(plain, synced) < 1e-7
+    with pytest.raises(ValueError, match="every must be >= 1. Received: every=0"):
+        training.StepSync(every=0)
+    with pytest.raises(TypeError, match="every must be an int. Received: every='2'"):
+        training.StepSync(every="2")
+
+
 def test_epoch_stream_batches():
     stream = training.EpochStream(X5, Y5, batch_size=2, epochs=2)
     assert len(stream) == 6
