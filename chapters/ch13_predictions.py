@@ -110,7 +110,7 @@ def finalize(run):
 #
 # * One `.keras` file: architecture, weights and optimizer state. `save_model` writes it
 #   to a temporary file and renames it into place, so a crash never leaves half a model;
-#   a file already there is kept as `final_lstm.1.keras`.
+#   a file already there is kept as `final_lstm.backup-1.keras`.
 # * The architecture as JSON and the weights as `.weights.h5`: the model rebuilt from
 #   them predicts the same, but must be compiled again before more training.
 

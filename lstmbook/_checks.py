@@ -29,3 +29,11 @@ def check_int(value, name: str, minimum: int | None = 1) -> int:
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value}")
     return int(value)
+
+
+def check_finite(array: np.ndarray, name: str, why: str = "") -> np.ndarray:
+    """``array`` unchanged, or a ValueError if a float array holds NaN or infinity."""
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers{why}. Received: {name} with "
+                         f"{int(np.size(array) - np.isfinite(array).sum())} NaN or infinite value(s)")
+    return array

@@ -27,7 +27,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # a run never opens a window
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
+
+from lstmbook._checks import check_int  # noqa: E402
+from lstmbook._files import replacing  # noqa: E402
 
 __all__ = [
     "Chapter",
@@ -90,17 +92,8 @@ def atomic_write_text(path, text: str) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"path's folder does not exist. Received: path={str(path)!r}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
@@ -350,7 +343,9 @@ class ChapterRun:
 
     def epochs(self, full: int, quick: int) -> int:
         """Epochs to train: ``--epochs`` when given, else the full or quick default."""
-        return int(self.args.epochs) if self.args.epochs is not None else int(self.pick(full, quick))
+        if self.args.epochs is not None:
+            return int(self.args.epochs)  # parse_args checked it
+        return check_int(self.pick(full, quick), "epochs")
 
     @property
     def fit_verbose(self):
@@ -365,7 +360,7 @@ class ChapterRun:
         """
         import keras
 
-        seed = self.seed + int(offset)
+        seed = self.seed + check_int(offset, "offset", minimum=0)
         keras.utils.set_random_seed(seed)
         return seed
 
@@ -398,14 +393,10 @@ class ChapterRun:
         if not isinstance(name, str) or not name.endswith(".png"):
             raise ValueError(f"name must end in .png. Received: name={name!r}")
         path = self.path(name)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=self.output_dir)
-        os.close(fd)
         try:
-            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
-            os.replace(tmp, path)
+            with replacing(path, ".png") as tmp:
+                fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
             plt.close(fig)
         if name not in self.figures:
             self.figures.append(name)
@@ -457,6 +448,10 @@ class ChapterRun:
                         "cpu": cpu_model(), "cpus": os.cpu_count()},
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        clashes = sorted(set(extra) & set(record))
+        if clashes:  # e.g. passed=True would overrule the targets
+            raise ValueError(f"finish's extra entries must not replace the record's own {clashes}. "
+                             f"Received: {', '.join(f'{key}=...' for key in clashes)}")
         record.update(extra)
         record = to_plain_json(record)  # what metrics.json holds, and what the caller gets back
         atomic_write_json(self.output_dir / "metrics.json", record)

@@ -51,7 +51,18 @@ def data_dir(directory=None) -> Path:
 
 
 def sha256(path) -> str:
-    """The SHA-256 hex digest of a file, read in chunks."""
+    """The SHA-256 hex digest of a file, read in chunks.
+
+    >>> sha256(True)
+    Traceback (most recent call last):
+    ...
+    TypeError: path must be a str or path-like. Received: path=True
+    """
+    # open() takes an int as a file descriptor: sha256(0) would read, then close, stdin.
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like. Received: path={path!r}")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"No file at {str(path)!r}.")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 16), b""):

@@ -59,7 +59,9 @@ MERGE_MODES = ("sum", "mul", "ave", "concat")
 
 
 def _check_units(value, name: str) -> int:
-    if not _is_int(value) or value < 1:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be a positive int. Received: {name}={value!r}")
+    if value < 1:
         raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
     return int(value)
 

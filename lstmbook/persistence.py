@@ -8,10 +8,11 @@ What this module adds is safety:
 
 - :func:`save_model` writes to a temporary file in the same folder and moves it into
   place with ``os.replace``, which is atomic: a crash or an error mid-save leaves the
-  previous model as it was, never half a file. The previous version is kept as a
-  numbered backup: ``model.keras`` becomes ``model.1.keras``, the one before that
-  ``model.2.keras``, and so on, up to ``backups`` of them.
-- :func:`save_architecture_and_weights` writes both files the same way.
+  previous model as it was, never half a file. The previous version is always kept as a
+  numbered backup: ``model.keras`` becomes ``model.backup-1.keras``, the one before that
+  ``model.backup-2.keras``, and so on, up to ``backups`` of them. Only files named that
+  way are ever rotated or deleted.
+- :func:`save_architecture_and_weights` writes both files the same way, with backups of both.
 - :func:`load_model` loads either form and says clearly what is wrong with a missing
   file, a wrong extension or a corrupt file.
 
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import tempfile
 import warnings
 import zipfile
-from numbers import Integral
 from pathlib import Path
+
+from lstmbook._checks import check_int as _check_int
+from lstmbook._files import replacing as _replacing
 
 __all__ = [
     "finalize_model",
@@ -41,6 +44,9 @@ __all__ = [
 KERAS_SUFFIX = ".keras"
 JSON_SUFFIX = ".json"
 WEIGHTS_SUFFIX = ".weights.h5"
+
+#: The most previous versions :func:`save_model` keeps.
+MAX_BACKUPS = 100
 
 
 def _check_path(path, name: str = "path") -> Path:
@@ -74,26 +80,6 @@ def _check_folder(path: Path, name: str) -> None:
                                 f"Received: {name}={str(path)!r}")
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
-    """An empty temporary file in ``path``'s folder (so ``os.replace`` stays on one file system)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
-def _write_atomically(path: Path, suffix: str, write) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
-    tmp = _temporary_beside(path, suffix)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:  # the bytes are on disk before the rename
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def weights_path_for(json_path) -> Path:
     """The ``.weights.h5`` file that goes with an architecture file: ``m.json`` -> ``m.weights.h5``.
 
@@ -108,30 +94,68 @@ def weights_path_for(json_path) -> Path:
     return json_path.with_name(json_path.name[: -len(JSON_SUFFIX)] + WEIGHTS_SUFFIX)
 
 
+def _split_suffix(path: Path) -> tuple[str, str]:
+    """``("model", ".keras")`` for ``model.keras``; the weights suffix counts as one."""
+    for suffix in (WEIGHTS_SUFFIX, KERAS_SUFFIX, JSON_SUFFIX):
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            return path.name[: -len(suffix)], suffix
+    return path.stem, path.suffix
+
+
+def _numbered(path: Path, number: int) -> Path:
+    """The ``number``-th backup of ``path``: ``model.keras`` -> ``model.backup-2.keras``."""
+    stem, suffix = _split_suffix(path)
+    return path.with_name(f"{stem}.backup-{number}{suffix}")
+
+
 def backup_paths(path) -> list[Path]:
-    """The numbered backups of a ``.keras`` file that :func:`save_model` kept, newest first.
+    """The numbered backups that :func:`save_model` (or the JSON + weights saver) kept, newest first.
+
+    Works for ``.keras``, ``.json`` and ``.weights.h5`` files.
 
     Introduced in Chapter 13.
 
     >>> backup_paths("no/such/model.keras")
     []
     """
-    path = _check_path(path)
-    stem = path.name[: -len(KERAS_SUFFIX)] if path.name.endswith(KERAS_SUFFIX) else path.stem
+    return [backup for _, backup in _numbered_backups(_check_path(path))]
+
+
+def _numbered_backups(path: Path) -> list[tuple[int, Path]]:
+    """``(number, backup)`` for each ``.backup-N`` file of ``path``, by number."""
+    stem, suffix = _split_suffix(path)
+    pattern = re.compile(re.escape(stem) + r"\.backup-([0-9]+)" + re.escape(suffix))
     found = []
-    for candidate in path.parent.glob(f"{stem}.*{KERAS_SUFFIX}") if path.parent.is_dir() else []:
-        number = candidate.name[len(stem) + 1: -len(KERAS_SUFFIX)]
-        if number.isdigit():
-            found.append((int(number), candidate))
-    return [p for _, p in sorted(found)]
+    for candidate in path.parent.iterdir() if path.parent.is_dir() else []:
+        match = pattern.fullmatch(candidate.name)
+        if match and candidate.is_file():
+            found.append((int(match.group(1)), candidate))
+    return sorted(found)
 
 
-def _numbered(path: Path, number: int) -> Path:
-    return path.with_name(f"{path.name[: -len(KERAS_SUFFIX)]}.{number}{KERAS_SUFFIX}")
+def _check_backups(backups) -> int:
+    backups = _check_int(backups, "backups")
+    if backups > MAX_BACKUPS:
+        raise ValueError(f"backups must be <= {MAX_BACKUPS}. Received: backups={backups}")
+    return backups
 
 
-def _keep_as_backup(path: Path, backup: Path) -> None:
-    """Copy ``path`` to ``backup`` atomically, leaving ``path`` in place (a hard link when possible)."""
+def _rotate_backups(path: Path, backups: int) -> None:
+    """Keep the file at ``path`` as backup 1, shifting older backups up and dropping those past ``backups``.
+
+    ``path`` itself stays in place: backup 1 is a hard link to it (or a copy), so that the
+    destination exists at every moment until ``os.replace`` swaps in the new version.
+    """
+    if not path.exists():
+        return
+    for number, old in _numbered_backups(path):  # only our own ``.backup-N`` files
+        if number >= backups:  # it would be shifted past the last one kept
+            old.unlink()
+    for number in range(backups - 1, 0, -1):  # .backup-1 -> .backup-2, ...
+        older = _numbered(path, number)
+        if older.exists():
+            os.replace(older, _numbered(path, number + 1))
+    backup = _numbered(path, 1)
     tmp = backup.with_name(f".{backup.name}.tmp")
     if tmp.exists():
         tmp.unlink()
@@ -142,68 +166,62 @@ def _keep_as_backup(path: Path, backup: Path) -> None:
     os.replace(tmp, backup)
 
 
+def _check_destination(path: Path, name: str) -> None:
+    _check_folder(path, name)
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{name} exists and is not a file. Received: {name}={str(path)!r}")
+
+
 def save_model(model, path, *, backups: int = 1) -> Path:
     """Save a whole model as ``.keras``, atomically, keeping the previous version as a backup.
 
     The model is written to a temporary file in the same folder, then moved over ``path``
     with ``os.replace``. If saving fails part-way, the temporary file is removed and
-    ``path`` still holds the previous model, untouched. Before the move, the previous file
-    is kept as ``<name>.1.keras``; older backups shift to ``.2``, ``.3``, … and those past
-    ``backups`` are deleted. ``path`` itself exists at every moment.
+    ``path`` and its backups are untouched. Before the move, the previous file is kept as
+    ``<name>.backup-1.keras``; older backups shift to ``.backup-2``, ``.backup-3``, … and
+    those past ``backups`` are deleted. ``path`` itself exists at every moment. Other
+    files, such as a ``model.2.keras`` of your own, are never touched.
 
     Introduced in Chapter 13.
 
     Args:
         model: a ``keras.Model``.
         path: the destination, ending in ``.keras``; its folder must exist.
-        backups: how many previous versions to keep (0 keeps none).
+        backups: how many previous versions to keep, 1 to ``MAX_BACKUPS`` (100).
 
     Returns:
         ``path`` as a ``Path``.
 
     Raises:
-        ValueError: ``path`` does not end in ``.keras``. FileNotFoundError: its folder is missing.
+        ValueError: ``path`` does not end in ``.keras``, or ``backups`` is out of range.
+        FileNotFoundError: its folder is missing.
     """
     _check_model(model)
     path = _check_path(path)
     if path.suffix != KERAS_SUFFIX:
         raise ValueError(f"path must end in {KERAS_SUFFIX} (Keras 3's whole-model format; use "
                          f"save_architecture_and_weights for JSON + weights). Received: path={str(path)!r}")
-    if isinstance(backups, bool) or not isinstance(backups, Integral) or backups < 0:
-        raise ValueError(f"backups must be an int >= 0. Received: backups={backups!r}")
-    _check_folder(path, "path")
-    if path.exists() and not path.is_file():
-        raise ValueError(f"path exists and is not a file. Received: path={str(path)!r}")
-
-    tmp = _temporary_beside(path, KERAS_SUFFIX)
-    try:
+    backups = _check_backups(backups)
+    _check_destination(path, "path")
+    with _replacing(path, KERAS_SUFFIX) as tmp:
         model.save(tmp)  # the slow, fallible part: nothing else has been touched yet
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        if path.exists() and backups > 0:
-            for number in range(backups - 1, 0, -1):  # .1 -> .2, .2 -> .3, ...
-                older = _numbered(path, number)
-                if older.exists():
-                    os.replace(older, _numbered(path, number + 1))
-            _keep_as_backup(path, _numbered(path, 1))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    for old in backup_paths(path):
-        number = int(old.name[len(path.name) - len(KERAS_SUFFIX) + 1: -len(KERAS_SUFFIX)])
-        if number > backups:
-            old.unlink()
+        _rotate_backups(path, backups)
     return path
 
 
-def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[Path, Path]:
-    """Save the architecture as JSON and the weights as ``.weights.h5``, each atomically.
+def save_architecture_and_weights(model, json_path, weights_path=None, *,
+                                  backups: int = 1) -> tuple[Path, Path]:
+    """Save the architecture as JSON and the weights as ``.weights.h5``, atomically, with backups.
 
     The JSON holds ``model.to_json()``: the layers and their settings and, for a compiled
     model, its loss and optimizer settings (Keras 3), but no optimizer state. The weights
     file holds every weight. Together they rebuild the model for prediction; training
     it further starts with a fresh optimizer.
+
+    Both files are written in full to temporary files first; only then are the previous
+    versions kept as backups (``m.backup-1.json`` and ``m.backup-1.weights.h5``, which load
+    together) and the new ones moved into place. An error while writing leaves the old
+    pair untouched.
 
     Introduced in Chapter 13.
 
@@ -212,6 +230,7 @@ def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[
         json_path: the architecture file, ending in ``.json``.
         weights_path: the weights file, ending in ``.weights.h5``; by default beside the
             JSON file with the same stem (:func:`weights_path_for`).
+        backups: how many previous versions of each file to keep, 1 to ``MAX_BACKUPS``.
 
     Returns:
         ``(json_path, weights_path)``.
@@ -221,11 +240,16 @@ def save_architecture_and_weights(model, json_path, weights_path=None) -> tuple[
     if json_path.suffix != JSON_SUFFIX:
         raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
     weights_path = _check_weights_path(weights_path, json_path)
-    _check_folder(json_path, "json_path")
-    _check_folder(weights_path, "weights_path")
+    backups = _check_backups(backups)
+    _check_destination(json_path, "json_path")
+    _check_destination(weights_path, "weights_path")
     text = model.to_json()
-    _write_atomically(weights_path, WEIGHTS_SUFFIX, lambda tmp: model.save_weights(tmp))
-    _write_atomically(json_path, JSON_SUFFIX, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    with _replacing(weights_path, WEIGHTS_SUFFIX) as tmp_weights, \
+            _replacing(json_path, JSON_SUFFIX) as tmp_json:
+        model.save_weights(tmp_weights)
+        tmp_json.write_text(text, encoding="utf-8")
+        _rotate_backups(weights_path, backups)
+        _rotate_backups(json_path, backups)
     return json_path, weights_path
 
 
@@ -342,9 +366,7 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
     if not callable(build_fn):
         raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-            raise ValueError(f"seed must be an int >= 0 or None. Received: seed={seed!r}")
-        keras.utils.set_random_seed(int(seed))
+        keras.utils.set_random_seed(_check_int(seed, "seed", minimum=0))
     model = _check_model(build_fn())
     if not model.compiled:
         model.compile(**({"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else compile_kwargs))

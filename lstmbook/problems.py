@@ -20,7 +20,9 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
+from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
+from lstmbook._checks import short as _short
 
 __all__ = [
     "echo_sequences",
@@ -46,7 +48,9 @@ __all__ = [
 
 
 def _check_seed(seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral)):
+        raise TypeError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
+    if seed is not None and seed < 0:
         raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
     return seed
 
@@ -115,7 +119,7 @@ def decode_echo(encoded):
     if array.ndim < 1 or array.shape[-1] < 2 or not np.issubdtype(array.dtype, np.number):
         raise ValueError(f"encoded must be a numeric array (..., n_features) with n_features >= 2. "
                          f"Received: encoded with shape {array.shape} and dtype {array.dtype}")
-    return np.argmax(array, axis=-1)
+    return np.argmax(_check_finite(array, "encoded"), axis=-1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,7 +277,11 @@ def decode_directions(predictions, threshold=0.5):
     >>> decode_directions([[0.9], [0.2]]).tolist()
     ['right', 'left']
     """
-    array = np.asarray(predictions, dtype=float)
+    try:
+        array = np.asarray(predictions, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"predictions must be numbers. Received: predictions={_short(predictions)}") from None
+    _check_finite(array, "predictions")
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -449,6 +457,7 @@ def decode_addition(encoded, strip: bool = True):
     if array.ndim not in (2, 3) or array.shape[-1] != len(ADDITION_ALPHABET) or 0 in array.shape:
         raise ValueError(f"encoded must have shape (samples, length, {len(ADDITION_ALPHABET)}) or "
                          f"(length, {len(ADDITION_ALPHABET)}). Received: encoded with shape {array.shape}")
+    _check_finite(array, "encoded")
     single = array.ndim == 2
     indices = np.argmax(array.reshape((1,) + array.shape) if single else array, axis=-1)
     length = indices.shape[1]

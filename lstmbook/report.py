@@ -31,11 +31,11 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstmbook._files import replacing
 from lstmbook.chapter import OPS, atomic_write_text, check_target
 
 __all__ = [
@@ -283,14 +283,8 @@ def copy_figure(source, destination) -> Path:
     if not source.is_file():
         raise ValueError(f"source must be an existing file. Received: source={str(source)!r}")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    os.close(fd)
-    try:
+    with replacing(destination) as tmp:
         shutil.copyfile(source, tmp)
-        os.replace(tmp, destination)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return destination
 
 

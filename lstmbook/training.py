@@ -28,6 +28,7 @@ from numbers import Real
 import keras
 import numpy as np
 
+from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import short as _short
 
@@ -81,12 +82,26 @@ def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
         array = np.asarray(data)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}") from None
-    if array.dtype == object or array.ndim < min_ndim:
+    numeric = np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    if not numeric or array.ndim < min_ndim:
         raise ValueError(f"{name} must be a numeric array with at least {min_ndim} dimension(s). "
                          f"Received: {name} with shape {array.shape} and dtype {array.dtype}")
     if array.shape[0] == 0:
         raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
-    return array
+    return _check_finite(array, name, " (NaN or infinity would turn the model's weights into NaN)")
+
+
+def _check_model_input(model, x, name: str = "x") -> None:
+    """``x``'s shape after the first axis must match a single-input model's input shape."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1:
+        return  # subclassed or multi-input models: leave it to Keras
+    expected = tuple(inputs[0].shape[1:])
+    received = x.shape[1:]
+    if len(expected) != len(received) or any(
+            e is not None and e != r for e, r in zip(expected, received, strict=True)):
+        raise ValueError(f"{name} must have shape (samples, {', '.join(str(e) for e in expected)}) for "
+                         f"model {model.name!r}. Received: {name} with shape {x.shape}")
 
 
 def _as_targets(y, n: int, name: str = "y"):
@@ -238,6 +253,7 @@ def evaluate_loss(model, x, y, *, batch_size: int = 1024) -> dict:
     """
     _check_compiled(model)
     x = _as_array(x, "x")
+    _check_model_input(model, x)
     y = _as_targets(y, len(x))
     batch_size = _check_int(batch_size, "batch_size")
     totals, n = {}, len(x)
@@ -335,6 +351,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     """
     _check_compiled(model)
     x = _as_array(x, "x")
+    _check_model_input(model, x)
     y = _as_targets(y, len(x))
     epochs = _check_int(epochs, "epochs")
     validation_every = _check_int(validation_every, "validation_every")
@@ -357,6 +374,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError(f"validation_data must be (x_val, y_val). Received: {_short(validation_data)}")
         x_val = _as_array(validation_data[0], "validation_data[0]")
+        _check_model_input(model, x_val, "validation_data[0]")
         y_val = _as_targets(validation_data[1], len(x_val), "validation_data[1]")
         extra.append(_SmallValidation(x_val, y_val, validation_every, max(batch_size, 1024)))
     if reset_state:
@@ -462,6 +480,7 @@ def predict_proba(model, x, *, activation: str | None = None, batch_size: int | 
     """
     activation = _resolve_activation(_check_model(model), activation)
     x = _as_array(x, "x")
+    _check_model_input(model, x)
     proba = np.asarray(model.predict(x, batch_size=batch_size, verbose=verbose))
     if activation == "softmax":
         sums = proba.sum(axis=-1)
@@ -601,6 +620,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     x_train = _as_array(x_train, "x_train")
     y_train = _as_targets(y_train, len(x_train), "y_train")
     x_test = _as_array(x_test, "x_test")
+    _check_model_input(model, x_test, "x_test")
     batch_size = _check_int(batch_size, "batch_size")
     if x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(f"x_test's rows must be shaped like x_train's {x_train.shape[1:]}. "
@@ -618,6 +638,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     if isinstance(y_train, list) or isinstance(y_test, list):
         raise ValueError("walk_forward_validation supports single-output models. "
                          "Received: a list of targets")
+    if y_train.shape[1:] != y_test.shape[1:]:
+        raise ValueError(f"y_test's rows must be shaped like y_train's {y_train.shape[1:]}. "
+                         f"Received: y_test with shape {y_test.shape}")
     forecasts = []
     for i in range(len(x_test)):
         if i > 0:

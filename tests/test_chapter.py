@@ -91,6 +91,19 @@ def test_finish_requires_targeted_metrics(tmp_path):
         run.finish({"loss": 1.0})
 
 
+def test_finish_extras_cannot_overrule_the_verdict(tmp_path):
+    run = DEMO.start(["--output-dir", str(tmp_path)])
+    with pytest.raises(ValueError, match=r"must not replace the record's own \['passed'\]"):
+        run.finish({"accuracy": 0.5}, passed=True)
+    assert not (tmp_path / "metrics.json").exists()  # nothing written
+    record = run.finish({"accuracy": 0.5}, table={"rows": 1})
+    assert record["passed"] is False and record["table"] == {"rows": 1}
+    with pytest.raises(TypeError, match="offset must be an int. Received: offset=1.5"):
+        run.seed_everything(1.5)
+    with pytest.raises(TypeError, match="epochs must be an int. Received: epochs=2.5"):
+        run.epochs(2.5, 1)
+
+
 def test_save_figure_rejects_bad_names(tmp_path):
     run = DEMO.start(["--quick", "--output-dir", str(tmp_path)])
     fig = plt.figure()

@@ -62,8 +62,8 @@ def test_ch14_updating_models(quick_run):
     folder = quick_run.output_dir / "models"
     names = sorted(p.name for p in folder.iterdir())
     # 11 updates saved atomically to one file, keeping the 2 previous versions; no temp files
-    assert names == ["seed_42_base.keras", "seed_42_update_2.1.keras", "seed_42_update_2.2.keras",
-                     "seed_42_update_2.keras"]
+    assert names == ["seed_42_base.keras", "seed_42_update_2.backup-1.keras",
+                     "seed_42_update_2.backup-2.keras", "seed_42_update_2.keras"]
     assert {"rmse_boxplot.png", "forecasts.png"} <= set(record["figures"])
     on_disk = json.loads((quick_run.output_dir / "metrics.json").read_text())
     assert on_disk["published"]["fixed"] == 109.565

@@ -116,8 +116,8 @@ BAD_ARGUMENTS = [
 
 @pytest.mark.parametrize("key, override, argument, shown", BAD_ARGUMENTS,
                          ids=[f"{k}-{a}-{s}" for k, _, a, s in BAD_ARGUMENTS])
-def test_bad_arguments_raise_value_error_naming_them(key, override, argument, shown):
-    with pytest.raises(ValueError) as error:
+def test_bad_arguments_raise_clear_errors_naming_them(key, override, argument, shown):
+    with pytest.raises((TypeError, ValueError)) as error:  # TypeError for a wrong type, else ValueError
         _build(key, **override)
     message = str(error.value)
     assert f"{argument}=" in message and shown in message

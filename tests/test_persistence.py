@@ -35,15 +35,45 @@ def test_keras_round_trip_and_numbered_backups(tmp_path, models):
     assert persistence.backup_paths(path) == []
     persistence.save_model(second, path, backups=2)
     persistence.save_model(third, path, backups=2)
-    assert persistence.backup_paths(path) == [tmp_path / "model.1.keras", tmp_path / "model.2.keras"]
+    assert persistence.backup_paths(path) == [tmp_path / "model.backup-1.keras",
+                                              tmp_path / "model.backup-2.keras"]
     np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
     for number, expected in ((1, second), (2, first)):
-        backup = persistence.load_model(tmp_path / f"model.{number}.keras")
+        backup = persistence.load_model(tmp_path / f"model.backup-{number}.keras")
         np.testing.assert_array_equal(predict(backup), predict(expected))
     persistence.save_model(first, path, backups=1)  # fewer backups prunes the older ones
-    assert persistence.backup_paths(path) == [tmp_path / "model.1.keras"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.1.keras", "model.keras"]  # no temp files
-    assert persistence.load_model(path).get_layer("lstm").units == 3
+    assert persistence.backup_paths(path) == [tmp_path / "model.backup-1.keras"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.backup-1.keras", "model.keras"]  # no temp
+    np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(first))
+    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.backup-1.keras")),
+                                  predict(third))
+
+
+def test_save_model_never_touches_files_that_are_not_its_backups(tmp_path, models):
+    first, second, third = models
+    path = tmp_path / "ckpt.keras"
+    for name in ("ckpt.1.keras", "ckpt.5.keras", "ckpt.backup-x.keras", "other.backup-1.keras"):
+        (tmp_path / name).write_bytes(name.encode())  # a user's own files with similar names
+    for model in models:
+        persistence.save_model(model, path, backups=1)
+    for name in ("ckpt.1.keras", "ckpt.5.keras", "ckpt.backup-x.keras", "other.backup-1.keras"):
+        assert (tmp_path / name).read_bytes() == name.encode()
+    assert persistence.backup_paths(path) == [tmp_path / "ckpt.backup-1.keras"]
+    np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
+    np.testing.assert_array_equal(predict(persistence.load_model(persistence.backup_paths(path)[0])),
+                                  predict(second))
+
+
+def test_saved_files_get_normal_permissions(tmp_path, models):
+    import os
+    import stat
+
+    path = persistence.save_model(models[0], tmp_path / "model.keras")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's owner-only 0o600
+    json_path, weights_path = persistence.save_architecture_and_weights(models[0], tmp_path / "a.json")
+    assert stat.S_IMODE(weights_path.stat().st_mode) == 0o666 & ~umask
 
 
 def test_interrupted_save_leaves_the_previous_model_intact(tmp_path, models, monkeypatch):
@@ -79,6 +109,34 @@ def test_architecture_and_weights_round_trip(tmp_path):
                                   predict(model))
 
 
+def test_architecture_and_weights_keep_the_previous_pair(tmp_path, models):
+    first, second, third = models
+    json_path = tmp_path / "arch.json"
+    for model in models:
+        persistence.save_architecture_and_weights(model, json_path, backups=2)
+    assert persistence.backup_paths(json_path) == [tmp_path / "arch.backup-1.json", tmp_path / "arch.backup-2.json"]
+    assert persistence.backup_paths(tmp_path / "arch.weights.h5") == [tmp_path / "arch.backup-1.weights.h5",
+                                                                      tmp_path / "arch.backup-2.weights.h5"]
+    for loaded_from, expected in ((json_path, third), (tmp_path / "arch.backup-1.json", second),
+                                  (tmp_path / "arch.backup-2.json", first)):
+        np.testing.assert_array_equal(predict(persistence.load_model(loaded_from)), predict(expected))
+
+
+def test_failed_weights_write_leaves_the_previous_pair_intact(tmp_path, models, monkeypatch):
+    first, second, _ = models
+    json_path, weights_path = persistence.save_architecture_and_weights(first, tmp_path / "arch.json")
+    before = json_path.read_bytes(), weights_path.read_bytes()
+
+    def crash(filepath, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(second, "save_weights", crash)
+    with pytest.raises(OSError, match="disk full"):
+        persistence.save_architecture_and_weights(second, json_path)
+    assert (json_path.read_bytes(), weights_path.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arch.json", "arch.weights.h5"]
+
+
 def test_clear_errors(tmp_path, models):
     model = models[0]
     with pytest.raises(FileNotFoundError, match="No model file"):
@@ -103,8 +161,13 @@ def test_clear_errors(tmp_path, models):
         persistence.save_model(model, tmp_path / "no" / "model.keras")
     with pytest.raises(TypeError, match="keras.Model"):
         persistence.save_model("model", tmp_path / "m.keras")
-    with pytest.raises(ValueError, match="backups"):
-        persistence.save_model(model, tmp_path / "m.keras", backups=-1)
+    with pytest.raises(ValueError, match="backups must be >= 1. Received: backups=0"):
+        persistence.save_model(model, tmp_path / "m.keras", backups=0)  # the previous model is always kept
+    with pytest.raises(ValueError, match="backups must be <= 100"):
+        persistence.save_model(model, tmp_path / "m.keras", backups=10**9)
+    with pytest.raises(TypeError, match="backups must be an int. Received: backups=1.5"):
+        persistence.save_model(model, tmp_path / "m.keras", backups=1.5)
+    assert not list(tmp_path.glob("m*.keras"))
 
 
 def test_finalize_model_trains_on_all_data(tmp_path):

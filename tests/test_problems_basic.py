@@ -45,7 +45,7 @@ def test_echo_values_are_roughly_uniform():
     ({"n": 5, "out_index": 5}, ValueError, "out_index="),
     ({"n": 5, "out_index": -1}, ValueError, "out_index="),
     ({"n": 5, "seed": -3}, ValueError, "seed="),
-    ({"n": 5, "seed": "a"}, ValueError, "seed="),
+    ({"n": 5, "seed": "a"}, TypeError, "seed="),
 ])
 def test_echo_bad_arguments(kwargs, error, name):
     with pytest.raises(error, match=name):
@@ -58,6 +58,8 @@ def test_decode_echo_argmax_and_bad_input():
         problems.decode_echo([1.0])  # one feature: nothing to decode
     with pytest.raises(ValueError, match="encoded"):
         problems.decode_echo([["a", "b"]])
+    with pytest.raises(ValueError, match="encoded must hold finite numbers. Received: encoded with 1 NaN"):
+        problems.decode_echo([[0.2, np.nan], [0.1, 0.9]])  # argmax would quietly say 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,6 +200,10 @@ def test_decode_directions():
         problems.decode_directions(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="threshold="):
         problems.decode_directions([0.5], threshold=2)
+    with pytest.raises(ValueError, match="predictions must hold finite numbers"):
+        problems.decode_directions([0.9, np.nan])  # NaN > 0.5 is False: it would read as "left"
+    with pytest.raises(TypeError, match="predictions must be numbers. Received: predictions=\\['x'\\]"):
+        problems.decode_directions(["x"])
 
 
 def test_moving_line_dataset_batches():
@@ -233,3 +239,5 @@ def test_moving_line_dataset_is_deterministic_per_seed_and_checks_arguments():
         problems.MovingLineDataset(0)
     with pytest.raises(ValueError, match="seed="):
         problems.MovingLineDataset(10, seed=-1)
+    with pytest.raises(TypeError, match="seed=1.5"):
+        problems.MovingLineDataset(10, seed=1.5)

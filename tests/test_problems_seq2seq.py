@@ -114,6 +114,8 @@ def test_decode_addition_bad_input():
         decode_addition("12")
     with pytest.raises(TypeError):
         decode_addition(np.array([["a"] * 12]))
+    with pytest.raises(ValueError, match="encoded must hold finite numbers"):
+        decode_addition(np.full((1, 2, 12), np.nan))
 
 
 # ---------------------------------------------------------------------------------------------

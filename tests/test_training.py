@@ -71,6 +71,30 @@ def test_stateful_fit_epochs_matches_the_books_loop():
         training.fit_epochs(fast, X5, Y5, epochs=1, batch_size=1, validation_data=(X5, Y5))
 
 
+@pytest.mark.parametrize(("x", "message"), [
+    (np.full((5, 1, 1), np.nan), "must hold finite numbers"),
+    (np.array([[["a"]]] * 5), "must be a numeric array"),
+    (np.zeros((5, 2, 1)), r"must have shape \(samples, 1, 1\) for model"),
+    (np.zeros((5, 1)), r"must have shape \(samples, 1, 1\)"),
+])
+def test_bad_data_is_refused_before_any_training(x, message):
+    model = lstm_model()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="^x " + message):
+        training.fit_epochs(model, x, Y5, epochs=1)
+    with pytest.raises(ValueError, match=r"^validation_data\[0\] " + message):
+        training.fit_epochs(model, X5, Y5, epochs=1, validation_data=(x, Y5))
+    with pytest.raises(ValueError, match="^x_test " + message):
+        training.walk_forward_validation(model, X5, Y5, x, y_test=Y5, update=training.refit_update(1))
+    assert max(float(np.abs(a - b).max()) for a, b in zip(before, model.get_weights(), strict=True)) == 0
+
+
+def test_walk_forward_checks_y_test_against_y_train():
+    with pytest.raises(ValueError, match=r"y_test's rows must be shaped like y_train's \(\)"):
+        training.walk_forward_validation(lstm_model(), X5, Y5, X5, y_test=Y5.reshape(5, 1),
+                                         update=training.refit_update(1))
+
+
 class CountingLoss:
     """A stand-in for a backend tensor that counts how often it is read."""
 
