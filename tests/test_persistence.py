@@ -114,7 +114,8 @@ def test_architecture_and_weights_keep_the_previous_pair(tmp_path, models):
     json_path = tmp_path / "arch.json"
     for model in models:
         persistence.save_architecture_and_weights(model, json_path, backups=2)
-    assert persistence.backup_paths(json_path) == [tmp_path / "arch.backup-1.json", tmp_path / "arch.backup-2.json"]
+    assert persistence.backup_paths(json_path) == [tmp_path / "arch.backup-1.json",
+                                                   tmp_path / "arch.backup-2.json"]
     assert persistence.backup_paths(tmp_path / "arch.weights.h5") == [tmp_path / "arch.backup-1.weights.h5",
                                                                       tmp_path / "arch.backup-2.weights.h5"]
     for loaded_from, expected in ((json_path, third), (tmp_path / "arch.backup-1.json", second),
