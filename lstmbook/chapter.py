@@ -29,6 +29,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the book
@@ -143,8 +144,10 @@ def check_target(value, op: str, bound: float) -> bool:
     >>> check_target(float("nan"), "<=", 0.03)
     False
     """
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         raise ValueError(f"op must be one of {sorted(OPS)}. Received: op={op!r}")
+    if isinstance(bound, bool) or not isinstance(bound, Real) or not math.isfinite(bound):
+        raise TypeError(f"bound must be a finite number. Received: bound={bound!r}")
     if value is None or isinstance(value, bool):
         return False
     try:

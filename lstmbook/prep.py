@@ -14,6 +14,7 @@ Introduced in Chapter 3.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -64,6 +65,8 @@ def _as_numeric(data, name: str, ndims=(1, 2), allow_empty: bool = False) -> np.
     if isinstance(data, (pd.Series, pd.DataFrame)):
         data = data.to_numpy()
     try:
+        if np.asarray(data).dtype.kind in "US":  # float("1") would quietly read text as a number
+            raise TypeError
         array = np.asarray(data, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(
@@ -113,9 +116,10 @@ def scale(data, feature_range=(0.0, 1.0)):
 
     array = _as_numeric(data, "data")
     if (not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2
-            or not all(isinstance(v, Real) and not isinstance(v, bool) for v in feature_range)
+            or not all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+                       for v in feature_range)
             or not feature_range[0] < feature_range[1]):
-        raise ValueError(f"feature_range must be (lo, hi) with lo < hi. "
+        raise ValueError(f"feature_range must be (lo, hi), finite numbers with lo < hi. "
                          f"Received: feature_range={feature_range!r}")
     column, flat = _as_column(array)
     scaler = MinMaxScaler(feature_range=tuple(float(v) for v in feature_range))
@@ -198,9 +202,11 @@ def one_hot_encode(values, categories=None):
         raise ValueError(f"values must be 1-D. Received: values with shape {array.shape}")
     if array.size == 0:
         raise ValueError("values must not be empty. Received: values=[]")
+    if array.dtype == object and any(v is None for v in array.tolist()):
+        raise ValueError(f"values must not hold None. Received: values={_short(values)}")
     if array.dtype.kind == "f":
-        if np.isnan(array).any():
-            raise ValueError(f"values contains NaN. Received: values={_short(values)}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"values contains NaN or infinity. Received: values={_short(values)}")
         if not np.all(array == np.round(array)):
             raise ValueError(f"values must be integers or labels, not fractions. "
                              f"Received: values={_short(values)}")
@@ -208,7 +214,7 @@ def one_hot_encode(values, categories=None):
     if categories is None:
         cats = "auto"
     else:
-        cats_array = np.asarray(list(categories), dtype=array.dtype if array.dtype != object else object)
+        cats_array = _check_categories(categories, array.dtype)
         if cats_array.ndim != 1 or cats_array.size == 0 or len(set(cats_array.tolist())) != cats_array.size:
             raise ValueError(f"categories must be a non-empty list of distinct values. "
                              f"Received: categories={_short(categories)}")
@@ -221,6 +227,25 @@ def one_hot_encode(values, categories=None):
                             dtype=np.float32)
     encoded = encoder.fit_transform(array.reshape(-1, 1))
     return encoded, encoder
+
+
+def _check_categories(categories, dtype) -> np.ndarray:
+    """``categories`` as an array of the values' dtype, refusing what the cast would change."""
+    if isinstance(categories, (str, bytes)) or not hasattr(categories, "__iter__"):
+        raise TypeError(f"categories must be a list of values. Received: categories={_short(categories)}")
+    listed = list(categories)
+    if dtype.kind == "O":
+        return np.asarray(listed, dtype=object)
+    try:
+        raw = np.asarray(listed)
+        cast = raw.astype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"categories must be numbers like values (dtype {dtype}). "
+                        f"Received: categories={_short(categories)}") from None
+    if raw.dtype.kind not in "biuf" or (raw.size and not np.array_equal(cast, raw)):
+        raise TypeError(f"categories must be whole numbers like values (dtype {dtype}). "
+                        f"Received: categories={_short(categories)}")
+    return cast
 
 
 def _has_strings(values) -> bool:
@@ -272,10 +297,36 @@ def _check_sequences(sequences, name: str = "sequences") -> list:
         array = np.asarray(seq)
         if array.size and array.dtype.kind not in "biuf":
             raise TypeError(f"{name}[{i}] must hold numbers. Received: {name}[{i}]={_short(seq)}")
-        if array.dtype.kind == "f" and np.isnan(array).any():
-            raise ValueError(f"{name}[{i}] contains NaN. Received: {name}[{i}]={_short(seq)}")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"{name}[{i}] contains NaN or infinity. Received: {name}[{i}]={_short(seq)}")
         checked.append(list(seq))
     return checked
+
+
+def _check_dtype(dtype, sequences: list, value=0) -> str:
+    """The result's dtype: ``dtype``, or int32/float32 from the data when it is None.
+
+    An integer dtype for data with fractions would cut them off silently (``1.7`` -> ``1``),
+    so that is refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise TypeError(f"value must be a finite number. Received: value={value!r}")
+    fractional = any(np.any(np.mod(np.asarray(seq, dtype=float), 1) != 0) for seq in sequences if len(seq))
+    fractional = fractional or float(value) % 1 != 0
+    if dtype is None:
+        return "float32" if fractional else "int32"
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy dtype such as 'int32' or 'float32'. "
+                        f"Received: dtype={dtype!r}") from None
+    if kind not in "biuf":
+        raise TypeError(f"dtype must be numeric. Received: dtype={dtype!r}")
+    if kind in "biu" and fractional:
+        raise ValueError(f"dtype must be a float dtype for sequences (or a value) with fractions; "
+                         f"{np.dtype(dtype).name} would cut them off. Received: dtype={dtype!r} "
+                         f"(leave it None to choose from the data)")
+    return dtype
 
 
 def _check_side(value, name: str) -> str:
@@ -284,7 +335,7 @@ def _check_side(value, name: str) -> str:
     return value
 
 
-def pad(sequences, maxlen=None, padding="pre", value=0, dtype="int32"):
+def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
     """Pad variable-length sequences to one length with ``keras.utils.pad_sequences``.
 
     Args:
@@ -293,7 +344,8 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype="int32"):
             sequences are cut from the front (``truncating="pre"``).
         padding: ``"pre"`` (the book's default, zeros in front) or ``"post"``.
         value: the padding value.
-        dtype: the result's dtype; use ``"float32"`` for real-valued sequences.
+        dtype: the result's dtype; ``None``: ``int32`` for whole numbers (Keras's default),
+            ``float32`` when any value has a fraction.
 
     Returns:
         A 2-D array ``(len(sequences), maxlen)``.
@@ -307,11 +359,12 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype="int32"):
     if maxlen is not None:
         _check_int(maxlen, "maxlen", minimum=1)
     _check_side(padding, "padding")
+    dtype = _check_dtype(dtype, seqs, value)
     return pad_sequences(seqs, maxlen=maxlen, padding=padding, truncating="pre",
                          value=value, dtype=dtype)
 
 
-def truncate(sequences, maxlen, truncating="pre", dtype="int32"):
+def truncate(sequences, maxlen, truncating="pre", dtype=None):
     """Truncate sequences to ``maxlen`` steps with ``keras.utils.pad_sequences``.
 
     Shorter sequences are pre-padded with zeros so the result is rectangular.
@@ -320,7 +373,7 @@ def truncate(sequences, maxlen, truncating="pre", dtype="int32"):
         sequences: a list of 1-D sequences.
         maxlen: the length to keep, a positive int.
         truncating: ``"pre"`` drops steps from the front (keeps the end), ``"post"`` from the back.
-        dtype: the result's dtype.
+        dtype: the result's dtype; ``None`` chooses ``int32`` or ``float32`` as :func:`pad` does.
 
     Returns:
         A 2-D array ``(len(sequences), maxlen)``.
@@ -333,7 +386,7 @@ def truncate(sequences, maxlen, truncating="pre", dtype="int32"):
     seqs = _check_sequences(sequences)
     _check_int(maxlen, "maxlen", minimum=1)
     _check_side(truncating, "truncating")
-    return pad_sequences(seqs, maxlen=maxlen, truncating=truncating, dtype=dtype)
+    return pad_sequences(seqs, maxlen=maxlen, truncating=truncating, dtype=_check_dtype(dtype, seqs))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,6 +482,8 @@ def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndar
     """
     array = _as_numeric(series, "series")
     timesteps = _check_int(timesteps, "timesteps", minimum=1)
+    if not isinstance(drop_remainder, bool):
+        raise TypeError(f"drop_remainder must be a bool. Received: drop_remainder={drop_remainder!r}")
     column, _ = _as_column(array)
     n = len(column)
     if timesteps > n:
@@ -542,7 +597,21 @@ def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | N
     >>> check_3d(np.zeros((4, 5, 1))).shape
     (4, 5, 1)
     """
-    array = np.asarray(X)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str. Received: name={_short(name)}")
+    if timesteps is not None:
+        _check_int(timesteps, "timesteps", minimum=1)
+    if features is not None:
+        _check_int(features, "features", minimum=1)
+    if isinstance(X, (str, bytes)) or X is None:
+        raise TypeError(f"{name} must be an array of numbers. Received: {name}={_short(X)}")
+    try:
+        array = np.asarray(X)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{_SHAPE_HELP} Received: {name}, a ragged nested list (its rows differ "
+                         f"in length)") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers. Received: {name} with dtype {array.dtype}")
     if array.ndim != 3:
         hint = ""
         if array.ndim == 2:
@@ -555,4 +624,8 @@ def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | N
         raise ValueError(f"{name} must have {timesteps} timesteps (axis 1). Received: shape {array.shape}")
     if features is not None and array.shape[2] != features:
         raise ValueError(f"{name} must have {features} features (axis 2). Received: shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers. Received: {name} with NaN or infinity")
     return array

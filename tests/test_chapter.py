@@ -124,6 +124,15 @@ def test_output_dir_that_is_a_file_is_refused(tmp_path):
     assert target.read_text() == "keep me"
 
 
+def test_check_target_refuses_a_bad_bound_or_op():
+    with pytest.raises(TypeError, match="bound must be a finite number. Received: bound='abc'"):
+        ch.check_target(0.5, ">=", "abc")
+    with pytest.raises(TypeError, match="bound must be a finite number. Received: bound=nan"):
+        ch.check_target(0.5, ">=", float("nan"))
+    with pytest.raises(ValueError, match=r"op must be one of .* Received: op=\['>='\]"):
+        ch.check_target(0.5, [">="], 0.1)
+
+
 def test_check_target_and_ops():
     assert ch.check_target(0.99, ">=", 0.99) and not ch.check_target(None, ">=", 0)
     assert not ch.check_target(float("inf"), "<=", 1) and ch.check_target(1, "==", 1)

@@ -61,6 +61,23 @@ def test_pad_and_truncate_match_book():
     assert prep.truncate(seqs, 2).tolist() == [[3, 4], [2, 3], [0, 1]]
     assert prep.truncate(seqs, 2, truncating="post").tolist() == [[1, 2], [1, 2], [0, 1]]
     assert prep.pad(seqs, maxlen=6, value=-1).shape == (3, 6)
+    assert prep.pad(seqs).dtype == np.int32  # whole numbers: Keras's default dtype
+
+
+def test_pad_keeps_fractions_and_refuses_to_cut_them_off():
+    padded = prep.pad([[0.5, 1.7], [2.9]])
+    assert padded.dtype == np.float32
+    np.testing.assert_allclose(padded, [[0.5, 1.7], [0.0, 2.9]], rtol=1e-6)
+    assert prep.pad([[1, 2], [3]], value=0.5).dtype == np.float32
+    np.testing.assert_allclose(prep.truncate([[0.25, 0.5, 0.75]], 2), [[0.5, 0.75]])
+    with pytest.raises(ValueError, match="dtype must be a float dtype .* Received: dtype='int32'"):
+        prep.pad([[0.5, 1.7], [2.9]], dtype="int32")
+    with pytest.raises(TypeError, match="dtype must be a NumPy dtype .* Received: dtype='foo'"):
+        prep.pad([[1]], dtype="foo")
+    with pytest.raises(TypeError, match="value must be a finite number. Received: value=inf"):
+        prep.pad([[1]], value=float("inf"))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        prep.truncate([[1.0, float("inf")]], 1)
 
 
 def test_series_to_supervised_univariate_names_and_values():
@@ -254,3 +271,44 @@ def test_every_public_function_is_covered():
     covered = {c[0].__name__ for c in BAD_CALLS}
     assert set(prep.__all__) - covered <= {"one_hot_decode", "unscale"} | covered
     assert set(prep.__all__) <= covered | {"one_hot_decode", "unscale"}
+
+
+def test_one_hot_encode_refuses_what_it_would_change_silently():
+    with pytest.raises(TypeError, match=r"categories must be whole numbers .* categories=\[0.5, 1.5\]"):
+        prep.one_hot_encode([1, 2], categories=[0.5, 1.5])  # the cast to int would make them [0, 1]
+    with pytest.raises(TypeError, match="categories must be numbers"):
+        prep.one_hot_encode([1, 2], categories=["a", "b"])
+    with pytest.raises(TypeError, match="categories must be a list of values. Received: categories=5"):
+        prep.one_hot_encode([1, 2], categories=5)
+    with pytest.raises(ValueError, match="values must not hold None"):
+        prep.one_hot_encode(["a", None])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        prep.one_hot_encode([1.0, np.inf])
+    encoded, _ = prep.one_hot_encode([1, 2], categories=range(4))
+    assert encoded.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
+
+
+def test_scale_needs_a_finite_range():
+    with pytest.raises(ValueError, match=r"feature_range must be \(lo, hi\), finite"):
+        prep.scale([1.0, 2.0], feature_range=(0, np.inf))
+
+
+@pytest.mark.parametrize(("X", "kwargs", "error", "message"), [
+    ([[[1], [2]], [[3]]], {}, ValueError, "ragged"),
+    (np.array([[["a"]]]), {}, TypeError, "X must hold numbers"),
+    (np.zeros((0, 2, 1)), {}, ValueError, "X must not be empty"),
+    (np.full((1, 2, 1), np.nan), {}, ValueError, "X must hold finite numbers"),
+    (np.zeros((1, 2, 1)), {"timesteps": True}, TypeError, "Received: timesteps=True"),
+    (np.zeros((1, 2, 1)), {"features": 0}, ValueError, "features must be >= 1"),
+    (None, {}, TypeError, "X must be an array of numbers"),
+])
+def test_check_3d_bad_inputs(X, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        prep.check_3d(X, **kwargs)
+
+
+def test_text_is_not_read_as_numbers_and_flags_are_bools():
+    with pytest.raises(TypeError, match="initial must be array-like of numbers. Received: initial=array"):
+        prep.invert_difference([3, 5, 7], initial="1")
+    with pytest.raises(TypeError, match="drop_remainder must be a bool. Received: drop_remainder='no'"):
+        prep.tbptt_split(np.arange(10.0), 3, drop_remainder="no")
