@@ -484,6 +484,8 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of ints. Received: seeds={seeds!r}")
+    if len(set(seeds)) != len(seeds):  # results are kept by seed: a repeat would overwrite another
+        raise ValueError(f"seeds must be distinct. Received: seeds={seeds!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
         raise ValueError(f"jobs must be an int >= 1. Received: jobs={jobs!r}")
     backend = keras.backend.backend()
@@ -555,6 +557,9 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
                              ("seed", seed, 0), ("validation_every", validation_every, 1)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{name} must be an int >= {low}. Received: {name}={value!r}")
+    if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
+        raise TypeError(f"compile_kwargs must be a dict of model.compile arguments or None. "
+                        f"Received: compile_kwargs={compile_kwargs!r:.80}")
     compile_kwargs = {"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else dict(compile_kwargs)
     if not isinstance(compile_kwargs.get("optimizer", "adam"), (str, dict)):
         raise TypeError("compile_kwargs['optimizer'] must be a name or a config dict, so that each run "
