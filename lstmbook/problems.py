@@ -127,6 +127,15 @@ def decode_echo(encoded):
 # ---------------------------------------------------------------------------------------------
 
 
+def _as_floats(value, name: str) -> np.ndarray:
+    """A number or an array of them as a non-empty float array; bools and text refused."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf" or array.size == 0:
+        raise TypeError(f"{name} must be a number or a non-empty array of numbers. "
+                        f"Received: {name}={_short(value)}")
+    return array.astype(float)
+
+
 def damped_sine(length, period, decay):
     """``0.5 + 0.5 * sin(2 * pi * i / period) * exp(-decay * i)`` for ``i = 0 .. length - 1``.
 
@@ -149,8 +158,12 @@ def damped_sine(length, period, decay):
     [0.5, 1.0, 0.5, 0.0]
     """
     length = _check_int(length, "length")
-    period = np.asarray(period, dtype=float)
-    decay = np.asarray(decay, dtype=float)
+    period, decay = _as_floats(period, "period"), _as_floats(decay, "decay")
+    try:
+        np.broadcast_shapes(period.shape, decay.shape)
+    except ValueError:
+        raise ValueError(f"period and decay must have the same shape (or one be a number). "
+                         f"Received: period with shape {period.shape}, decay with shape {decay.shape}") from None
     if not np.all(np.isfinite(period)) or np.any(period <= 0):
         raise ValueError(f"period must be positive and finite. Received: period={period.tolist()!r}")
     if not np.all(np.isfinite(decay)) or np.any(decay < 0):
@@ -195,9 +208,9 @@ def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20),
         raise ValueError(f"periods must be (lowest, highest) ints with 1 <= lowest <= highest. "
                          f"Received: periods={periods!r}")
     if (not isinstance(decays, (tuple, list)) or len(decays) != 2
-            or not all(isinstance(d, Real) and not isinstance(d, bool) for d in decays)
+            or not all(isinstance(d, Real) and not isinstance(d, bool) and math.isfinite(d) for d in decays)
             or not 0 <= decays[0] <= decays[1]):
-        raise ValueError(f"decays must be (lowest, highest) with 0 <= lowest <= highest. "
+        raise ValueError(f"decays must be (lowest, highest), finite, with 0 <= lowest <= highest. "
                          f"Received: decays={decays!r}")
     rng = np.random.default_rng(_check_seed(seed))
     period = rng.integers(periods[0], periods[1] + 1, size=n)

@@ -91,6 +91,17 @@ def test_damped_sine_bad_arguments(kwargs, name):
         problems.damped_sine(**kwargs)
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"period": "a"}, TypeError, "period must be a number .* Received: period='a'"),
+    ({"period": []}, TypeError, "period must be a number or a non-empty array"),
+    ({"decay": True}, TypeError, "decay must be a number"),
+    ({"period": [10, 12], "decay": [0.1, 0.2, 0.3]}, ValueError, "period and decay must have the same shape"),
+])
+def test_damped_sine_refuses_wrong_types_and_shapes(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        problems.damped_sine(5, **{"period": 10, "decay": 0.1, **kwargs})
+
+
 def test_damped_sine_sequences_shapes_range_and_split():
     X, y = problems.damped_sine_sequences(300, length=50, n_out=5, seed=0)
     assert X.shape == (300, 50, 1) and y.shape == (300, 5)
@@ -133,6 +144,8 @@ def test_damped_sine_sequences_deterministic_and_bad_arguments():
         problems.damped_sine_sequences(10, periods=(20, 10))
     with pytest.raises(ValueError, match="decays="):
         problems.damped_sine_sequences(10, decays=(-0.1, 0.1))
+    with pytest.raises(ValueError, match="decays="):
+        problems.damped_sine_sequences(10, decays=(0, float("inf")))
 
 
 # ---------------------------------------------------------------------------------------------
