@@ -39,6 +39,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lstmbook._files import replacing
+
 __all__ = [
     "TAIL_FRACTION",
     "FALLING_FRACTION",
@@ -261,29 +263,52 @@ def diagnose_runs(histories) -> Diagnosis:
 # ---------------------------------------------------------------------------------------------
 
 
-def _save(fig, path_or_run, name: str | None):
-    """Save through a ChapterRun (``run.save_figure``) or to a ``.png`` path; None keeps it open."""
+def _check_destination(path_or_run, name: str | None):
+    """Where a plot goes: None, a ChapterRun (with ``name``) or a ``.png`` Path; checked up front."""
     if path_or_run is None:
-        return fig
+        return None
     if hasattr(path_or_run, "save_figure"):
         if not isinstance(name, str) or not name.endswith(".png"):
             raise ValueError(f"name must be a .png file name when saving through a run. "
                              f"Received: name={name!r}")
-        path_or_run.save_figure(fig, name)
-        return fig
+        return path_or_run
     if not isinstance(path_or_run, (str, os.PathLike)):
         raise TypeError(f"path_or_run must be a .png path, a ChapterRun or None. "
                         f"Received: {type(path_or_run).__name__}")
-    import matplotlib.pyplot as plt
-
     path = Path(path_or_run)
     if path.suffix.lower() != ".png":
         raise ValueError(f"path must end in .png. Received: path_or_run={str(path)!r}")
     if not path.parent.is_dir():
         raise ValueError(f"path's folder does not exist. Received: path_or_run={str(path)!r}")
-    fig.savefig(path, dpi=100, bbox_inches="tight", format="png")
-    plt.close(fig)
+    return path
+
+
+def _save(fig, destination, name: str | None):
+    """Save to what :func:`_check_destination` returned (atomically for a path); None keeps it open."""
+    import matplotlib.pyplot as plt
+
+    if destination is None:
+        return fig
+    if hasattr(destination, "save_figure"):
+        destination.save_figure(fig, name)
+        return fig
+    try:
+        with replacing(destination, ".png") as tmp:
+            fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
+    finally:
+        plt.close(fig)
     return fig
+
+
+def _figure_and_axes(ax, figsize):
+    """A new figure and axes of ``figsize``, or ``ax`` and its figure."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    if not (hasattr(ax, "figure") and hasattr(ax, "plot")):
+        raise TypeError(f"ax must be a matplotlib Axes or None. Received: ax={ax!r:.80}")
+    return ax.figure, ax
 
 
 def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, title: str | None = None,
@@ -307,23 +332,21 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
     Returns:
         The matplotlib Figure (closed once saved).
     """
-    import matplotlib.pyplot as plt
 
+    destination = _check_destination(path_or_run, name)
     histories = list(history) if isinstance(history, (list, tuple)) else [history]
     if not histories:
         raise ValueError("history must be a history or a non-empty list of them. Received: []")
     if isinstance(start_epoch, bool) or not isinstance(start_epoch, Integral) or start_epoch < 1:
         raise ValueError(f"start_epoch must be an int >= 1. Received: start_epoch={start_epoch!r}")
     curves = [_curves(h) for h in histories]
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4))
-    else:
-        fig = ax.figure
-    for i, (epochs, loss, val) in enumerate(curves):
-        keep = epochs >= start_epoch
-        if not keep.any():
+    for epochs, _, _ in curves:  # checked before any figure is made, so none is left open
+        if not (epochs >= start_epoch).any():
             raise ValueError(f"start_epoch is past the last epoch {epochs[-1]}. "
                              f"Received: start_epoch={start_epoch}")
+    fig, ax = _figure_and_axes(ax, (7, 4))
+    for i, (epochs, loss, val) in enumerate(curves):
+        keep = epochs >= start_epoch
         ax.plot(epochs[keep], loss[keep], color="tab:blue", label="train" if i == 0 else None)
         ax.plot(epochs[keep], val[keep], color="tab:orange", label="validation" if i == 0 else None)
     ax.set_xlabel("epoch")
@@ -334,7 +357,7 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
         title = f"{title} | diagnosed: {verdict.label}" if title else f"diagnosed: {verdict.label}"
     if title:
         ax.set_title(title)
-    return _save(fig, path_or_run, name)
+    return _save(fig, destination, name)
 
 
 def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, title: str | None = None,
@@ -354,21 +377,21 @@ def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, t
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt
 
+    destination = _check_destination(path_or_run, name)
     if not isinstance(results, dict) or not results:
         raise ValueError(f"results must be a non-empty dict of name -> scores. Received: {results!r:.80}")
     data = []
     for key, scores in results.items():
-        values = np.asarray(getattr(scores, "scores", scores), dtype=float).ravel()
+        try:
+            values = np.asarray(getattr(scores, "scores", scores), dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise TypeError(f"results[{key!r}] must be a list of numbers. Received: {scores!r:.80}") from None
         if values.size == 0 or not np.isfinite(values).all():
             raise ValueError(f"results[{key!r}] must be a non-empty list of finite scores. "
                              f"Received: {values.tolist()!r:.80}")
         data.append(values)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.6 * len(data) + 3, 4))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax, (1.6 * len(data) + 3, 4))
     ax.boxplot(data)
     ax.set_xticks(range(1, len(data) + 1), [str(k) for k in results])
     ax.set_ylabel(ylabel)
@@ -376,7 +399,7 @@ def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, t
         ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
-    return _save(fig, path_or_run, name)
+    return _save(fig, destination, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,6 +427,8 @@ class RepeatedResult:
     def summary(self) -> dict:
         """``{"n", "mean", "std", "min", "max"}`` of the scores (``std`` with ddof=0, NumPy's default)."""
         s = np.asarray(self.scores, dtype=float)
+        if s.size == 0:
+            raise ValueError("scores must not be empty to be summarised. Received: scores=[]")
         return {"n": int(s.size), "mean": float(s.mean()), "std": float(s.std()),
                 "min": float(s.min()), "max": float(s.max())}
 

@@ -163,7 +163,8 @@ def damped_sine(length, period, decay):
         np.broadcast_shapes(period.shape, decay.shape)
     except ValueError:
         raise ValueError(f"period and decay must have the same shape (or one be a number). "
-                         f"Received: period with shape {period.shape}, decay with shape {decay.shape}") from None
+                         f"Received: period with shape {period.shape}, decay with shape {decay.shape}"
+                         ) from None
     if not np.all(np.isfinite(period)) or np.any(period <= 0):
         raise ValueError(f"period must be positive and finite. Received: period={period.tolist()!r}")
     if not np.all(np.isfinite(decay)) or np.any(decay < 0):

@@ -105,6 +105,24 @@ def test_plots_save_png(tmp_path):
         diagnostics.plot_boxplots({"a": [np.nan]})
 
 
+def test_bad_plot_arguments_leave_no_figure_open(tmp_path):
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"\.png"):
+        diagnostics.plot_learning_curves(overfit(), tmp_path / "curves.jpg")
+    with pytest.raises(ValueError, match="start_epoch is past the last epoch"):
+        diagnostics.plot_learning_curves(overfit(), start_epoch=500)
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes or None. Received: ax='left'"):
+        diagnostics.plot_learning_curves(overfit(), ax="left")
+    with pytest.raises(TypeError, match=r"results\['a'\] must be a list of numbers"):
+        diagnostics.plot_boxplots({"a": ["x"]}, tmp_path / "box.png")
+    assert plt.get_fignums() == []
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="scores must not be empty"):
+        _ = diagnostics.RepeatedResult(scores=np.array([]), seeds=[], histories=[], seconds=0.0).summary
+
+
 def tiny_model(units):
     inputs = keras.Input(shape=(2,), name="inputs")
     hidden = keras.layers.Dense(units, activation="tanh", name="hidden")(inputs)
