@@ -280,6 +280,11 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     import lstmbook.models  # noqa: F401 - registers the builders' custom layers for deserialisation
 
     path = _check_path(path)
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be a bool. Received: compile={compile!r}")
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"custom_objects must be a dict of name -> class or function, or None. "
+                        f"Received: custom_objects={custom_objects!r:.80}")
     if path.suffix not in (KERAS_SUFFIX, JSON_SUFFIX):
         hint = ""
         if path.suffix in (".h5", ".hdf5"):

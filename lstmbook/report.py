@@ -282,6 +282,9 @@ def copy_figure(source, destination) -> Path:
     source, destination = Path(source), Path(destination)
     if not source.is_file():
         raise ValueError(f"source must be an existing file. Received: source={str(source)!r}")
+    if destination.is_dir():
+        raise ValueError(f"destination must be a file path, not a folder. "
+                         f"Received: destination={str(destination)!r}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     with replacing(destination) as tmp:
         shutil.copyfile(source, tmp)

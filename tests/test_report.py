@@ -174,6 +174,10 @@ def test_bad_arguments(tmp_path, capsys):
         report.render_report([])
     with pytest.raises(ValueError, match="source must be an existing file"):
         report.copy_figure(tmp_path / "none.png", tmp_path / "out.png")
+    (tmp_path / "fig.png").write_bytes(b"png")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ValueError, match="destination must be a file path, not a folder"):
+        report.copy_figure(tmp_path / "fig.png", tmp_path / "folder")
 
 
 def test_outputs_folder_absent_reports_every_chapter_not_run(dirs):
