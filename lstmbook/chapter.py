@@ -146,8 +146,10 @@ def check_target(value, op: str, bound: float) -> bool:
     """
     if not isinstance(op, str) or op not in OPS:
         raise ValueError(f"op must be one of {sorted(OPS)}. Received: op={op!r}")
-    if isinstance(bound, bool) or not isinstance(bound, Real) or not math.isfinite(bound):
+    if isinstance(bound, bool) or not isinstance(bound, Real):
         raise TypeError(f"bound must be a finite number. Received: bound={bound!r}")
+    if not math.isfinite(bound):
+        raise ValueError(f"bound must be a finite number. Received: bound={bound!r}")
     if value is None or isinstance(value, bool):
         return False
     try:

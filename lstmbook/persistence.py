@@ -30,6 +30,7 @@ import zipfile
 from pathlib import Path
 
 from lstmbook._checks import check_int as _check_int
+from lstmbook._files import fsync_file as _fsync_file
 from lstmbook._files import replacing as _replacing
 
 __all__ = [
@@ -205,6 +206,7 @@ def save_model(model, path, *, backups: int = 1) -> Path:
     _check_destination(path, "path")
     with _replacing(path, KERAS_SUFFIX) as tmp:
         model.save(tmp)  # the slow, fallible part: nothing else has been touched yet
+        _fsync_file(tmp)  # the new model is on disk before any backup is touched
         _rotate_backups(path, backups)
     return path
 
@@ -220,8 +222,8 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
 
     Both files are written in full to temporary files first; only then are the previous
     versions kept as backups (``m.backup-1.json`` and ``m.backup-1.weights.h5``, which load
-    together) and the new ones moved into place. An error while writing leaves the old
-    pair untouched.
+    together when the weights file has its default name) and the new ones moved into
+    place. An error while writing leaves the old pair untouched.
 
     Introduced in Chapter 13.
 
@@ -248,6 +250,8 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
             _replacing(json_path, JSON_SUFFIX) as tmp_json:
         model.save_weights(tmp_weights)
         tmp_json.write_text(text, encoding="utf-8")
+        _fsync_file(tmp_weights)  # both new files are on disk before any backup is touched
+        _fsync_file(tmp_json)
         _rotate_backups(weights_path, backups)
         _rotate_backups(json_path, backups)
     return json_path, weights_path

@@ -162,7 +162,8 @@ def damped_sine(length, period, decay):
     try:
         np.broadcast_shapes(period.shape, decay.shape)
     except ValueError:
-        raise ValueError(f"period and decay must have the same shape (or one be a number). "
+        raise ValueError(f"period and decay must have shapes that broadcast together (the same shape, "
+                         f"or one a number). "
                          f"Received: period with shape {period.shape}, decay with shape {decay.shape}"
                          ) from None
     if not np.all(np.isfinite(period)) or np.any(period <= 0):

@@ -127,7 +127,7 @@ def test_output_dir_that_is_a_file_is_refused(tmp_path):
 def test_check_target_refuses_a_bad_bound_or_op():
     with pytest.raises(TypeError, match="bound must be a finite number. Received: bound='abc'"):
         ch.check_target(0.5, ">=", "abc")
-    with pytest.raises(TypeError, match="bound must be a finite number. Received: bound=nan"):
+    with pytest.raises(ValueError, match="bound must be a finite number. Received: bound=nan"):
         ch.check_target(0.5, ">=", float("nan"))
     with pytest.raises(ValueError, match=r"op must be one of .* Received: op=\['>='\]"):
         ch.check_target(0.5, [">="], 0.1)

@@ -74,6 +74,10 @@ def test_saved_files_get_normal_permissions(tmp_path, models):
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's owner-only 0o600
     json_path, weights_path = persistence.save_architecture_and_weights(models[0], tmp_path / "a.json")
     assert stat.S_IMODE(weights_path.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(json_path.stat().st_mode) == 0o666 & ~umask
+    os.chmod(path, 0o640)  # a replaced file keeps the permissions its owner gave it
+    persistence.save_model(models[1], path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
 def test_interrupted_save_leaves_the_previous_model_intact(tmp_path, models, monkeypatch):

@@ -95,7 +95,7 @@ def test_damped_sine_bad_arguments(kwargs, name):
     ({"period": "a"}, TypeError, "period must be a number .* Received: period='a'"),
     ({"period": []}, TypeError, "period must be a number or a non-empty array"),
     ({"decay": True}, TypeError, "decay must be a number"),
-    ({"period": [10, 12], "decay": [0.1, 0.2, 0.3]}, ValueError, "period and decay must have the same shape"),
+    ({"period": [10, 12], "decay": [0.1, 0.2, 0.3]}, ValueError, "period and decay must have shapes"),
 ])
 def test_damped_sine_refuses_wrong_types_and_shapes(kwargs, error, message):
     with pytest.raises(error, match=message):
