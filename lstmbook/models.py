@@ -93,7 +93,7 @@ def _check_pair(value, name: str) -> tuple:
 def _check_activation(value, name: str):
     """Any activation ``keras.activations.get`` knows (a name, a callable or None = linear)."""
     if value is not None and not isinstance(value, str) and not callable(value):
-        raise ValueError(f"{name} must be an activation name, a callable or None. "
+        raise TypeError(f"{name} must be an activation name, a callable or None. "
                          f"Received: {name}={value!r}")
     try:
         keras.activations.get(value)
@@ -104,7 +104,7 @@ def _check_activation(value, name: str):
 
 def _check_bool(value, name: str) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False. Received: {name}={value!r}")
+        raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
     return value
 
 
