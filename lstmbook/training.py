@@ -91,6 +91,14 @@ def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
     return _check_finite(array, name, " (NaN or infinity would turn the model's weights into NaN)")
 
 
+def _fixed_batch_size(model) -> int | None:
+    """The batch size a single-input model was built with (``keras.Input(batch_shape=...)``), or None."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1:
+        return None
+    return inputs[0].shape[0]
+
+
 def _check_model_input(model, x, name: str = "x") -> None:
     """``x``'s shape after the first axis must match a single-input model's input shape."""
     inputs = getattr(model, "inputs", None)
@@ -349,9 +357,15 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     y = _as_targets(y, len(x))
     epochs = _check_int(epochs, "epochs")
     validation_every = _check_int(validation_every, "validation_every")
+    fixed = _fixed_batch_size(model)
     if batch_size is None:
-        batch_size = KERAS_DEFAULT_BATCH_SIZE
-    batch_size = min(_check_int(batch_size, "batch_size"), len(x))
+        batch_size = fixed or KERAS_DEFAULT_BATCH_SIZE
+    batch_size = _check_int(batch_size, "batch_size")
+    if fixed and (batch_size != fixed or len(x) % fixed):
+        raise ValueError(f"batch_size must be {fixed}, the batch size model {model.name!r} was built "
+                         f"with (a stateful model), and must divide the {len(x)} samples. "
+                         f"Received: batch_size={batch_size}")
+    batch_size = min(batch_size, len(x))
     if not isinstance(reset_state, bool):
         raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):

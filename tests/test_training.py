@@ -89,6 +89,14 @@ def test_bad_data_is_refused_before_any_training(x, message):
     assert max(float(np.abs(a - b).max()) for a, b in zip(before, model.get_weights(), strict=True)) == 0
 
 
+def test_a_stateful_models_batch_size_is_used_and_checked():
+    model = lstm_model(stateful=True)  # built with batch_shape=(1, 1, 1)
+    history = training.fit_epochs(model, X5, Y5, epochs=2, reset_state=True)  # batch_size None -> 1
+    assert len(history["loss"]) == 2
+    with pytest.raises(ValueError, match="batch_size must be 1, .* Received: batch_size=5"):
+        training.fit_epochs(model, X5, Y5, epochs=1, batch_size=5)
+
+
 def test_inputs_without_the_last_axis_of_one_are_accepted_as_keras_does():
     history = training.fit_epochs(lstm_model(), X5[:, :, 0], Y5, epochs=2)  # (5, 1) for Input((1, 1))
     assert len(history["loss"]) == 2
