@@ -57,3 +57,15 @@ def replacing(path: Path, suffix: str = ".tmp"):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def save_png(fig, path: Path, dpi: int = 100) -> Path:
+    """Save a matplotlib figure as PNG at ``path`` atomically, then close it (even on an error)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with replacing(path, ".png") as tmp:
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+    finally:
+        plt.close(fig)
+    return Path(path)

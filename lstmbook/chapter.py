@@ -40,7 +40,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 
 from lstmbook._checks import check_int  # noqa: E402
-from lstmbook._files import replacing  # noqa: E402
+from lstmbook._files import replacing, save_png  # noqa: E402
 
 __all__ = [
     "Chapter",
@@ -391,18 +391,11 @@ class ChapterRun:
 
     def save_figure(self, fig, name: str, *, dpi: int = 100) -> Path:
         """Save a matplotlib figure as PNG in the output folder (atomically) and close it."""
-        import matplotlib.pyplot as plt
-
         if not hasattr(fig, "savefig"):
             raise TypeError(f"fig must be a matplotlib Figure. Received: {type(fig).__name__}")
         if not isinstance(name, str) or not name.endswith(".png"):
             raise ValueError(f"name must end in .png. Received: name={name!r}")
-        path = self.path(name)
-        try:
-            with replacing(path, ".png") as tmp:
-                fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
-        finally:
-            plt.close(fig)
+        path = save_png(fig, self.path(name), dpi=dpi)
         if name not in self.figures:
             self.figures.append(name)
         return path

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstmbook._files import replacing
+from lstmbook._files import save_png
 
 __all__ = [
     "TAIL_FRACTION",
@@ -285,18 +285,10 @@ def _check_destination(path_or_run, name: str | None):
 
 def _save(fig, destination, name: str | None):
     """Save to what :func:`_check_destination` returned (atomically for a path); None keeps it open."""
-    import matplotlib.pyplot as plt
-
-    if destination is None:
-        return fig
     if hasattr(destination, "save_figure"):
         destination.save_figure(fig, name)
-        return fig
-    try:
-        with replacing(destination, ".png") as tmp:
-            fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
-    finally:
-        plt.close(fig)
+    elif destination is not None:
+        save_png(fig, destination)
     return fig
 
 

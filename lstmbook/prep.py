@@ -20,6 +20,8 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
+from lstmbook._checks import check_finite
+
 __all__ = [
     "scale",
     "unscale",
@@ -626,6 +628,4 @@ def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | N
         raise ValueError(f"{name} must have {features} features (axis 2). Received: shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers. Received: {name} with NaN or infinity")
-    return array
+    return check_finite(array, name)

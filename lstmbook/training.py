@@ -91,26 +91,30 @@ def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
     return _check_finite(array, name, " (NaN or infinity would turn the model's weights into NaN)")
 
 
-def _fixed_batch_size(model) -> int | None:
-    """The batch size a single-input model was built with (``keras.Input(batch_shape=...)``), or None."""
+def _input_shape(model) -> tuple | None:
+    """A single-input functional model's input shape, batch axis included; None for other models."""
     inputs = getattr(model, "inputs", None)
-    if not inputs or len(inputs) != 1:
-        return None
-    return inputs[0].shape[0]
+    return tuple(inputs[0].shape) if inputs and len(inputs) == 1 else None
+
+
+def _fixed_batch_size(model) -> int | None:
+    """The batch size a model was built with (``keras.Input(batch_shape=...)``), or None."""
+    shape = _input_shape(model)
+    return shape[0] if shape else None
 
 
 def _check_model_input(model, x, name: str = "x") -> None:
     """``x``'s shape after the first axis must match a single-input model's input shape."""
-    inputs = getattr(model, "inputs", None)
-    if not inputs or len(inputs) != 1:
+    model_shape = _input_shape(model)
+    if model_shape is None:
         return  # subclassed or multi-input models: leave it to Keras
-    expected = tuple(inputs[0].shape[1:])
+    expected = model_shape[1:]
     received = x.shape[1:]
     if len(received) == len(expected) - 1 and expected[-1] == 1:
         expected = expected[:-1]  # Keras adds a last axis of 1: (n, T) for Input((T, 1)) is fine
     if len(expected) != len(received) or any(
             e is not None and e != r for e, r in zip(expected, received, strict=True)):
-        shape = ", ".join(str(e) for e in inputs[0].shape[1:])
+        shape = ", ".join(str(e) for e in model_shape[1:])
         raise ValueError(f"{name} must have shape (samples, {shape}) for "
                          f"model {model.name!r}. Received: {name} with shape {x.shape}")
 
