@@ -430,11 +430,11 @@ def _render_builders(results) -> list:
 
 
 def _write(results: dict, args) -> Path:
-    from lstmbook.chapter import atomic_write_text
+    from chapters._book import write_atomic
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(output, render(results, args))
+    return write_atomic(output, render(results, args))
 
 
 def main(argv=None) -> int:
@@ -484,9 +484,9 @@ def main(argv=None) -> int:
     results["seconds"] = time.perf_counter() - start
     results["load_end"] = load_average()
 
-    from lstmbook.chapter import atomic_write_json
+    from chapters._book import write_json
 
-    atomic_write_json(work / "results.json", results)
+    write_json(work / "results.json", results)
     output = _write(results, args)
     print(f"Wrote {output} (raw numbers in {work / 'results.json'}) in {results['seconds'] / 60:.1f} min",
           flush=True)

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstmbook import chapter
-from lstmbook.chapter import cpu_model  # noqa: F401 - part of this module's toolkit
+from chapters import _book
+from chapters._book import cpu_model  # noqa: F401 - part of this module's toolkit
 
 #: The repository's root: chapters run from here as ``python -m chapters.chNN_slug``.
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def run_chapter(number: int, output_dir: Path, *, backend: str, quick: bool, see
 
 def targets_text(result: dict) -> str:
     """``accuracy=0.998 (>= 0.99)`` for a chapter run's targeted metrics."""
-    return chapter.targets_text(result) or "—"
+    return _book.targets_text(result) or "—"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,44 +17,38 @@ take a larger one (``LEARNING_RATE``). What changes is the cost: the book calls
 callbacks, progress), which dominates a one-sample step; here ``fit`` is called once and
 runs ``STEPS_PER_EXECUTION`` steps per call into the backend.
 
-Run it with ``make ch06`` or ``python -m chapters.ch06_vanilla_lstm [--quick]``.
+Run it with ``make ch06``, ``python -m chapters.ch06_vanilla_lstm [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(6)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
+# below is the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run.
 
 # %%
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
+from chapters import _book as book
 from lstmbook import models, problems
-from lstmbook.chapter import Chapter
 
-CHAPTER = Chapter(
-    6, "vanilla_lstm", "How to Develop Vanilla LSTMs",
-    book="100% accuracy on 100 new echo sequences (LSTM(25), 10,000 one-sample fits)",
-    targets={"accuracy": (">=", 0.99)},
-    main_figure="echo_examples.png",
-)
+run = book.start(6)
 
 LENGTH = 5  # time steps per sequence
 N_FEATURES = 10  # values 0..9, one-hot encoded
 OUT_INDEX = 2  # the step whose value the model must echo
 UNITS = 25  # LSTM memory cells, as in the book
-N_TRAIN = 10_000  # training sequences: the book's 10,000 one-sample fits
-N_TEST = 1_000  # new sequences to evaluate on (the book uses 100)
+N_TRAIN = run.pick(10_000, 1_000)  # training sequences: the book's 10,000 one-sample fits
+N_TEST = run.pick(1_000, 200)  # new sequences to evaluate on (the book uses 100)
 BATCH_SIZE = 32  # sequences per gradient step (the book: 1)
-EPOCHS = 4  # passes over the training sequences
+EPOCHS = run.epochs(4, 3)  # passes over the training sequences
 LEARNING_RATE = 0.003  # Adam's step; larger than the default 0.001 because batches average out noise
 STEPS_PER_EXECUTION = 50  # batches run per call into the backend: less Python overhead per step
 N_SHOWN = 5  # test sequences printed and drawn
-
-# Quick run: the same code paths on a few hundred sequences.
-QUICK_N_TRAIN, QUICK_N_TEST, QUICK_EPOCHS = 1_000, 200, 3
-
 
 # %% [markdown]
 # ## Prepare the data
@@ -62,17 +56,14 @@ QUICK_N_TRAIN, QUICK_N_TEST, QUICK_EPOCHS = 1_000, 200, 3
 # Each sequence is 5 random integers in 0..9, one-hot encoded as `(5, 10)`; the target is
 # the one-hot value at index 2. `problems.echo_sequences` makes all of them in one call.
 
-
 # %%
-def prepare_data(run):
-    n_train = run.pick(N_TRAIN, QUICK_N_TRAIN)
-    n_test = run.pick(N_TEST, QUICK_N_TEST)
+with run.timed("generate_s"):
     common = dict(length=LENGTH, n_features=N_FEATURES, out_index=OUT_INDEX)
-    X_train, y_train = problems.echo_sequences(n_train, seed=run.seed, **common)
-    X_test, y_test = problems.echo_sequences(n_test, seed=run.seed + 1, **common)
-    run.log(f"train X{X_train.shape} y{y_train.shape}, test X{X_test.shape} y{y_test.shape}")
-    return X_train, y_train, X_test, y_test
-
+    X_train, y_train = problems.echo_sequences(N_TRAIN, seed=run.seed, **common)
+    X_test, y_test = problems.echo_sequences(N_TEST, seed=run.seed + 1, **common)
+print(f"train X{X_train.shape} y{y_train.shape}, test X{X_test.shape} y{y_test.shape}")
+print("first sequence:", problems.decode_echo(X_train[:1])[0].tolist(),
+      "-> target", problems.decode_echo(y_train[:1])[0])
 
 # %% [markdown]
 # ## Build the model
@@ -80,32 +71,24 @@ def prepare_data(run):
 # `LSTM(25) -> Dense(10, softmax)`, compiled with cross-entropy and Adam. The LSTM is
 # unrolled (5 steps only), which trains several times faster on a CPU.
 
-
 # %%
-def build_model(run):
-    run.seed_everything()
-    model = models.build_vanilla_lstm((LENGTH, N_FEATURES), output_units=N_FEATURES, units=UNITS,
-                                      output_activation="softmax", unroll=True)
-    model.compile(loss="categorical_crossentropy",
-                  optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-                  metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION)
-    model.summary(print_fn=run.log)
-    return model
-
+run.seed_everything()
+model = models.build_vanilla_lstm((LENGTH, N_FEATURES), output_units=N_FEATURES, units=UNITS,
+                                  output_activation="softmax", unroll=True)
+model.compile(loss="categorical_crossentropy",
+              optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+              metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION)
+model.summary()
 
 # %% [markdown]
 # ## Train
 
-
 # %%
-def train(run, model, X_train, y_train):
-    history = model.fit(X_train, y_train, epochs=run.epochs(EPOCHS, QUICK_EPOCHS),
-                        batch_size=BATCH_SIZE, shuffle=True, verbose=run.fit_verbose,
-                        callbacks=run.callbacks("echo"))
-    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"], strict=True), 1):
-        run.log(f"epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
-    return history
-
+with run.timed("fit_s"):
+    history = model.fit(X_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
+                        verbose=run.fit_verbose, callbacks=run.callbacks("echo"))
+for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"], strict=True), 1):
+    print(f"epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
 
 # %% [markdown]
 # ## Evaluate
@@ -113,76 +96,51 @@ def train(run, model, X_train, y_train):
 # One batched `predict` on the new sequences; the predicted value is the argmax of the
 # softmax, as the book's `one_hot_decode`.
 
-
 # %%
-def evaluate(run, model, X_test, y_test):
+with run.timed("evaluate_s"):
     probabilities = model.predict(X_test, batch_size=len(X_test), verbose=run.fit_verbose)
-    predicted = problems.decode_echo(probabilities)
-    expected = problems.decode_echo(y_test)
-    sequences = problems.decode_echo(X_test)
-    for i in range(N_SHOWN):
-        run.log(f"sequence {sequences[i].tolist()}  expected {expected[i]}  predicted {predicted[i]}")
-    return float(np.mean(predicted == expected)), sequences, expected, predicted
-
-
-def plot_examples(run, X_test, expected, predicted, history):
-    fig, axes = plt.subplots(1, N_SHOWN + 1, figsize=(3 * (N_SHOWN + 1), 3.2))
-    for i, ax in enumerate(axes[:N_SHOWN]):
-        ax.imshow(X_test[i].T, cmap="Greys", aspect="auto", origin="lower")
-        ax.axvspan(OUT_INDEX - 0.5, OUT_INDEX + 0.5, color="tab:orange", alpha=0.3)
-        ax.set_title(f"expected {expected[i]}, predicted {predicted[i]}",
-                     color="black" if expected[i] == predicted[i] else "red", fontsize=10)
-        ax.set_xlabel("time step")
-        ax.set_ylabel("value (one-hot)")
-        ax.set_xticks(range(LENGTH))
-        ax.set_yticks(range(N_FEATURES))
-    curve = axes[-1]
-    curve.plot(range(1, len(history.history["loss"]) + 1), history.history["loss"], marker="o",
-               label="loss")
-    curve.plot(range(1, len(history.history["accuracy"]) + 1), history.history["accuracy"],
-               marker="o", label="accuracy")
-    curve.set_xlabel("epoch")
-    curve.set_title("training")
-    curve.legend()
-    fig.suptitle("Echo the value at step 2 (highlighted)")
-    fig.tight_layout()
-    run.save_figure(fig, "echo_examples.png")
-
+predicted = problems.decode_echo(probabilities)
+expected = problems.decode_echo(y_test)
+sequences = problems.decode_echo(X_test)
+for i in range(N_SHOWN):
+    print(f"sequence {sequences[i].tolist()}  expected {expected[i]}  predicted {predicted[i]}")
+accuracy = float(np.mean(predicted == expected))
+print(f"accuracy on {len(X_test)} new sequences: {accuracy:.4f}")
 
 # %% [markdown]
-# ## Run the chapter
-
+# The first test sequences as images (value against time step), with the step to echo
+# highlighted, and the training curve.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    profile = {}
-    began = time.perf_counter()
-    X_train, y_train, X_test, y_test = prepare_data(run)
-    profile["generate_s"] = time.perf_counter() - began
+fig, axes = plt.subplots(1, N_SHOWN + 1, figsize=(3 * (N_SHOWN + 1), 3.2))
+for i, ax in enumerate(axes[:N_SHOWN]):
+    ax.imshow(X_test[i].T, cmap="Greys", aspect="auto", origin="lower")
+    ax.axvspan(OUT_INDEX - 0.5, OUT_INDEX + 0.5, color="tab:orange", alpha=0.3)
+    ax.set_title(f"expected {expected[i]}, predicted {predicted[i]}",
+                 color="black" if expected[i] == predicted[i] else "red", fontsize=10)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("value (one-hot)")
+    ax.set_xticks(range(LENGTH))
+    ax.set_yticks(range(N_FEATURES))
+epochs_seen = range(1, len(history.history["loss"]) + 1)
+axes[-1].plot(epochs_seen, history.history["loss"], marker="o", label="loss")
+axes[-1].plot(epochs_seen, history.history["accuracy"], marker="o", label="accuracy")
+axes[-1].set_xlabel("epoch")
+axes[-1].set_title("training")
+axes[-1].legend()
+fig.suptitle("Echo the value at step 2 (highlighted)")
+fig.tight_layout()
+run.save_figure(fig, "echo_examples.png")
 
-    model = build_model(run)
-    began = time.perf_counter()
-    history = train(run, model, X_train, y_train)
-    profile["fit_s"] = time.perf_counter() - began
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the targets, writes `metrics.json`, and stops a full run that missed
+# one (a non-zero exit from the command line, an error in a notebook).
 
-    began = time.perf_counter()
-    accuracy, _, expected, predicted = evaluate(run, model, X_test, y_test)
-    profile["evaluate_s"] = time.perf_counter() - began
-    run.log(f"accuracy on {len(X_test)} new sequences: {accuracy:.4f}")
-    plot_examples(run, X_test, expected, predicted, history)
-
-    metrics = {
-        "accuracy": accuracy,
-        "n_test": len(X_test),
-        "final_train_loss": history.history["loss"][-1],
-    }
-    profile = {key: round(value, 2) for key, value in profile.items()}
-    run.log(f"profile (seconds): {profile}")
-    return run.finish(metrics, profile=profile,
-                      settings={"n_train": len(X_train), "epochs": len(history.history["loss"]),
-                                "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE})
-
-
-if __name__ == "__main__":
-    main()
+# %%
+record = run.finish(
+    {"accuracy": accuracy, "n_test": len(X_test), "final_train_loss": history.history["loss"][-1]},
+    settings={"n_train": len(X_train), "epochs": len(history.history["loss"]),
+              "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE},
+)

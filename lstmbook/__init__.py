@@ -11,8 +11,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["cell", "chapter", "datasets", "diagnostics", "models", "persistence", "prep",
-           "problems", "report", "training", "__version__"]
+__all__ = ["cell", "datasets", "diagnostics", "models", "persistence", "prep", "problems",
+           "training", "__version__"]
 
 
 def __getattr__(name):

@@ -39,7 +39,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstmbook._files import save_png
 
 __all__ = [
     "TAIL_FRACTION",
@@ -263,35 +262,6 @@ def diagnose_runs(histories) -> Diagnosis:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_destination(path_or_run, name: str | None):
-    """Where a plot goes: None, a ChapterRun (with ``name``) or a ``.png`` Path; checked up front."""
-    if path_or_run is None:
-        return None
-    if hasattr(path_or_run, "save_figure"):
-        if not isinstance(name, str) or not name.endswith(".png"):
-            raise ValueError(f"name must be a .png file name when saving through a run. "
-                             f"Received: name={name!r}")
-        return path_or_run
-    if not isinstance(path_or_run, (str, os.PathLike)):
-        raise TypeError(f"path_or_run must be a .png path, a ChapterRun or None. "
-                        f"Received: {type(path_or_run).__name__}")
-    path = Path(path_or_run)
-    if path.suffix.lower() != ".png":
-        raise ValueError(f"path must end in .png. Received: path_or_run={str(path)!r}")
-    if not path.parent.is_dir():
-        raise ValueError(f"path's folder does not exist. Received: path_or_run={str(path)!r}")
-    return path
-
-
-def _save(fig, destination, name: str | None):
-    """Save to what :func:`_check_destination` returned (atomically for a path); None keeps it open."""
-    if hasattr(destination, "save_figure"):
-        destination.save_figure(fig, name)
-    elif destination is not None:
-        save_png(fig, destination)
-    return fig
-
-
 def _figure_and_axes(ax, figsize):
     """A new figure and axes of ``figsize``, or ``ax`` and its figure."""
     import matplotlib.pyplot as plt
@@ -303,8 +273,8 @@ def _figure_and_axes(ax, figsize):
     return ax.figure, ax
 
 
-def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, title: str | None = None,
-                         start_epoch: int = 1, show_diagnosis: bool = True, ax=None):
+def plot_learning_curves(history, *, title: str | None = None, start_epoch: int = 1,
+                         show_diagnosis: bool = True, ax=None):
     """Plot training (blue) and validation (orange) loss per epoch, as the book's figures do.
 
     Introduced in Chapter 12.
@@ -312,9 +282,6 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
     Args:
         history: one history (``keras.callbacks.History`` or dict with ``"loss"`` and
             ``"val_loss"``), or a list of them (several runs, drawn over each other).
-        path_or_run: where to save the PNG: a ``.png`` path, a ``ChapterRun`` (saved with
-            ``run.save_figure(fig, name)``), or None to return the figure unsaved.
-        name: the file name when saving through a run, e.g. ``"underfit.png"``.
         title: the plot's title; the diagnosis is appended when ``show_diagnosis``.
         start_epoch: first epoch drawn (the book plots its overfit case from epoch 500).
         show_diagnosis: add ``diagnosed: <label>`` (:func:`diagnose`, or the runs' majority
@@ -322,10 +289,9 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
         ax: draw into this matplotlib Axes instead of a new figure.
 
     Returns:
-        The matplotlib Figure (closed once saved).
+        The matplotlib Figure drawn on; the caller shows or saves it
+        (``fig.savefig("curves.png")``).
     """
-
-    destination = _check_destination(path_or_run, name)
     histories = list(history) if isinstance(history, (list, tuple)) else [history]
     if not histories:
         raise ValueError("history must be a history or a non-empty list of them. Received: []")
@@ -349,11 +315,11 @@ def plot_learning_curves(history, path_or_run=None, *, name: str | None = None, 
         title = f"{title} | diagnosed: {verdict.label}" if title else f"diagnosed: {verdict.label}"
     if title:
         ax.set_title(title)
-    return _save(fig, destination, name)
+    return fig
 
 
-def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, title: str | None = None,
-                  ylabel: str = "validation loss", xlabel: str | None = None, ax=None):
+def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "validation loss",
+                  xlabel: str | None = None, ax=None):
     """Box plots of several configurations' repeated scores, side by side.
 
     Introduced in Chapter 12 (and used again in Chapter 14).
@@ -361,16 +327,12 @@ def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, t
     Args:
         results: ``{configuration name: scores}``; the scores may be a list, an array or
             a :class:`RepeatedResult`. Drawn in the dict's order.
-        path_or_run: a ``.png`` path, a ``ChapterRun`` or None (see :func:`plot_learning_curves`).
-        name: the file name when saving through a run.
         title, ylabel, xlabel: labels.
         ax: draw into this Axes instead of a new figure.
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure drawn on; the caller shows or saves it.
     """
-
-    destination = _check_destination(path_or_run, name)
     if not isinstance(results, dict) or not results:
         raise ValueError(f"results must be a non-empty dict of name -> scores. Received: {results!r:.80}")
     data = []
@@ -391,7 +353,7 @@ def plot_boxplots(results: dict, path_or_run=None, *, name: str | None = None, t
         ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
-    return _save(fig, destination, name)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,60 +1,85 @@
-"""Chapters as notebooks: every chapter module is jupytext percent format; one converts to a valid notebook.
+"""Every chapter is a tutobook: it executes as a notebook and shows its work cell by cell.
 
-``make notebooks`` writes ``notebooks/chNN_slug.ipynb`` with jupytext. These tests use
-jupytext's Python API on the same files, so a chapter that would not convert fails here.
+Each chapter's quick run is executed with jupytext + nbclient in a fresh kernel (the
+``chapter_notebook`` fixture), exactly as ``make notebooks`` and ``make all`` do.
 """
 
 import ast
+import base64
 from pathlib import Path
 
 import jupytext  # in the test extra: a missing one is an error, not a skip
 import nbformat
 import pytest
 
+from chapters import _book, _notebooks
+
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 MODULES = sorted(CHAPTERS.glob("ch[0-9][0-9]_*.py"))
-MIN_CODE_CELLS = 3
+SECTIONS = ["## Setup", "## Prepare the data", "## Build the model", "## Train", "## Evaluate"]
+
+pytestmark = pytest.mark.chapter
 
 
-def test_chapter_modules_are_found():
-    names = [path.stem for path in MODULES]
-    assert "ch03_preparing_data" in names, names
-
-
-def test_ch03_converts_to_a_valid_notebook(tmp_path):
-    notebook = jupytext.read(CHAPTERS / "ch03_preparing_data.py", fmt="py:percent")
-    nbformat.validate(notebook)
-    # Through the file format make notebooks writes, and back.
-    path = tmp_path / "ch03_preparing_data.ipynb"
-    jupytext.write(notebook, path, fmt="ipynb")
-    reread = nbformat.read(path, as_version=4)
-    nbformat.validate(reread)
-    assert reread.nbformat == 4
-    kinds = [cell.cell_type for cell in reread.cells]
-    assert kinds.count("code") >= MIN_CODE_CELLS and "markdown" in kinds
-    sources = [cell.source for cell in reread.cells]
-    assert sources[0].startswith('"""Chapter 3'), sources[0][:60]  # the docstring opens it
-    assert any(src.startswith("## Setup") for src in sources)     # markdown cells kept as markdown
-    assert any("def main(" in src for src in sources)
-    # Round trip: the notebook turns back into the same percent-format code cells.
-    back = jupytext.reads(jupytext.writes(reread, fmt="py:percent"), fmt="py:percent")
-    assert [c.source for c in back.cells if c.cell_type == "code"] == \
-        [c.source for c in notebook.cells if c.cell_type == "code"]
+def test_every_chapter_in_the_registry_has_its_tutobook():
+    assert [path.stem for path in MODULES] == [chapter.name for chapter in _book.CHAPTERS.values()]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=[path.stem for path in MODULES])
-def test_chapter_is_percent_format_with_docstring(path):
+def test_chapter_is_a_tutobook(path):
     text = path.read_text(encoding="utf-8")
-    tree = ast.parse(text)  # valid Python
-    assert tree.body and isinstance(tree.body[0], ast.Expr) \
-        and isinstance(tree.body[0].value, ast.Constant) and isinstance(tree.body[0].value.value, str), \
-        f"{path.name} must start with its module docstring"
-    assert ast.get_docstring(tree).startswith(f"Chapter {int(path.stem[2:4])}"), \
-        f"{path.name}'s docstring must start with 'Chapter {int(path.stem[2:4])}'"
-    assert any(line.startswith("# %%") for line in text.splitlines()), f"{path.name} has no # %% cells"
+    tree = ast.parse(text)
+    assert ast.get_docstring(tree).startswith(f"Chapter {int(path.stem[2:4])}:"), path.name
+    # The work happens in top-level cells, not inside a main() the notebook only defines.
+    assert "main" not in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     notebook = jupytext.reads(text, fmt="py:percent")
     nbformat.validate(notebook)
-    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert len(code_cells) >= MIN_CODE_CELLS, f"{path.name} has {len(code_cells)} code cells"
-    functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    assert "main" in functions, f"{path.name} must define main(argv=None)"
+    markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    # Setup -> Prepare the data -> Build the model -> Train -> Evaluate, in that order
+    # (chapters without a model of their own skip the steps they do not have).
+    found = [next((i for i, src in enumerate(markdown) if src.startswith(s)), None) for s in SECTIONS]
+    assert found[0] is not None, f"{path.name} has no '## Setup' cell"
+    present = [i for i in found if i is not None]
+    assert present == sorted(present), f"{path.name}: sections out of order {found}"
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert f"book.start({int(path.stem[2:4])})" in code[1], "the first code cell after the docstring starts the run"
+
+
+def _text(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+@pytest.mark.parametrize("number", list(_book.CHAPTERS), ids=[c.name for c in _book.CHAPTERS.values()])
+def test_chapter_executes_as_a_notebook_and_shows_its_work(number, chapter_notebook):
+    result = chapter_notebook(number)
+    cells = [cell for cell in result.notebook.cells if cell.cell_type == "code"]
+    with_output = [cell for cell in cells if any(_text(o).strip() or "image/png" in o.get("data", {})
+                                                  for o in cell.outputs)]
+    # Most cells show their result (a cell that only defines a helper may not).
+    assert len(with_output) >= 0.75 * len(cells), \
+        f"{len(with_output)} of {len(cells)} code cells show output"
+    images = [o for cell in cells for o in cell.outputs if "image/png" in o.get("data", {})]
+    assert images, "no figure is shown inline"
+    for image in images:
+        assert base64.b64decode(image.data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(images) >= len(result.record["figures"])  # every saved figure is shown too
+    # The executed notebook is written beside the metrics, and it is valid.
+    assert result.path == result.output_dir / f"{result.chapter.name}.ipynb"
+    nbformat.validate(nbformat.read(result.path, as_version=4))
+    errors = [o for cell in cells for o in cell.outputs if o.output_type == "error"]
+    assert not errors
+    noise = [o.text for cell in cells for o in cell.outputs
+             if o.output_type == "stream" and "absl::InitializeLog" in o.text]
+    assert not noise
+
+
+def test_flags_reach_the_kernel_as_environment_variables():
+    env = _notebooks.flags_to_env(["--quick", "--seed", "3", "--epochs=2", "--output-dir", "x"])
+    assert env == {"LSTMBOOK_QUICK": "1", "LSTMBOOK_SEED": "3", "LSTMBOOK_EPOCHS": "2",
+                   "LSTMBOOK_OUTPUT_DIR": "x"}
+    with pytest.raises(ValueError, match="--nope"):
+        _notebooks.flags_to_env(["--nope"])
+    with pytest.raises(ValueError, match="--seed"):
+        _notebooks.flags_to_env(["--seed"])

@@ -9,7 +9,7 @@ each chapter's ``outputs/chNN_slug/metrics.json`` and writes ``docs/REPORT.md``:
 - each chapter's main figure, copied into ``docs/figures/chNN_<name>.png`` so that
   ``docs/`` is self-contained and can be committed without ``outputs/``.
 
-Run it alone with ``make report`` or ``python -m lstmbook.report [--outputs DIR] [--docs DIR]``.
+Run it alone with ``make report`` or ``python -m chapters report [--outputs DIR] [--docs DIR]``.
 
 A row is PASS only for a **full** run whose targets all hold, re-checked here from the
 recorded metrics; a quick run (``--quick``) is never reported as PASS.
@@ -19,8 +19,8 @@ chapter missing, failed, quick or unreadable), 2 for bad command-line arguments.
 report is written in every case. ``make all`` counts failures itself, so this status is
 informational there; it is meant for scripts that call ``make report`` alone.
 
-Introduced in Chapter 3 (the first chapter that writes a ``metrics.json``) and used by
-``make all``.
+The chapters' titles, the book's figures and the targets come from the registry in
+``chapters._book``; a row's result is re-checked here from the recorded metrics.
 """
 
 from __future__ import annotations
@@ -30,18 +30,15 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstmbook._files import replacing
-from lstmbook.chapter import OPS, atomic_write_text, check_target
+from chapters._book import CHAPTERS, OPS, check_target, write_atomic
 
 __all__ = [
-    "BOOK_CHAPTERS",
-    "ChapterRow",
+        "ChapterRow",
     "build_report",
     "chapter_row",
     "copy_figure",
@@ -50,33 +47,6 @@ __all__ = [
     "main",
     "render_report",
 ]
-
-#: The book's fourteen chapters: number -> (slug, title). Used for chapters not run yet;
-#: a chapter's own ``metrics.json`` title wins when there is one.
-BOOK_CHAPTERS = {
-    1: ("what_are_lstms", "What are LSTMs"),
-    2: ("training_lstms", "How to Train LSTMs"),
-    3: ("preparing_data", "How to Prepare Data for LSTMs"),
-    4: ("lstms_in_keras", "How to Develop LSTMs in Keras"),
-    5: ("sequence_models", "Models for Sequence Prediction"),
-    6: ("vanilla_lstm", "How to Develop Vanilla LSTMs"),
-    7: ("stacked_lstm", "How to Develop Stacked LSTMs"),
-    8: ("cnn_lstm", "How to Develop CNN LSTMs"),
-    9: ("encoder_decoder_lstm", "How to Develop Encoder-Decoder LSTMs"),
-    10: ("bidirectional_lstm", "How to Develop Bidirectional LSTMs"),
-    11: ("generative_lstm", "How to Develop Generative LSTMs"),
-    12: ("diagnose_tune", "How to Diagnose and Tune LSTMs"),
-    13: ("predictions", "How to Make Predictions with LSTMs"),
-    14: ("updating_models", "How to Update LSTM Models"),
-}
-
-#: Metrics shown beside the targeted ones, where a chapter reports them (DESIGN.md).
-EXTRA_METRICS = {
-    1: ("mlp_accuracy",),
-    2: ("rnn_adding_mse",),
-    9: ("sum_accuracy",),
-    14: ("rmse_persistence",),
-}
 
 #: Keys a metrics.json must have for the report to read it.
 REQUIRED_KEYS = ("chapter", "slug", "title", "mode", "metrics", "targets", "passed")
@@ -160,7 +130,7 @@ def load_record(path) -> dict:
     if missing:
         raise ValueError(f"{path} lacks the keys {missing}")
     number = record["chapter"]
-    if not isinstance(number, int) or isinstance(number, bool) or number not in BOOK_CHAPTERS:
+    if not isinstance(number, int) or isinstance(number, bool) or number not in CHAPTERS:
         raise ValueError(f"{path}: chapter must be an int in 1..14. Received: chapter={number!r}")
     if record["mode"] not in ("full", "quick"):
         raise ValueError(f"{path}: mode must be 'full' or 'quick'. Received: mode={record['mode']!r}")
@@ -196,9 +166,9 @@ def chapter_row(number: int, folder=None) -> ChapterRow:
     >>> chapter_row(6).status
     'not run'
     """
-    if not isinstance(number, int) or isinstance(number, bool) or number not in BOOK_CHAPTERS:
+    if not isinstance(number, int) or isinstance(number, bool) or number not in CHAPTERS:
         raise ValueError(f"number must be an int in 1..14. Received: number={number!r}")
-    title = BOOK_CHAPTERS[number][1]
+    title = CHAPTERS[number].title
     if folder is None:
         return ChapterRow(number, title, STATUS_MISSING)
     if not isinstance(folder, (str, os.PathLike)):
@@ -214,7 +184,11 @@ def chapter_row(number: int, folder=None) -> ChapterRow:
     if record["chapter"] != number:
         return ChapterRow(number, title, STATUS_INVALID, folder=folder,
                           problem=f"{path} says chapter {record['chapter']}, not {number}")
-    row = ChapterRow(number, str(record["title"] or title), STATUS_INVALID, record, folder)
+    row = ChapterRow(number, title, STATUS_INVALID, record, folder)
+    if record.get("superseded"):  # a later run started in this folder and never finished
+        row.problem = (f"a run started at {record['superseded']} did not finish; "
+                       f"this record is from the run before it")
+        return row
     row.failed_targets = [
         key for key, target in record["targets"].items()
         if not check_target(record["metrics"].get(key), target["op"], target["value"])
@@ -252,11 +226,11 @@ def find_metrics(outputs) -> dict:
     if outputs.is_dir():
         for folder in sorted(outputs.iterdir()):
             match = _FOLDER.match(folder.name)
-            if folder.is_dir() and match and int(match.group(1)) in BOOK_CHAPTERS:
+            if folder.is_dir() and match and int(match.group(1)) in CHAPTERS:
                 found.setdefault(int(match.group(1)), []).append(folder)
     chosen = {}
     for number, folders in found.items():
-        book_slug = f"ch{number:02d}_{BOOK_CHAPTERS[number][0]}"
+        book_slug = CHAPTERS[number].name
         preferred = [f for f in folders if f.name == book_slug and (f / "metrics.json").is_file()]
         with_metrics = [f for f in folders if (f / "metrics.json").is_file()]
         if preferred:
@@ -288,8 +262,7 @@ def copy_figure(source, destination) -> Path:
         raise ValueError(f"destination must be a file path, not a folder. "
                          f"Received: destination={str(destination)!r}")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(destination) as tmp:
-        shutil.copyfile(source, tmp)
+    write_atomic(destination, source.read_bytes())
     return destination
 
 
@@ -313,7 +286,7 @@ def _metric_cells(row: ChapterRow) -> tuple[str, str]:
     if row.record is None:
         return "—", "—"
     metrics, targets = row.record["metrics"], row.record["targets"]
-    keys = list(targets) + [k for k in EXTRA_METRICS.get(row.number, ()) if k in metrics
+    keys = list(targets) + [k for k in CHAPTERS[row.number].extra_metrics if k in metrics
                             and k not in targets]
     if not keys:  # a chapter without targets: show what it measured, briefly
         keys = [k for k, v in metrics.items() if _is_number(v)][:2]
@@ -456,7 +429,7 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
     if docs.exists() and not docs.is_dir():
         raise ValueError(f"docs must be a folder. Received: docs={str(docs)!r}")
     folders = find_metrics(outputs)
-    rows = [chapter_row(number, folders.get(number)) for number in BOOK_CHAPTERS]
+    rows = [chapter_row(number, folders.get(number)) for number in CHAPTERS]
     docs.mkdir(parents=True, exist_ok=True)
     for row in rows:
         name = (row.record or {}).get("main_figure")
@@ -469,12 +442,12 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
         target = f"ch{row.number:02d}_{name}"
         copy_figure(source, docs / "figures" / target)
         row.figure = f"figures/{target}"
-    atomic_write_text(docs / "REPORT.md", render_report(rows, generated=generated))
+    write_atomic(docs / "REPORT.md", render_report(rows, generated=generated))
     return rows
 
 
 def main(argv=None) -> int:
-    """``python -m lstmbook.report [--outputs DIR] [--docs DIR]``; returns the exit status.
+    """``python -m chapters report [--outputs DIR] [--docs DIR]``; returns the exit status.
 
     0 when all fourteen chapters are present and passed, 1 otherwise, 2 for bad arguments.
     """
@@ -482,7 +455,7 @@ def main(argv=None) -> int:
         argv = sys.argv[1:]
     if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
         raise TypeError(f"argv must be a list of str. Received: argv={argv!r}")
-    parser = argparse.ArgumentParser(prog="python -m lstmbook.report",
+    parser = argparse.ArgumentParser(prog="python -m chapters report",
                                      description="Write docs/REPORT.md from outputs/*/metrics.json.")
     parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
     parser.add_argument("--docs", default="docs", help="where REPORT.md goes (default docs)")

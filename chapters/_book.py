@@ -1,0 +1,561 @@
+"""The book's harness: the chapter registry, and what one run of a chapter needs.
+
+This is the book's side of the project, not the library's: ``lstmbook`` never imports it.
+A chapter is a tutobook whose first code cell starts a run::
+
+    from chapters import _book as book
+
+    run = book.start(6)                      # flags, seed, output folder, clock
+    N_TRAIN = run.pick(10_000, 1_000)        # the full run's setting, or the quick one
+    ...                                      # the chapter's cells, top to bottom
+    run.save_figure(fig, "echo_examples.png")  # PNG in the output folder, shown inline
+    run.finish({"accuracy": accuracy})       # metrics.json; a missed target stops the run
+
+The flags come from the command line (``python -m chapters.ch06_vanilla_lstm --quick``)
+or, where there is no command line (a notebook), from the environment:
+
+=========================  ==========================  ========================================
+flag                       environment                 meaning
+=========================  ==========================  ========================================
+``--quick``                ``LSTMBOOK_QUICK=1``        tiny sizes, same code paths, seconds
+``--seed N``               ``LSTMBOOK_SEED=N``         seed for Python, NumPy and Keras (42)
+``--epochs N``             ``LSTMBOOK_EPOCHS=N``       override the chapter's epochs
+``--output-dir DIR``       ``LSTMBOOK_OUTPUT_DIR=DIR``  figures and metrics.json
+``--verbose``              ``LSTMBOOK_VERBOSE=1``      Keras's progress bars
+``--tensorboard``          ``LSTMBOOK_TENSORBOARD=1``  TensorBoard logs in DIR/logs
+=========================  ==========================  ========================================
+
+A flag on the command line wins over the environment. A full run writes to
+``outputs/chNN_slug/``; a quick run to ``outputs/quick/chNN_slug/``, so that a quick run
+never replaces the record of a full one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the book
+
+__all__ = ["CHAPTERS", "Chapter", "Run", "TargetsMissed", "check_target", "get", "start"]
+
+#: The comparison operators a target may use.
+OPS = {
+    ">=": lambda value, bound: value >= bound,
+    ">": lambda value, bound: value > bound,
+    "<=": lambda value, bound: value <= bound,
+    "<": lambda value, bound: value < bound,
+    "==": lambda value, bound: value == bound,
+}
+
+#: Where runs write, relative to the working directory.
+OUTPUT_ROOT = Path("outputs")
+QUICK_ROOT = OUTPUT_ROOT / "quick"
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry: one place for each chapter's number, slug, title, the book's figure, targets
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the book, as the runner, the report and the README table see it.
+
+    Attributes:
+        number: the book's chapter number, 1 to 14.
+        slug: the module's name without ``chNN_`` (``"vanilla_lstm"``).
+        title: the book's title for the chapter.
+        book: the book's own figure, in words.
+        targets: ``{metric: (op, bound)}``, checked on full runs.
+        main_figure: the figure the report and README show.
+        extra_metrics: metrics the report shows beside the targeted ones.
+    """
+
+    number: int
+    slug: str
+    title: str
+    book: str
+    targets: dict = field(default_factory=dict)
+    main_figure: str | None = None
+    extra_metrics: tuple = ()
+
+    def __post_init__(self):
+        for key, (op, bound) in self.targets.items():
+            if op not in OPS or isinstance(bound, bool) or not isinstance(bound, (int, float)):
+                raise ValueError(f"targets[{key!r}] must be (op, number) with op in {sorted(OPS)}. "
+                                 f"Received: {(op, bound)!r}")
+
+    @property
+    def name(self) -> str:
+        """``chNN_slug``: the module's, the notebook's and the output folder's name."""
+        return f"ch{self.number:02d}_{self.slug}"
+
+    @property
+    def module(self) -> str:
+        return f"chapters.{self.name}"
+
+    @property
+    def path(self) -> Path:
+        return ROOT / "chapters" / f"{self.name}.py"
+
+
+CHAPTERS = {chapter.number: chapter for chapter in (
+    Chapter(1, "what_are_lstms", "What are LSTMs",
+            book="prose only: the gates of the memory cell, and why MLPs need a fixed window",
+            targets={"max_abs_diff": ("<=", 1e-5), "lstm_accuracy": (">=", 0.95)},
+            main_figure="gate_activations.png", extra_metrics=("mlp_accuracy",)),
+    Chapter(2, "training_lstms", "How to Train LSTMs",
+            book="prose only: BPTT, TBPTT, vanishing gradients, LSTM bridges long time lags (1997)",
+            targets={"lstm_adding_mse": ("<=", 0.01), "rnn_adding_mse": (">=", 0.1)},
+            main_figure="gradient_vs_lag.png"),
+    Chapter(3, "preparing_data", "How to Prepare Data for LSTMs",
+            book="the printed outputs of the chapter's listings",
+            targets={"book_outputs_matched": (">=", 1.0)},
+            main_figure="airline_preparation.png"),
+    Chapter(4, "lstms_in_keras", "How to Develop LSTMs in Keras",
+            book="LSTM(10) on 0.0…0.9 (t-1 -> t), 1,000 epochs: predictions close to 0.1…0.9",
+            targets={"mse": ("<=", 1e-3), "max_error": ("<=", 0.05)},
+            main_figure="life_cycle.png"),
+    Chapter(5, "sequence_models", "Models for Sequence Prediction",
+            book="diagrams of one-to-one, one-to-many, many-to-one and many-to-many",
+            targets={"min_accuracy": (">=", 0.9)},
+            main_figure="sequence_mappings.png"),
+    Chapter(6, "vanilla_lstm", "How to Develop Vanilla LSTMs",
+            book="100% accuracy on 100 new echo sequences (LSTM(25), 10,000 one-sample fits)",
+            targets={"accuracy": (">=", 0.99)},
+            main_figure="echo_examples.png"),
+    Chapter(7, "stacked_lstm", "How to Develop Stacked LSTMs",
+            book="MAE about 0.02 on 1,000 new damped sine waves (LSTM(20) -> LSTM(20) -> Dense(5))",
+            targets={"mae": ("<=", 0.03)},
+            main_figure="damped_sine_predictions.png"),
+    Chapter(8, "cnn_lstm", "How to Develop CNN LSTMs",
+            book="100% accuracy on 100 new moving-line videos (5,000 training videos, one epoch)",
+            targets={"accuracy": (">=", 0.95), "peak_rss_mb": ("<", 2048)},
+            main_figure="moving_line_frames.png"),
+    Chapter(9, "encoder_decoder_lstm", "How to Develop Encoder-Decoder LSTMs",
+            book="loss 0.128 after one epoch; 100% per-character accuracy on 100 problems, "
+                 "1 of 10 sums wrong",
+            targets={"char_accuracy": (">=", 0.99)},
+            main_figure="addition_results.png", extra_metrics=("sum_accuracy",)),
+    Chapter(10, "bidirectional_lstm", "How to Develop Bidirectional LSTMs",
+            book="all 10 steps of a new sequence right; Bidirectional loss below forward and backward",
+            targets={"accuracy": (">=", 0.98)},
+            main_figure="variant_learning_curves.png"),
+    Chapter(11, "generative_lstm", "How to Develop Generative LSTMs",
+            book="a generated shape close to a rectangle (plotted, not measured)",
+            targets={"shape_error": ("<=", 0.05)},
+            main_figure="rectangles.png"),
+    Chapter(12, "diagnose_tune", "How to Diagnose and Tune LSTMs",
+            book="learning curves of 5 cases: underfit, underfit (capacity), good fit, overfit, "
+                 "5 underfit runs",
+            targets={"diagnoses_correct": (">=", 1.0)},
+            main_figure="cases.png"),
+    Chapter(13, "predictions", "How to Make Predictions with LSTMs",
+            book="finalize, save (model / JSON + weights), load, predict; predict_classes and predict_proba",
+            targets={"max_abs_diff": ("<=", 1e-6)},
+            main_figure="predictions.png"),
+    Chapter(14, "updating_models", "How to Update LSTM Models",
+            book="shampoo sales, RMSE: persistence 136.761, fixed 109.565, refit 2/5/10/20/50 epochs "
+                 "99.566/101.094/108.806/112.071/110.722",
+            # every LSTM must beat the book's persistence RMSE, which ours must reproduce
+            targets={"worst_lstm_rmse": ("<", 136.761), "persistence_rmse_error": ("<=", 0.01)},
+            main_figure="rmse_boxplot.png", extra_metrics=("rmse_persistence",)),
+)}
+
+
+def get(number) -> Chapter:
+    """The registry's entry for chapter ``number`` (an int, ``"6"``, ``"ch06"``)."""
+    text = str(number).lower().removeprefix("ch")
+    if isinstance(number, bool) or not text.isdigit() or int(text) not in CHAPTERS:
+        raise ValueError(f"number must be a chapter number from 1 to 14. Received: number={number!r}")
+    return CHAPTERS[int(text)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags
+# ---------------------------------------------------------------------------------------------
+
+
+def in_notebook() -> bool:
+    """Whether this code runs inside a Jupyter kernel (where ``sys.argv`` is the kernel's)."""
+    return "ipykernel" in sys.modules
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an int, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    return parse
+
+
+def parse_flags(chapter: Chapter, argv=None) -> argparse.Namespace:
+    """The run's flags: ``argv`` (default: the command line, or none in a notebook) over the
+    ``LSTMBOOK_*`` environment variables (see the module docstring)."""
+    if argv is None:
+        argv = [] if in_notebook() else sys.argv[1:]
+    if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
+        raise TypeError(f"argv must be a list of str. Received: argv={argv!r}")
+    parser = argparse.ArgumentParser(prog=f"python -m {chapter.module}",
+                                     description=f"Chapter {chapter.number}: {chapter.title}")
+    env = os.environ
+    parser.add_argument("--quick", action="store_true", default=_env_flag("LSTMBOOK_QUICK"),
+                        help="tiny sizes that cover the same code paths in seconds")
+    parser.add_argument("--seed", type=_int(0), default=env.get("LSTMBOOK_SEED", "42"),
+                        help="random seed for Python, NumPy and the backend (default 42)")
+    parser.add_argument("--epochs", type=_int(1), default=env.get("LSTMBOOK_EPOCHS"),
+                        help="override the number of training epochs")
+    parser.add_argument("--output-dir", default=env.get("LSTMBOOK_OUTPUT_DIR") or None,
+                        help="figures and metrics.json (default outputs/chNN_slug/, "
+                             "outputs/quick/chNN_slug/ for a quick run)")
+    parser.add_argument("--verbose", action="store_true", default=_env_flag("LSTMBOOK_VERBOSE"),
+                        help="show Keras's progress bars during fit")
+    parser.add_argument("--tensorboard", action="store_true", default=_env_flag("LSTMBOOK_TENSORBOARD"),
+                        help="write TensorBoard logs to OUTPUT_DIR/logs")
+    args = parser.parse_args(list(argv))
+    if args.output_dir is None:
+        args.output_dir = (QUICK_ROOT if args.quick else OUTPUT_ROOT) / chapter.name
+    return args
+
+
+def start(number, argv=None) -> Run:
+    """Start a run of chapter ``number``: flags, seed, output folder and clock."""
+    chapter = number if isinstance(number, Chapter) else get(number)
+    return Run(chapter, parse_flags(chapter, argv))
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets and records
+# ---------------------------------------------------------------------------------------------
+
+
+def check_target(value, op: str, bound: float) -> bool:
+    """Whether ``value op bound`` holds; a missing, boolean or non-finite value never passes.
+
+    >>> check_target(0.995, ">=", 0.99)
+    True
+    >>> check_target(float("nan"), "<=", 0.03)
+    False
+    """
+    if op not in OPS:
+        raise ValueError(f"op must be one of {sorted(OPS)}. Received: op={op!r}")
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+        raise ValueError(f"bound must be a finite number. Received: bound={bound!r}")
+    if value is None or isinstance(value, bool):
+        return False
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(value) and bool(OPS[op](value, float(bound)))
+
+
+def targets_text(record: dict, bounds: bool = True) -> str:
+    """``accuracy=0.998 (>= 0.99)`` for each targeted metric of a metrics.json record.
+
+    >>> targets_text({"metrics": {"mae": 0.0159}, "targets": {"mae": {"op": "<=", "value": 0.03}}})
+    'mae=0.0159 (<= 0.03)'
+    """
+    parts = []
+    for key, target in record.get("targets", {}).items():
+        value = record.get("metrics", {}).get(key)
+        shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+        parts.append(f"{key}={shown} ({target['op']} {target['value']:g})" if bounds else f"{key}={shown}")
+    return ", ".join(parts)
+
+
+def _plain(value):
+    """JSON-ready: NumPy scalars and arrays as Python values, NaN and infinities as None."""
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars
+        value = value.tolist()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_atomic(path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``.
+
+    A reader never sees half a file, and an error leaves the previous file as it was.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+                                         delete=False)
+    try:
+        with handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(handle.name)
+    return path
+
+
+def write_json(path, record: dict) -> Path:
+    return write_atomic(path, json.dumps(_plain(record), indent=2, allow_nan=False) + "\n")
+
+
+def library_versions() -> dict:
+    """Versions of Python, Keras, the active backend and NumPy."""
+    import keras
+    import numpy
+
+    versions = {"python": platform.python_version(), "keras": keras.__version__, "numpy": numpy.__version__}
+    backend = keras.backend.backend()
+    with contextlib.suppress(ImportError):
+        versions[backend] = __import__(backend).__version__
+    return versions
+
+
+def cpu_model() -> str:
+    """The CPU's model name where the OS tells it (Linux), else the architecture."""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (0.0 where the OS can't tell)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # macOS: bytes
+
+
+class TargetsMissed(SystemExit):
+    """A full run missed a target: exits 1 from the command line, fails the notebook's cell."""
+
+
+# ---------------------------------------------------------------------------------------------
+# One run
+# ---------------------------------------------------------------------------------------------
+
+
+class Run:
+    """One run of a chapter: its flags, output folder, figures, timings and clock."""
+
+    def __init__(self, chapter: Chapter, args: argparse.Namespace):
+        import keras
+
+        self.chapter = chapter
+        self.args = args
+        self.quick = bool(args.quick)
+        self.seed = int(args.seed)
+        self.output_dir = Path(args.output_dir)
+        self.figures: list[str] = []
+        self.profile: dict[str, float] = {}
+        self._start = time.perf_counter()
+        self._prepare_output_dir()
+        if args.tensorboard:
+            try:
+                import tensorboard  # noqa: F401
+            except ImportError:
+                raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer "
+                                 "installs: pip install tensorboard") from None
+        self.seed_everything()
+        print(f"Chapter {chapter.number}: {chapter.title} ({self.mode} run, seed {self.seed}, "
+              f"backend {keras.backend.backend()}) -> {self.output_dir}", flush=True)
+
+    def _prepare_output_dir(self) -> None:
+        """Create the folder, prove it writable, and mark an earlier record as superseded.
+
+        Done before any training, so that an unwritable folder fails at once and an
+        interrupted run never leaves the previous run's PASS for the report to show.
+        """
+        folder = self.output_dir
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"output_dir exists and is not a folder. Received: output_dir={str(folder)!r}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            previous = folder / "metrics.json"
+            record = {}
+            if previous.is_file():
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    record = json.loads(previous.read_text(encoding="utf-8"))
+            if isinstance(record, dict) and record:
+                record["superseded"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+                write_json(previous, record)
+            else:
+                write_atomic(folder / ".writable", b"")
+                (folder / ".writable").unlink()
+        except OSError as error:
+            raise ValueError(f"output_dir cannot be written ({error.strerror}). "
+                             f"Received: output_dir={str(folder)!r}") from None
+
+    # -- settings ------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return "quick" if self.quick else "full"
+
+    def pick(self, full, quick):
+        """The full run's value, or the quick run's under ``--quick``."""
+        return quick if self.quick else full
+
+    def epochs(self, full: int, quick: int) -> int:
+        """Epochs to train: ``--epochs`` when given, else the full or the quick default."""
+        return int(self.args.epochs) if self.args.epochs is not None else self.pick(full, quick)
+
+    @property
+    def fit_verbose(self):
+        """``verbose=`` for ``fit``/``predict``: Keras's progress bars under ``--verbose``."""
+        return "auto" if self.args.verbose else 0
+
+    def seed_everything(self, offset: int = 0) -> int:
+        """Seed Python, NumPy and the backend with ``seed + offset``; returns that seed.
+
+        Called again right before each model is built, as Hands-On ML does, so that one
+        model's initial weights do not depend on what ran before it.
+        """
+        import keras
+
+        seed = self.seed + int(offset)
+        keras.utils.set_random_seed(seed)
+        return seed
+
+    def callbacks(self, name: str = "fit") -> list:
+        """The callbacks every ``fit`` gets: a TensorBoard logger under ``--tensorboard``."""
+        import keras
+
+        if not self.args.tensorboard:
+            return []
+        return [keras.callbacks.TensorBoard(log_dir=str(self.output_dir / "logs" / name))]
+
+    # -- output --------------------------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        """Print a line at once, so that ``make`` shows it as it happens."""
+        print(message, flush=True)
+
+    def path(self, name: str) -> Path:
+        """A file in the output folder."""
+        if not isinstance(name, str) or not name or Path(name).name != name:
+            raise ValueError(f"name must be a plain file name. Received: name={name!r}")
+        return self.output_dir / name
+
+    @contextlib.contextmanager
+    def timed(self, name: str):
+        """Add the seconds the block takes to ``profile[name]`` in metrics.json."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.profile[name] = round(self.profile.get(name, 0.0) + time.perf_counter() - began, 2)
+
+    def save_figure(self, fig, name: str, *, dpi: int = 100) -> None:
+        """Write ``fig`` as a PNG in the output folder, show it inline in a notebook, close it."""
+        import io
+
+        import matplotlib.pyplot as plt
+
+        if not hasattr(fig, "savefig"):
+            raise TypeError(f"fig must be a matplotlib Figure. Received: {type(fig).__name__}")
+        if not isinstance(name, str) or not name.endswith(".png"):
+            raise ValueError(f"name must end in .png. Received: name={name!r}")
+        buffer = io.BytesIO()
+        try:
+            fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png")
+        finally:
+            plt.close(fig)
+        write_atomic(self.path(name), buffer.getvalue())
+        if name not in self.figures:
+            self.figures.append(name)
+        if in_notebook():
+            from IPython.display import Image, display
+
+            display(Image(data=buffer.getvalue(), format="png"))
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self._start
+
+    def finish(self, metrics: dict, **extra) -> dict:
+        """Check the targets, write ``metrics.json`` atomically and print the summary line.
+
+        Args:
+            metrics: ``{name: number}``; every targeted metric must be among them.
+            **extra: more top-level entries for metrics.json (tables, settings).
+
+        Returns:
+            The record written.
+
+        Raises:
+            TargetsMissed: a full run missed a target (after metrics.json is written).
+        """
+        import keras
+
+        missing = [key for key in self.chapter.targets if key not in metrics]
+        if missing:
+            raise ValueError(f"metrics lacks the targeted keys {missing}. Received: {sorted(metrics)}")
+        checks = {key: check_target(metrics[key], op, bound)
+                  for key, (op, bound) in self.chapter.targets.items()}
+        chapter = self.chapter
+        record = {
+            "chapter": chapter.number, "slug": chapter.slug, "title": chapter.title,
+            "mode": self.mode, "seed": self.seed, "backend": keras.backend.backend(),
+            "versions": library_versions(), "seconds": round(self.seconds, 2),
+            "metrics": metrics,
+            "targets": {key: {"op": op, "value": bound} for key, (op, bound) in chapter.targets.items()},
+            "target_met": checks,
+            "passed": None if self.quick else all(checks.values()),
+            "book": chapter.book,
+            "main_figure": chapter.main_figure if chapter.main_figure in self.figures
+            else (self.figures[0] if self.figures else None),
+            "figures": list(self.figures),
+            "profile": dict(self.profile),
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpu": cpu_model(), "cpus": os.cpu_count()},
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        clashes = sorted(set(extra) & set(record))
+        if clashes:  # e.g. passed=True would overrule the targets
+            raise ValueError(f"finish's extra entries must not replace the record's own {clashes}.")
+        record = _plain({**record, **extra})
+        write_json(self.output_dir / "metrics.json", record)
+        print(summary_line(record), flush=True)
+        if record["passed"] is False:
+            missed = ", ".join(key for key, ok in checks.items() if not ok)
+            raise TargetsMissed(f"ch{chapter.number:02d} missed its targets: {missed} "
+                                f"({targets_text(record)})")
+        return record
+
+
+def summary_line(record: dict) -> str:
+    """``ch06 How to Develop Vanilla LSTMs | accuracy=1 (>= 0.99) | PASS | 12.3 s``."""
+    status = {True: "PASS", False: "FAIL", None: "quick run, targets not checked"}[record["passed"]]
+    return (f"ch{record['chapter']:02d} {record['title']} | {targets_text(record) or 'no targets'}"
+            f" | {status} | {record['seconds']:.1f} s")

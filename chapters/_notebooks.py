@@ -1,0 +1,157 @@
+"""Chapters as executed notebooks: jupytext reads the tutobook, nbclient runs it in a kernel.
+
+``make all`` runs every chapter this way and keeps the executed notebook beside its
+metrics (``outputs/chNN_slug/chNN_slug.ipynb``); ``make notebooks`` writes them to
+``notebooks/``; ``make site`` renders them; the tests execute each one in quick mode.
+
+The flags reach the kernel as ``LSTMBOOK_*`` environment variables (see ``_book``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapters import _book
+
+__all__ = ["NotebookRun", "execute", "flags_to_env", "read"]
+
+#: Seconds a single cell may run before the kernel is stopped (the slowest full-run cell
+#: takes about four minutes on a 2-core CPU).
+CELL_TIMEOUT = 1800
+
+
+def read(chapter: _book.Chapter):
+    """The chapter's tutobook as an (unexecuted) notebook."""
+    import jupytext
+    import nbformat
+
+    notebook = jupytext.read(chapter.path, fmt="py:percent")
+    first = notebook.cells[0] if notebook.cells else None
+    if first is not None and first.cell_type == "code" and first.source.startswith('"""'):
+        # The module docstring opens the chapter: in a notebook it is the chapter's heading
+        # and introduction, not a string value printed as the first cell's output.
+        text = first.source.strip().strip('"').strip()
+        title, _, rest = text.partition("\n")
+        notebook.cells[0] = nbformat.v4.new_markdown_cell(f"# {title.rstrip('.')}\n{rest}")
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
+
+
+def flags_to_env(argv) -> dict:
+    """``["--quick", "--seed", "3"]`` as ``{"LSTMBOOK_QUICK": "1", "LSTMBOOK_SEED": "3"}``.
+
+    The same flags a chapter takes on the command line; anything else is a ValueError.
+    """
+    argv, env = list(argv), {}
+    switches = {"--quick": "LSTMBOOK_QUICK", "--verbose": "LSTMBOOK_VERBOSE",
+                "--tensorboard": "LSTMBOOK_TENSORBOARD"}
+    values = {"--seed": "LSTMBOOK_SEED", "--epochs": "LSTMBOOK_EPOCHS", "--output-dir": "LSTMBOOK_OUTPUT_DIR"}
+    while argv:
+        flag = argv.pop(0)
+        name, _, inline = flag.partition("=")
+        if name in switches and not inline:
+            env[switches[name]] = "1"
+        elif name in values:
+            if not inline and not argv:
+                raise ValueError(f"{name} needs a value. Received: argv ending in {flag!r}")
+            env[values[name]] = inline or argv.pop(0)
+        else:
+            raise ValueError(f"unknown flag for a chapter. Received: {flag!r}")
+    return env
+
+
+#: What TensorFlow's C++ start-up writes to stderr whatever TF_CPP_MIN_LOG_LEVEL says
+#: (absl, oneDNN, CUDA probing on a machine without a GPU): not part of the chapter.
+_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
+
+
+def _drop_startup_noise(notebook) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = "".join(line for line in output["text"].splitlines(keepends=True)
+                                         if not _NOISE.match(line))
+                if not output["text"]:
+                    continue
+            kept.append(output)
+        cell["outputs"] = kept
+
+
+@dataclass
+class NotebookRun:
+    """What executing one chapter as a notebook gave."""
+
+    chapter: _book.Chapter
+    notebook: object  # nbformat.NotebookNode, with its outputs
+    path: Path | None  # where the executed notebook was written
+    output_dir: Path
+    error: str | None  # the failing cell's error, or None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def execute(number, argv=(), *, notebook_path=None, env=None) -> NotebookRun:
+    """Execute chapter ``number`` as a notebook in a fresh kernel, with its outputs kept.
+
+    Args:
+        number: the chapter (1..14, ``"ch06"`` or a registry entry).
+        argv: chapter flags (``["--quick", "--seed", "3"]``), passed as ``LSTMBOOK_*``.
+        notebook_path: where to write the executed notebook (default: the run's output
+            folder, ``chNN_slug.ipynb``). Written even when a cell fails, so that the
+            error can be read where it happened.
+        env: more environment variables for the kernel.
+
+    Returns:
+        A :class:`NotebookRun`; ``error`` holds the failing cell's error, if any.
+    """
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    chapter = number if isinstance(number, _book.Chapter) else _book.get(number)
+    kernel_env = dict(os.environ)
+    # Only the flags given here reach the kernel: none leak in from the caller's environment.
+    kernel_env = {k: v for k, v in kernel_env.items() if not k.startswith("LSTMBOOK_")}
+    kernel_env.update(flags_to_env(argv))
+    kernel_env.update(env or {})
+    kernel_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    kernel_env.pop("MPLBACKEND", None)  # the kernel's inline backend shows figures in the notebook
+    # The kernel runs in the repository's root, so `from chapters import _book` works and
+    # relative output folders mean what they mean on the command line.
+    kernel_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_book.ROOT), os.environ.get("PYTHONPATH")]))
+    flags = _book.parse_flags(chapter, argv)
+    output_dir = Path(flags.output_dir)
+    if not output_dir.is_absolute():
+        output_dir = Path.cwd() / output_dir
+    kernel_env["LSTMBOOK_OUTPUT_DIR"] = str(output_dir)
+
+    notebook = read(chapter)
+    # IPC sockets, not TCP: private to this machine, and the kernel says nothing about them.
+    kernel = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=str(Path(tempfile.mkdtemp(prefix="lstmbook-kernel-")) / "kernel"))
+    client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(_book.ROOT)}})
+    began, error = time.perf_counter(), None
+    try:
+        client.execute(env=kernel_env)
+    except CellExecutionError as failure:
+        error = str(failure)
+    seconds = time.perf_counter() - began
+    _drop_startup_noise(notebook)
+    path = Path(notebook_path) if notebook_path is not None else output_dir / f"{chapter.name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _book.write_atomic(path, nbformat.writes(notebook))
+    return NotebookRun(chapter, notebook, path, output_dir, error, seconds)
