@@ -5,7 +5,8 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-BACKEND ?= tensorflow
+# Keras's own KERAS_BACKEND is honoured; BACKEND=jax is a shorthand for it.
+BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
 ARGS    ?=
 EXTRAS  := test,dev
 
@@ -16,18 +17,19 @@ export PYTHONHASHSEED ?= 0
 
 CHAPTERS := $(shell seq -f "ch%02g" 1 14)
 
-.PHONY: help install test all smoke report bench lint clean notebooks $(CHAPTERS)
+.PHONY: help install test all smoke report bench lint clean notebooks site $(CHAPTERS)
 
 help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
 	@echo
-	@echo "  make all         run every chapter at full settings, then write docs/REPORT.md"
-	@echo "  make test        install if needed, then the unit tests and every chapter's quick run"
+	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
+	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"
-	@echo "  make smoke       every chapter in quick mode"
-	@echo "  make report      write docs/REPORT.md from outputs/*/metrics.json"
+	@echo "  make smoke       every chapter in quick mode, as notebooks (never writes docs/)"
+	@echo "  make report      write docs/REPORT.md from outputs/chNN_slug/metrics.json"
+	@echo "  make notebooks   executed notebooks in notebooks/ (ARGS=--quick for quick runs)"
+	@echo "  make site        the rendered book in site/ (open site/index.html), from the last runs"
 	@echo "  make bench       the benchmarks, written to docs/BENCHMARKS.md"
-	@echo "  make notebooks   write notebooks/chNN_slug.ipynb from the chapter modules"
 	@echo "  make lint        ruff"
 	@echo "  make install     create $(VENV) and install lstmbook[test,dev] (reruns when setup.cfg changes)"
 	@echo "  make clean       remove build files and outputs"
@@ -58,21 +60,23 @@ $(CHAPTERS): install
 	$(PY) -m chapters $(patsubst ch%,%,$@) $(ARGS)
 
 smoke: install ## every chapter in quick mode
-	@set -e; for n in $$(seq 1 14); do $(PY) -m chapters $$n --quick $(ARGS); done
+	$(PY) -m chapters all --quick $(ARGS)
 
 report: install ## docs/REPORT.md from the metrics
-	$(PY) -m lstmbook.report
+	$(PY) -m chapters report
+
+site: install ## the rendered book in site/
+	$(PY) -m chapters site
 
 bench: install ## benchmarks -> docs/BENCHMARKS.md
 	$(PY) -m benchmarks
 
-notebooks: install ## chapters as Jupyter notebooks in notebooks/
-	mkdir -p notebooks
-	$(PY) -m jupytext --to ../notebooks//ipynb chapters/ch[0-9][0-9]_*.py
+notebooks: install ## executed notebooks in notebooks/
+	$(PY) -m chapters notebooks $(ARGS)
 
 lint: install ## ruff
 	$(PY) -m ruff check lstmbook chapters tests benchmarks
 
 clean: ## remove build files and outputs
-	rm -rf outputs build dist *.egg-info .pytest_cache .ruff_cache .hypothesis notebooks
+	rm -rf outputs build dist site *.egg-info .pytest_cache .ruff_cache .hypothesis notebooks
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

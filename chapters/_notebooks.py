@@ -25,12 +25,12 @@ __all__ = ["NotebookRun", "execute", "flags_to_env", "read"]
 CELL_TIMEOUT = 1800
 
 
-def read(chapter: _book.Chapter):
-    """The chapter's tutobook as an (unexecuted) notebook."""
+def read(chapter: _book.Chapter, source=None):
+    """The chapter's tutobook (or the percent-format file ``source``) as an unexecuted notebook."""
     import jupytext
     import nbformat
 
-    notebook = jupytext.read(chapter.path, fmt="py:percent")
+    notebook = jupytext.read(source or chapter.path, fmt="py:percent")
     first = notebook.cells[0] if notebook.cells else None
     if first is not None and first.cell_type == "code" and first.source.startswith('"""'):
         # The module docstring opens the chapter: in a notebook it is the chapter's heading
@@ -102,7 +102,7 @@ class NotebookRun:
         return self.error is None
 
 
-def execute(number, argv=(), *, notebook_path=None, env=None) -> NotebookRun:
+def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> NotebookRun:
     """Execute chapter ``number`` as a notebook in a fresh kernel, with its outputs kept.
 
     Args:
@@ -112,6 +112,7 @@ def execute(number, argv=(), *, notebook_path=None, env=None) -> NotebookRun:
             folder, ``chNN_slug.ipynb``). Written even when a cell fails, so that the
             error can be read where it happened.
         env: more environment variables for the kernel.
+        source: run this percent-format file instead of the chapter's own (for tests).
 
     Returns:
         A :class:`NotebookRun`; ``error`` holds the failing cell's error, if any.
@@ -138,7 +139,7 @@ def execute(number, argv=(), *, notebook_path=None, env=None) -> NotebookRun:
         output_dir = Path.cwd() / output_dir
     kernel_env["LSTMBOOK_OUTPUT_DIR"] = str(output_dir)
 
-    notebook = read(chapter)
+    notebook = read(chapter, source)
     # IPC sockets, not TCP: private to this machine, and the kernel says nothing about them.
     kernel = KernelManager(kernel_name="python3", transport="ipc",
                            ip=str(Path(tempfile.mkdtemp(prefix="lstmbook-kernel-")) / "kernel"))

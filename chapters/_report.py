@@ -354,7 +354,7 @@ def render_report(rows, *, generated: str | None = None) -> str:
     lines.append("| ---: | --- | --- | --- | --- | --- | ---: | --- |")
     for row in rows:
         ours, wanted = _metric_cells(row)
-        book = (row.record or {}).get("book") or "—"
+        book = CHAPTERS[row.number].book
         seconds = f"{row.seconds:.1f}" if row.seconds is not None else "—"
         title = f"[{row.title}]({row.figure})" if row.figure else row.title  # links to its figure
         lines.append(f"| {row.number} | {_cell(title)} | {_cell(book)} | {_cell(ours)} | "

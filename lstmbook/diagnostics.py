@@ -34,11 +34,9 @@ import os
 import time
 from dataclasses import dataclass, field
 from numbers import Integral
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
 
 __all__ = [
     "TAIL_FRACTION",

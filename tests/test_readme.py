@@ -12,10 +12,14 @@ def test_two_commands_come_first():
     assert commands == ["make all", "make test"]
 
 
-def test_every_chapter_has_a_row_and_a_make_target():
+def test_chapter_table_is_built_from_the_registry():
+    from chapters import _book
+    from chapters.__main__ import replace_chapter_table
+
+    assert replace_chapter_table(README) == README, "run: python -m chapters readme"
+    for chapter in _book.CHAPTERS.values():
+        assert f"`make ch{chapter.number:02d}`" in README and chapter.title in README
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
-    for n in range(1, 15):
-        assert f"`make ch{n:02d}`" in README
     assert "CHAPTERS := $(shell seq -f \"ch%02g\" 1 14)" in makefile
 
 

@@ -1,20 +1,20 @@
-"""lstmbook.report: REPORT.md from synthetic and real metrics.json files."""
+"""chapters._report: REPORT.md from synthetic and real metrics.json files."""
 
 import json
 import os
 
 import pytest
 
-from lstmbook import report
-from lstmbook.chapter import Chapter
+from chapters import _book
+from chapters import _report as report
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000  # enough of a PNG for a copy
 
 
 def write_record(outputs, number, *, mode="full", value=1.0, passed=True, figure="main.png",
                  slug=None, **overrides):
-    """A metrics.json like lstmbook.chapter's finish() writes, with one targeted metric."""
-    slug = slug or report.BOOK_CHAPTERS[number][0]
+    """A metrics.json like a run's finish() writes, with one targeted metric."""
+    slug = slug or _book.CHAPTERS[number].slug
     folder = outputs / f"ch{number:02d}_{slug}"
     folder.mkdir(parents=True, exist_ok=True)
     record = {
@@ -63,7 +63,8 @@ def test_all_chapters_passing_exit_zero_and_copy_figures(dirs):
     assert sorted(rows) == list(range(1, 15))
     assert all("PASS" in cells[RESULT] for cells in rows.values())
     assert "**14/14 chapters reproduce the book**" in text
-    assert rows[6][1] == "[Title 6](figures/ch06_main.png)" and rows[6][2] == "book figure 6"
+    chapter = _book.get(6)  # titles and the book's figures come from the registry
+    assert rows[6][1] == f"[{chapter.title}](figures/ch06_main.png)" and rows[6][2] == chapter.book
     assert rows[6][3] == "accuracy = 1" and rows[6][4] == "accuracy >= 0.99"
     assert rows[6][6] == "16.0" and rows[6][7] == "tensorflow"
     # totals: 10*14 + (1+...+14) seconds
@@ -109,17 +110,16 @@ def test_rows_api_recomputes_status(tmp_path):
 
 
 def test_real_finish_records_are_read(tmp_path):
-    """The records lstmbook.chapter really writes are understood (the contract, both ways)."""
-    chapter = Chapter(6, "vanilla_lstm", "Vanilla LSTM", book="100% accuracy",
-                      targets={"accuracy": (">=", 0.99)})
+    """The records a run really writes are understood (the contract, both ways)."""
+    chapter = _book.get(6)
     outputs = tmp_path / "outputs"
-    full = chapter.start(["--output-dir", str(outputs / "ch06_vanilla_lstm")])
+    full = _book.start(chapter, ["--output-dir", str(outputs / "ch06_vanilla_lstm")])
     full.finish({"accuracy": 0.995})
     assert report.chapter_row(6, outputs / "ch06_vanilla_lstm").status == "PASS"
-    quick = chapter.start(["--quick", "--output-dir", str(outputs / "ch06_vanilla_lstm")])
+    quick = _book.start(chapter, ["--quick", "--output-dir", str(outputs / "ch06_vanilla_lstm")])
     quick.finish({"accuracy": 1.0})
     row = report.chapter_row(6, outputs / "ch06_vanilla_lstm")
-    assert row.status == "quick" and row.title == "Vanilla LSTM"
+    assert row.status == "quick" and row.title == chapter.title  # the title comes from the registry
 
 
 def test_invalid_inputs_become_invalid_rows(dirs):
@@ -196,7 +196,7 @@ def test_figure_missing_or_unsafe_name_is_not_copied(dirs):
     text = (docs / "REPORT.md").read_text()
     assert not (docs / "figures").exists() or not any((docs / "figures").iterdir())
     assert "figures/" not in text and "## Figures" not in text
-    assert table_rows(text)[3][1] == "Title 3"  # no link to a figure that is not there
+    assert table_rows(text)[3][1] == _book.get(3).title  # no link to a figure that is not there
 
 
 def test_book_slug_preferred_over_a_stale_folder(dirs):

@@ -1,0 +1,235 @@
+"""The rendered book: ``make site`` writes a static HTML site to ``site/``, offline.
+
+The site is built with MkDocs Material, mkdocs-jupyter (the chapters' executed notebooks)
+and mkdocstrings (the API reference, from the library's docstrings). Its pages:
+
+- a home page with the headline from ``docs/REPORT.md`` and the chapter table, built
+  from the chapter registry;
+- one page per chapter: the notebook executed by the last full run
+  (``outputs/chNN_slug/chNN_slug.ipynb``), else the last quick run's (marked as such),
+  else the chapter's code without outputs;
+- the reproduction report and the benchmarks (``docs/``);
+- the API reference of ``lstmbook``.
+
+Nothing is loaded from the network: web fonts are off and every asset is in the folder,
+so the pages open from the folder itself (search needs ``python -m http.server -d site``).
+
+``python -m chapters site [--outputs DIR] [--site DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from chapters import _book
+
+ROOT = _book.ROOT
+DOCS = ROOT / "docs"
+
+#: The library's modules, in the order the API reference shows them.
+API_MODULES = ("prep", "problems", "models", "cell", "training", "diagnostics", "persistence", "datasets")
+
+
+def chapter_source(chapter: _book.Chapter, outputs: Path) -> tuple[Path, str]:
+    """The notebook to render for ``chapter`` and what it is: ``"full"``, ``"quick"`` or ``"code"``."""
+    for folder, kind in ((outputs / chapter.name, "full"), (outputs / "quick" / chapter.name, "quick")):
+        notebook = folder / f"{chapter.name}.ipynb"
+        if notebook.is_file():
+            return notebook, kind
+    return chapter.path, "code"
+
+
+def _status(chapter: _book.Chapter, outputs: Path) -> str:
+    path = outputs / chapter.name / "metrics.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "not run"
+    if record.get("superseded"):
+        return "interrupted"
+    return {True: "PASS", False: "FAIL"}.get(record.get("passed"), "quick")
+
+
+def home_page(outputs: Path) -> str:
+    """The home page's Markdown: the headline, how to run the book, and the chapter table."""
+    report = DOCS / "REPORT.md"
+    headline = ""
+    if report.is_file():
+        match = re.search(r"^\*\*(.+?)\*\*(.*)$", report.read_text(encoding="utf-8"), re.M)
+        headline = f"**{match.group(1)}**{match.group(2)}" if match else ""
+    lines = [
+        "# lstmbook",
+        "",
+        "The Keras 3 code companion to *Long Short-Term Memory Networks With Python* "
+        "(Jason Brownlee, 2017): every chapter as a notebook that runs on a laptop's CPU.",
+        "",
+        headline or "No full run has been reported yet (`make all`).",
+        "",
+        "Run one chapter with `make ch06` (`ARGS=--quick` for a run in seconds), every chapter "
+        "with `make all`, and the tests with `make test`.",
+        "",
+        "| ch | chapter | the book | target | last full run |",
+        "| ---: | --- | --- | --- | --- |",
+    ]
+    for chapter in _book.CHAPTERS.values():
+        targets = ", ".join(f"`{key} {op} {bound:g}`" for key, (op, bound) in chapter.targets.items())
+        lines.append(f"| {chapter.number} | [{chapter.title}](chapters/{chapter.name}.ipynb) | "
+                     f"{chapter.book.replace('|', '/')} | {targets} | {_status(chapter, outputs)} |")
+    lines += ["", "See also the [reproduction report](report.md), the [benchmarks](benchmarks.md) "
+              "and the [API reference](api.md)."]
+    return "\n".join(lines) + "\n"
+
+
+def api_page() -> str:
+    lines = ["# API reference", "",
+             "The library a Keras user imports: `from lstmbook import prep, problems, models, ...`.", ""]
+    for name in API_MODULES:
+        lines += [f"## lstmbook.{name}", "", f"::: lstmbook.{name}", "    options:",
+                  "      show_root_heading: false", "      heading_level: 3", ""]
+    return "\n".join(lines)
+
+
+def _notebook_page(source: Path, kind: str, target: Path) -> None:
+    """Copy a chapter's notebook into the site's sources, with a note on a quick run's."""
+    import jupytext
+    import nbformat
+
+    if kind == "code":
+        notebook = jupytext.read(source, fmt="py:percent")
+        note = "Not run yet: this page shows the chapter's code. `make all` adds its outputs."
+    else:
+        notebook = nbformat.read(source, as_version=4)
+        note = "From a quick run (`--quick`): tiny sizes, targets not checked." if kind == "quick" else ""
+    if note:
+        notebook.cells.insert(1 if notebook.cells else 0, nbformat.v4.new_markdown_cell(f"!!! note\n    {note}"))
+    nbformat.write(notebook, target)
+
+
+def config(src: Path, site: Path) -> dict:
+    nav = [{"Home": "index.md"},
+           {"Chapters": [{f"{c.number}. {c.title}": f"chapters/{c.name}.ipynb"}
+                         for c in _book.CHAPTERS.values()]},
+           {"Reproduction report": "report.md"}, {"Benchmarks": "benchmarks.md"},
+           {"API reference": "api.md"}]
+    return {
+        "site_name": "lstmbook",
+        "site_description": "Keras 3 companion to Long Short-Term Memory Networks With Python",
+        "docs_dir": str(src), "site_dir": str(site), "use_directory_urls": False,
+        "nav": nav,
+        "theme": {"name": "material", "font": False,  # no web fonts from a CDN
+                  "features": ["navigation.sections", "content.code.copy"]},
+        "markdown_extensions": ["tables", "admonition", "attr_list", "md_in_html",
+                                {"toc": {"permalink": True}}],
+        "plugins": [
+            # Not Material's "offline" plugin: it loads a search shim from unpkg.com. Without
+            # it every page still opens from the folder; search needs http.server.
+            "search",
+            {"mkdocs-jupyter": {"include_source": True, "execute": False, "ignore_h1_titles": False,
+                                "include_requirejs": False}},
+            {"mkdocstrings": {"handlers": {"python": {
+                "paths": [str(ROOT)],
+                "options": {"docstring_style": "google", "show_source": False, "members_order": "source",
+                            "filters": ["!^_"]}}}}},
+        ],
+    }
+
+
+def build(outputs="outputs", site="site") -> Path:
+    """Assemble the site's sources and run MkDocs. Returns the site folder."""
+    import yaml
+
+    outputs, site = Path(outputs).resolve(), Path(site).resolve()
+    src = ROOT / "build" / "site-src"
+    if src.exists():
+        shutil.rmtree(src)
+    (src / "chapters").mkdir(parents=True)
+    (src / "index.md").write_text(home_page(outputs), encoding="utf-8")
+    for name, page in (("REPORT.md", "report.md"), ("BENCHMARKS.md", "benchmarks.md")):
+        text = (DOCS / name).read_text(encoding="utf-8") if (DOCS / name).is_file() \
+            else f"# {page[:-3].title()}\n\nNot written yet.\n"
+        (src / page).write_text(text, encoding="utf-8")
+    if (DOCS / "figures").is_dir():
+        shutil.copytree(DOCS / "figures", src / "figures")
+    (src / "api.md").write_text(api_page(), encoding="utf-8")
+    for chapter in _book.CHAPTERS.values():
+        source, kind = chapter_source(chapter, outputs)
+        _notebook_page(source, kind, src / "chapters" / f"{chapter.name}.ipynb")
+    config_path = src.parent / "mkdocs.yml"
+    config_path.write_text(yaml.safe_dump(config(src, site), sort_keys=False), encoding="utf-8")
+    command = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", str(config_path)]
+    done = subprocess.run([*command, "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"mkdocs build failed:\n{(done.stderr or '')[-3000:]}")
+    return site
+
+
+def check_page(site, page: str, screenshot=None, *, browser: str | None = None) -> dict:
+    """Open ``page`` of a built site in headless Chromium, served from 127.0.0.1.
+
+    Args:
+        site: the site folder.
+        page: the page's path in it (``"chapters/ch06_vanilla_lstm.html"``).
+        screenshot: where to write a full-page PNG screenshot (optional).
+        browser: the Chromium binary (default: ``chromium`` on the PATH).
+
+    Returns:
+        ``{"images": [(src, loaded)], "requests": [url], "title": str}``: every ``<img>``
+        with whether it loaded, and every URL the page asked for.
+    """
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    browser = browser or shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise FileNotFoundError("Chromium is not installed (Debian: apt-get install chromium)")
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=browser, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+            requests = []
+            tab.on("request", lambda request: requests.append(request.url))
+            tab.goto(f"http://127.0.0.1:{server.server_port}/{page}", wait_until="networkidle")
+            images = tab.eval_on_selector_all(
+                "img", "els => els.map(e => [e.src.slice(0, 80), e.complete && e.naturalWidth > 0])")
+            if screenshot is not None:
+                tab.screenshot(path=str(screenshot), full_page=True)
+            title = tab.title()
+            chromium.close()
+    finally:
+        server.shutdown()
+    return {"images": [tuple(image) for image in images], "requests": requests, "title": title}
+
+
+class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # no line per request in the test output
+        pass
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chapters site", description=__doc__.splitlines()[0])
+    parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
+    parser.add_argument("--site", default="site", help="where the site goes (default site)")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="also write a screenshot of chapter 6's page, taken in headless Chromium")
+    args = parser.parse_args(argv)
+    site = build(args.outputs, args.site)
+    print(f"Wrote {site / 'index.html'} (open it, or: python -m http.server -d {args.site})")
+    if args.screenshot:
+        seen = check_page(site, f"chapters/{_book.get(6).name}.html", args.screenshot)
+        print(f"Wrote {args.screenshot}: {sum(ok for _, ok in seen['images'])}/{len(seen['images'])} "
+              f"images loaded")
+    return 0

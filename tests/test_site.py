@@ -1,0 +1,51 @@
+"""``make site``: the rendered book, built from executed notebooks and opened in headless Chromium."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from chapters import _book, _site
+
+pytestmark = pytest.mark.chapter
+
+
+@pytest.fixture(scope="module")
+def site(chapter_notebook, tmp_path_factory):
+    """A site built from chapter 6's executed quick-run notebook (the others show their code)."""
+    root = tmp_path_factory.mktemp("site")
+    result = chapter_notebook(6)
+    quick = root / "outputs" / "quick" / result.chapter.name
+    shutil.copytree(result.output_dir, quick)
+    return _site.build(root / "outputs", root / "site")
+
+
+def test_site_has_every_page(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for chapter in _book.CHAPTERS.values():
+        assert (site / "chapters" / f"{chapter.name}.html").is_file()
+        assert f"chapters/{chapter.name}.html" in home  # the chapter table links every chapter
+    for page in ("report.html", "benchmarks.html", "api.html"):
+        assert (site / page).is_file()
+    api = (site / "api.html").read_text(encoding="utf-8")
+    assert "build_vanilla_lstm" in api and "series_to_supervised" in api  # from the docstrings
+    page = (site / "chapters" / "ch06_vanilla_lstm.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "accuracy on 200 new sequences" in page
+    assert "quick run" in page  # a quick run's page says so
+
+
+def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+    shot = tmp_path / "ch06.png"
+    seen = _site.check_page(site, "chapters/ch06_vanilla_lstm.html", shot)
+    assert "Vanilla LSTMs" in seen["title"]
+    assert seen["images"], "the page shows no image"
+    assert all(loaded for _, loaded in seen["images"]), seen["images"]
+    outside = [url for url in seen["requests"] if not url.startswith(("http://127.0.0.1", "data:"))]
+    assert not outside, f"the page loads assets from the network: {outside}"
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    assert pixels.shape[0] > 900 and pixels.shape[1] == 1280
+    assert pixels.std() > 0.05 and (pixels.mean(axis=2) < 0.9).mean() > 0.01, "the screenshot is blank"
