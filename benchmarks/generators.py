@@ -129,6 +129,37 @@ def cumulative_sum_loop(n, n_timesteps=10, seed=None):
     return np.array(X, dtype=np.float32), np.array(y, dtype=np.float32)
 
 
+def first_sign_loop(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=None):
+    """Chapter 1's first-sign task, one sequence at a time (the chapter's own, not a book listing).
+
+    The random draws are the ones ``first_sign_sequences`` makes, so that both build the same arrays.
+    """
+    rng = np.random.default_rng(seed)
+    noise_draws = rng.normal(0.0, noise, size=(n, timesteps, 1))
+    signs = rng.choice([-1.0, 1.0], size=n)
+    firsts = rng.uniform(*signal, size=n)
+    X, y = [], []
+    for steps, sign, first in zip(noise_draws, signs, firsts, strict=True):
+        sequence = [[float(value)] for value in steps[:, 0]]
+        sequence[0] = [sign * first]
+        X.append(sequence)
+        y.append(1.0 if sign > 0 else 0.0)
+    return np.array(X, dtype=np.float32), np.array(y, dtype=np.float32)
+
+
+def adding_loop(n, timesteps=50, seed=None):
+    """Chapter 2's adding problem (Hochreiter & Schmidhuber, 1997), one sequence at a time."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(size=(n, timesteps))
+    firsts = rng.integers(0, timesteps // 2, size=n)
+    seconds = rng.integers(timesteps // 2, timesteps, size=n)
+    X, y = [], []
+    for row, first, second in zip(values, firsts, seconds, strict=True):
+        X.append([[value, 1.0 if step in (first, second) else 0.0] for step, value in enumerate(row)])
+        y.append(row[first] + row[second])
+    return np.array(X, dtype=np.float32), np.array(y, dtype=np.float32)
+
+
 def rectangle_loop(n, seed=None):
     """Chapter 11's rectangles, one at a time (the book's ``get_samples``), corner by corner."""
     rng = np.random.default_rng(seed)
@@ -155,6 +186,8 @@ class Case:
 
 #: lstmbook.problems generator name -> its per-sample loop.
 CASES = {
+    "first_sign_sequences": Case("first_sign_sequences", first_sign_loop, 20_000, 500, {}),
+    "adding_problem": Case("adding_problem", adding_loop, 20_000, 500, {}),
     "echo_sequences": Case("echo_sequences", echo_loop, 100_000, 2_000, {}),
     "damped_sine_sequences": Case("damped_sine_sequences", damped_sine_loop, 20_000, 500, {}),
     "moving_line_videos": Case("moving_line_videos", moving_line_loop, 200, 10, {}),

@@ -12,26 +12,26 @@ MLP on the last 10 steps stays at chance (``mlp_accuracy`` ≈ 0.5). An LSTM(32)
 trained LSTM's gates over time for one sequence of each class, as the NumPy cell
 computes them.
 
-Run it with ``make ch01`` or ``python -m chapters.ch01_what_are_lstms [--quick]``.
+Run it with ``make ch01``, ``python -m chapters.ch01_what_are_lstms [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(1)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
+# below is the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run.
 
 # %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lstmbook import cell
-from lstmbook.chapter import Chapter
+from chapters import _book as book
+from lstmbook import cell, problems
 
-CHAPTER = Chapter(
-    1, "what_are_lstms", "What are LSTMs",
-    book="prose only: the gates of the memory cell, and why MLPs need a fixed window",
-    targets={"max_abs_diff": ("<=", 1e-5), "lstm_accuracy": (">=", 0.95)},
-    main_figure="gate_activations.png",
-)
+run = book.start(1)
 
 # (a) The NumPy cell against Keras.
 COMPARE_SHAPE = (8, 20, 3)  # the random batch: (samples, timesteps, features)
@@ -47,18 +47,53 @@ UNITS = 32  # LSTM units of the classifier
 MLP_UNITS = 32  # hidden units of the MLPs
 LEARNING_RATE = 3e-3  # Adam
 BATCH_SIZE = 64
-TRAIN_SAMPLES = (8000, 512)  # (full, quick) training sequences
-TEST_SAMPLES = (2000, 256)  # (full, quick) held-out sequences
-EPOCHS = (8, 1)  # (full, quick) epochs for each of the three models
+N_TRAIN = run.pick(8000, 512)  # training sequences
+N_TEST = run.pick(2000, 256)  # held-out sequences
+EPOCHS = run.epochs(8, 1)  # epochs for each of the three models
 EVAL_BATCH_SIZE = 1024  # evaluation only: larger batches, same numbers
 
 # Figures.
 GATE_EXAMPLE_POOL = 16  # test sequences to pick one of each class from, for the gate figure
 EXAMPLES_SHOWN = 4  # sequences drawn in the window figure
 
+# %% [markdown]
+# ## Prepare the data
+#
+# ### (a) A random batch, to check the NumPy cell against Keras
+#
+# Any input will do to compare two implementations of the same equations; random
+# numbers exercise every weight.
+
+# %%
+_, COMPARE_TIMESTEPS, COMPARE_FEATURES = COMPARE_SHAPE
+x_compare = np.random.default_rng(run.seed).normal(size=COMPARE_SHAPE).astype("float32")
+print(f"x{x_compare.shape} = [samples, timesteps, features]: "
+      f"mean {x_compare.mean():.3f}, std {x_compare.std():.3f}")
 
 # %% [markdown]
-# ## (a) The gate equations in NumPy, checked against Keras
+# ### (b) The answer lies further back than the window
+#
+# Each sequence is 30 steps of noise. Its class is the sign of the **first** step,
+# whose size is drawn so that it looks like any other step. A model that sees only
+# the last 10 steps has nothing to go on. A model that reads the whole sequence and
+# remembers step 0 can be perfect. `problems.first_sign_sequences` makes them all at once.
+
+# %%
+common = dict(timesteps=TIMESTEPS, noise=NOISE, signal=SIGNAL)
+X_train, y_train = problems.first_sign_sequences(N_TRAIN, seed=run.seed + 1, **common)
+X_test, y_test = problems.first_sign_sequences(N_TEST, seed=run.seed + 2, **common)
+print(f"train X{X_train.shape} y{y_train.shape}, test X{X_test.shape} y{y_test.shape} "
+      f"= [samples, timesteps, features]; the MLP sees X[:, -{WINDOW}:, 0]")
+print(f"positive class: {y_train.mean():.3f} of the training sequences, {y_test.mean():.3f} of the test ones")
+print(f"|step 0| from {np.abs(X_train[:, 0, 0]).min():.2f} to {np.abs(X_train[:, 0, 0]).max():.2f}; "
+      f"the later steps: std {X_train[:, 1:].std():.2f}")
+for i in range(3):
+    print(f"class {int(y_train[i])}: steps 0-4 {np.round(X_train[i, :5, 0], 2).tolist()} ...")
+
+# %% [markdown]
+# ## Build the model
+#
+# ### (a) The gate equations in NumPy, and a Keras LSTM with the same weights
 #
 # `lstmbook.cell.lstm_step` is the six equations of the memory cell:
 #
@@ -73,54 +108,33 @@ EXAMPLES_SHOWN = 4  # sequences drawn in the window figure
 #
 # Keras keeps the four gates side by side in one kernel, in the order i, f, c, o;
 # `cell.weights_from_keras` splits them. We give a Keras LSTM random weights (biases
-# included), run both on the same random batch, and compare every output step and the
-# final cell state.
-
+# included), so that the comparison below tests every term.
 
 # %%
-def compare_with_keras(run) -> float:
-    _, timesteps, features = COMPARE_SHAPE
-    rng = np.random.default_rng(run.seed)
-    x = rng.normal(size=COMPARE_SHAPE).astype("float32")
-
-    run.seed_everything()
-    inputs = keras.Input(shape=(timesteps, features), name="inputs")
-    sequence, _, final_c = keras.layers.LSTM(COMPARE_UNITS, return_sequences=True, return_state=True,
-                                             name="lstm")(inputs)
-    model = keras.Model(inputs, [sequence, final_c], name="keras_lstm")
-    layer = model.get_layer("lstm")
-    layer.set_weights(cell.random_weights(features, COMPARE_UNITS, scale=WEIGHT_SCALE,
-                                          seed=run.seed).to_keras())
-
-    keras_h, keras_c = model.predict(x, verbose=run.fit_verbose)
-    trace = cell.lstm_forward(x, cell.weights_from_keras(layer))
-    diff = max(np.abs(trace.h - keras_h).max(), np.abs(trace.c[:, -1] - keras_c).max())
-    run.log(f"NumPy vs Keras on x{x.shape}: h {trace.h.shape}, max |difference| = {diff:.2e}")
-    return float(diff)
-
+run.seed_everything()
+inputs = keras.Input(shape=(COMPARE_TIMESTEPS, COMPARE_FEATURES), name="inputs")
+sequence, _, final_c = keras.layers.LSTM(COMPARE_UNITS, return_sequences=True, return_state=True,
+                                         name="lstm")(inputs)
+keras_lstm = keras.Model(inputs, [sequence, final_c], name="keras_lstm")
+keras_lstm.get_layer("lstm").set_weights(
+    cell.random_weights(COMPARE_FEATURES, COMPARE_UNITS, scale=WEIGHT_SCALE, seed=run.seed).to_keras())
+keras_lstm.summary()
+numpy_weights = cell.weights_from_keras(keras_lstm.get_layer("lstm"))
+for name, array in zip(("kernel", "recurrent_kernel", "bias"), keras_lstm.get_layer("lstm").get_weights(),
+                       strict=True):
+    print(f"Keras {name:16s} {array.shape}")
+for gate in cell.GATES:
+    print(f"gate {gate}: W {numpy_weights.W[gate].shape}, U {numpy_weights.U[gate].shape}, "
+          f"b {numpy_weights.b[gate].shape}")
 
 # %% [markdown]
-# ## (b) Prepare data: the answer lies further back than the window
+# ### (b) A window MLP, a full-sequence MLP and an LSTM
 #
-# Each sequence is 30 steps of noise. Its class is the sign of the **first** step,
-# whose size is drawn so that it looks like any other step. A model that sees only
-# the last 10 steps has nothing to go on. A model that reads the whole sequence and
-# remembers step 0 can be perfect.
-
-
-# %%
-def first_sign_sequences(n: int, seed: int):
-    """``X (n, TIMESTEPS, 1)`` of noise; ``y (n,)`` is 1 where the first step is positive."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(0.0, NOISE, size=(n, TIMESTEPS, 1))
-    sign = rng.choice([-1.0, 1.0], size=n)
-    X[:, 0, 0] = sign * rng.uniform(*SIGNAL, size=n)
-    return X.astype("float32"), (sign > 0).astype("float32")
-
-
-# %% [markdown]
-# ## (b) Build the models: a window MLP, a full-sequence MLP and an LSTM
-
+# The MLP sees the last 10 steps as 10 numbers. The same MLP given all 30 steps is the
+# control: if it learns, what fails in the window MLP is the fixed window, not the MLP.
+# The LSTM reads the sequence one step at a time and must carry step 0 to the end.
+# Each model is built right after `run.seed_everything(k)`, and trained before the
+# next one is seeded, so that its weights and its shuffling depend on nothing else.
 
 # %%
 def build_mlp(n_inputs: int, name: str) -> keras.Model:
@@ -137,43 +151,85 @@ def build_lstm_classifier() -> keras.Model:
     return keras.Model(inputs, outputs, name="lstm_classifier")
 
 
-# %% [markdown]
-# ## (b) Train and evaluate
-
-
-# %%
-def train_and_score(run, model, X, y, X_test, y_test, epochs: int) -> float:
+def compile_classifier(model: keras.Model) -> keras.Model:
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy",
                   metrics=["accuracy"])
-    model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, verbose=run.fit_verbose,
-              callbacks=run.callbacks(model.name))
-    _, accuracy = model.evaluate(X_test, y_test, batch_size=EVAL_BATCH_SIZE, verbose=run.fit_verbose)
-    run.log(f"{model.name:>16s}: held-out accuracy {accuracy:.3f}")
-    return float(accuracy)
+    return model
 
 
-def window_experiment(run) -> tuple[dict, keras.Model]:
-    X, y = first_sign_sequences(run.pick(*TRAIN_SAMPLES), seed=run.seed + 1)
-    X_test, y_test = first_sign_sequences(run.pick(*TEST_SAMPLES), seed=run.seed + 2)
-    run.log(f"X{X.shape} = [samples, timesteps, features]; the MLP sees X[:, -{WINDOW}:, 0]")
-    epochs = run.epochs(*EPOCHS)
-    scores = {}
-    run.seed_everything(1)
-    scores["mlp_accuracy"] = train_and_score(run, build_mlp(WINDOW, "mlp_last_window"),
-                                             X[:, -WINDOW:, 0], y, X_test[:, -WINDOW:, 0], y_test, epochs)
-    # extra code – the same MLP given the whole sequence as its window solves the task,
-    # so what fails above is the fixed window, not the MLP.
-    run.seed_everything(2)
-    scores["mlp_full_window_accuracy"] = train_and_score(run, build_mlp(TIMESTEPS, "mlp_full_window"),
-                                                         X[..., 0], y, X_test[..., 0], y_test, epochs)
-    run.seed_everything(3)
-    lstm = build_lstm_classifier()
-    scores["lstm_accuracy"] = train_and_score(run, lstm, X, y, X_test, y_test, epochs)
-    return scores, lstm
-
+run.seed_everything(1)
+mlp_window = compile_classifier(build_mlp(WINDOW, "mlp_last_window"))
+mlp_window.summary()
 
 # %% [markdown]
-# ## Looking inside the trained LSTM
+# ## Train
+#
+# ### The MLP on the last 10 steps
+
+# %%
+def fit_classifier(model: keras.Model, X, y):
+    with run.timed("fit_s"):
+        history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=run.fit_verbose,
+                            callbacks=run.callbacks(model.name))
+    for epoch, (loss, acc) in enumerate(zip(history.history["loss"], history.history["accuracy"],
+                                            strict=True), 1):
+        print(f"{model.name} epoch {epoch}: loss {loss:.4f}, accuracy {acc:.4f}")
+    return history
+
+
+history_window = fit_classifier(mlp_window, X_train[:, -WINDOW:, 0], y_train)
+
+# %% [markdown]
+# ### The same MLP, given all 30 steps
+
+# %%
+run.seed_everything(2)
+mlp_full = compile_classifier(build_mlp(TIMESTEPS, "mlp_full_window"))
+print(f"{mlp_full.name}: {mlp_full.count_params()} weights (the window MLP: {mlp_window.count_params()})")
+history_full = fit_classifier(mlp_full, X_train[..., 0], y_train)
+
+# %% [markdown]
+# ### The LSTM, reading the whole sequence
+
+# %%
+run.seed_everything(3)
+lstm = compile_classifier(build_lstm_classifier())
+lstm.summary()
+history_lstm = fit_classifier(lstm, X_train, y_train)
+
+# %% [markdown]
+# ## Evaluate
+#
+# ### (a) The NumPy cell against Keras
+#
+# Both run the random batch; we compare every output step and the final cell state.
+
+# %%
+keras_h, keras_c = keras_lstm.predict(x_compare, verbose=run.fit_verbose)
+trace = cell.lstm_forward(x_compare, numpy_weights)
+max_abs_diff = float(max(np.abs(trace.h - keras_h).max(), np.abs(trace.c[:, -1] - keras_c).max()))
+print(f"NumPy h {trace.h.shape}, Keras h {keras_h.shape}; NumPy c_T {trace.c[:, -1].shape}, "
+      f"Keras c_T {keras_c.shape}")
+print(f"NumPy vs Keras on x{x_compare.shape}: max |difference| = {max_abs_diff:.2e}")
+print(f"sample 0, unit 0, steps 0-4: NumPy {np.round(trace.h[0, :5, 0], 6).tolist()}")
+print(f"                             Keras {np.round(keras_h[0, :5, 0].astype(float), 6).tolist()}")
+
+# %% [markdown]
+# ### (b) Who can see step 0?
+#
+# Accuracy on the held-out sequences; chance is 0.5.
+
+# %%
+scores = {}
+for name, model, seen in (("mlp_accuracy", mlp_window, X_test[:, -WINDOW:, 0]),
+                          ("mlp_full_window_accuracy", mlp_full, X_test[..., 0]),
+                          ("lstm_accuracy", lstm, X_test)):
+    _, accuracy = model.evaluate(seen, y_test, batch_size=EVAL_BATCH_SIZE, verbose=run.fit_verbose)
+    scores[name] = float(accuracy)
+    print(f"{model.name:>16s}: held-out accuracy {accuracy:.3f}")
+
+# %% [markdown]
+# ### Looking inside the trained LSTM
 #
 # The NumPy cell, given the trained layer's weights, shows every gate at every step
 # (and agrees with Keras here too). The figure shows one test sequence of each class
@@ -181,84 +237,75 @@ def window_experiment(run) -> tuple[dict, keras.Model]:
 # the two runs drift apart into near mirror images, and the later noise does not
 # bring them back together. What the LSTM remembers of step 0 lives in `c_t`.
 
-
 # %%
-def plot_gates(run, lstm: keras.Model) -> float:
-    X, y = first_sign_sequences(GATE_EXAMPLE_POOL, seed=run.seed + 3)
-    X = X[[np.argmin(y), np.argmax(y)]]  # one negative, one positive sequence
-    trace = cell.lstm_forward(X, cell.weights_from_keras(lstm.get_layer("lstm")))
-    last_h = keras.Model(lstm.inputs, lstm.get_layer("lstm").output).predict(X, verbose=run.fit_verbose)
-    diff = float(np.abs(trace.h[:, -1] - last_h).max())
-    run.log(f"trained LSTM: NumPy vs Keras final h, max |difference| = {diff:.2e}")
+X_pool, y_pool = problems.first_sign_sequences(GATE_EXAMPLE_POOL, seed=run.seed + 3, **common)
+X_pair = X_pool[[np.argmin(y_pool), np.argmax(y_pool)]]  # one negative, one positive sequence
+trained = cell.lstm_forward(X_pair, cell.weights_from_keras(lstm.get_layer("lstm")))
+last_h = keras.Model(lstm.inputs, lstm.get_layer("lstm").output).predict(X_pair, verbose=run.fit_verbose)
+trained_max_abs_diff = float(np.abs(trained.h[:, -1] - last_h).max())
+print(f"trained LSTM: NumPy vs Keras final h, max |difference| = {trained_max_abs_diff:.2e}")
+for column, label in enumerate(("negative", "positive")):
+    print(f"first step {label} ({X_pair[column, 0, 0]:+.2f}): mean c_t at steps 0, 10, {TIMESTEPS - 1} = "
+          f"{trained.c[column, [0, 10, -1]].mean(axis=-1).round(3).tolist()}, "
+          f"mean forget gate {trained.f[column].mean():.3f}")
 
-    # (title, values, is_gate): gates live in (0, 1), the rest in (-1, 1) or wider.
-    panels = [("forget gate f_t", trace.f, True), ("input gate i_t", trace.i, True),
-              ("candidate c~_t", trace.c_tilde, False), ("cell state c_t", trace.c, False),
-              ("output gate o_t", trace.o, True), ("hidden state h_t", trace.h, False)]
-    fig, axes = plt.subplots(len(panels) + 1, 2, figsize=(14, 13), sharex=True,
-                             gridspec_kw={"height_ratios": [1] + [2] * len(panels)})
-    steps = np.arange(TIMESTEPS)
-    for column, label in enumerate(("first step negative", "first step positive")):
-        axes[0, column].bar(steps, X[column, :, 0], color=["tab:red"] + ["tab:gray"] * (TIMESTEPS - 1))
-        axes[0, column].set_title(f"Test sequence, {label}")
-        for ax, (title, values, gate) in zip(axes[1:, column], panels, strict=True):
-            limit = max(1.0, float(np.abs(values).max()))
-            image = ax.imshow(values[column].T, aspect="auto", interpolation="nearest",
-                              cmap="viridis" if gate else "RdBu_r",
-                              vmin=0.0 if gate else -limit, vmax=1.0 if gate else limit)
-            ax.set_title(title)
-            ax.set_ylabel("unit")
-            fig.colorbar(image, ax=ax, pad=0.01)
-        axes[-1, column].set_xlabel("time step")
-    fig.suptitle("Gate activations of the trained LSTM, computed by lstmbook.cell", y=1.0)
-    fig.tight_layout()
-    run.save_figure(fig, "gate_activations.png")
-    return diff
-
-
-def plot_window_comparison(run, scores: dict) -> None:
-    X, y = first_sign_sequences(EXAMPLES_SHOWN, seed=run.seed + 4)
-    fig, (ax_seq, ax_bar) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
-    for k in range(len(X)):
-        ax_seq.plot(X[k, :, 0] + 4 * k, marker=".", color="tab:blue" if y[k] else "tab:orange")
-        ax_seq.plot(0, X[k, 0, 0] + 4 * k, "o", color="black")
-    ax_seq.axvspan(TIMESTEPS - WINDOW - 0.5, TIMESTEPS - 0.5, color="tab:gray", alpha=0.2)
-    ax_seq.text(TIMESTEPS - WINDOW / 2 - 0.5, 1.01, f"the MLP's window (last {WINDOW} steps)", ha="center",
-                va="bottom", transform=ax_seq.get_xaxis_transform())
-    ax_seq.set_title("Class = sign of step 0 (black dot); blue positive, orange negative", pad=18)
-    ax_seq.set(xlabel="time step", yticks=[])
-    names = ["mlp_accuracy", "mlp_full_window_accuracy", "lstm_accuracy"]
-    labels = [f"MLP, last {WINDOW}", f"MLP, all {TIMESTEPS}", "LSTM"]
-    bars = ax_bar.bar(labels, [scores[n] for n in names], color=["tab:gray", "tab:olive", "tab:green"])
-    ax_bar.bar_label(bars, fmt="%.3f")
-    ax_bar.axhline(0.5, color="black", linestyle=":", label="chance")
-    ax_bar.set(ylim=(0, 1.1), ylabel="held-out accuracy", title="Who can see step 0?")
-    ax_bar.legend(loc="lower right")
-    fig.tight_layout()
-    run.save_figure(fig, "window_vs_lstm.png")
-
+# (title, values, is_gate): gates live in (0, 1), the rest in (-1, 1) or wider.
+panels = [("forget gate f_t", trained.f, True), ("input gate i_t", trained.i, True),
+          ("candidate c~_t", trained.c_tilde, False), ("cell state c_t", trained.c, False),
+          ("output gate o_t", trained.o, True), ("hidden state h_t", trained.h, False)]
+fig, axes = plt.subplots(len(panels) + 1, 2, figsize=(14, 13), sharex=True,
+                         gridspec_kw={"height_ratios": [1] + [2] * len(panels)})
+steps = np.arange(TIMESTEPS)
+for column, label in enumerate(("first step negative", "first step positive")):
+    axes[0, column].bar(steps, X_pair[column, :, 0], color=["tab:red"] + ["tab:gray"] * (TIMESTEPS - 1))
+    axes[0, column].set_title(f"Test sequence, {label}")
+    for ax, (title, values, gate) in zip(axes[1:, column], panels, strict=True):
+        limit = max(1.0, float(np.abs(values).max()))
+        image = ax.imshow(values[column].T, aspect="auto", interpolation="nearest",
+                          cmap="viridis" if gate else "RdBu_r",
+                          vmin=0.0 if gate else -limit, vmax=1.0 if gate else limit)
+        ax.set_title(title)
+        ax.set_ylabel("unit")
+        fig.colorbar(image, ax=ax, pad=0.01)
+    axes[-1, column].set_xlabel("time step")
+fig.suptitle("Gate activations of the trained LSTM, computed by lstmbook.cell", y=1.0)
+fig.tight_layout()
+run.save_figure(fig, "gate_activations.png")
 
 # %% [markdown]
-# ## Run the chapter
-
+# A few sequences, the window the MLP sees, and the three accuracies.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    run.log("\n--- (a) the NumPy LSTM cell against keras.layers.LSTM ---")
-    max_abs_diff = compare_with_keras(run)
-    run.log("\n--- (b) a dependency further back than the MLP's window ---")
-    scores, lstm = window_experiment(run)
-    trained_diff = plot_gates(run, lstm)
-    plot_window_comparison(run, scores)
-    metrics = {
-        "max_abs_diff": max_abs_diff,
-        "trained_max_abs_diff": trained_diff,
-        **scores,
-        "chance_accuracy": 0.5,
-    }
-    return run.finish(metrics)
+X_shown, y_shown = problems.first_sign_sequences(EXAMPLES_SHOWN, seed=run.seed + 4, **common)
+fig, (ax_seq, ax_bar) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
+for k in range(len(X_shown)):
+    ax_seq.plot(X_shown[k, :, 0] + 4 * k, marker=".", color="tab:blue" if y_shown[k] else "tab:orange")
+    ax_seq.plot(0, X_shown[k, 0, 0] + 4 * k, "o", color="black")
+ax_seq.axvspan(TIMESTEPS - WINDOW - 0.5, TIMESTEPS - 0.5, color="tab:gray", alpha=0.2)
+ax_seq.text(TIMESTEPS - WINDOW / 2 - 0.5, 1.01, f"the MLP's window (last {WINDOW} steps)", ha="center",
+            va="bottom", transform=ax_seq.get_xaxis_transform())
+ax_seq.set_title("Class = sign of step 0 (black dot); blue positive, orange negative", pad=18)
+ax_seq.set(xlabel="time step", yticks=[])
+names = ["mlp_accuracy", "mlp_full_window_accuracy", "lstm_accuracy"]
+labels = [f"MLP, last {WINDOW}", f"MLP, all {TIMESTEPS}", "LSTM"]
+bars = ax_bar.bar(labels, [scores[n] for n in names], color=["tab:gray", "tab:olive", "tab:green"])
+ax_bar.bar_label(bars, fmt="%.3f")
+ax_bar.axhline(0.5, color="black", linestyle=":", label="chance")
+ax_bar.set(ylim=(0, 1.1), ylabel="held-out accuracy", title="Who can see step 0?")
+ax_bar.legend(loc="lower right")
+fig.tight_layout()
+run.save_figure(fig, "window_vs_lstm.png")
 
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the targets, writes `metrics.json`, and stops a full run that missed
+# one (a non-zero exit from the command line, an error in a notebook).
 
-if __name__ == "__main__":
-    main()
+# %%
+record = run.finish({
+    "max_abs_diff": max_abs_diff,
+    "trained_max_abs_diff": trained_max_abs_diff,
+    **scores,
+    "chance_accuracy": 0.5,
+})

@@ -8,29 +8,34 @@ using scikit-learn, ``keras.utils.pad_sequences`` and pandas ``shift`` underneat
 ``lstmbook.prep``. Then, beyond the book, a multivariate, multi-step
 ``series_to_supervised`` framing of the airline passengers series.
 
-Run it with ``make ch03`` or ``python -m chapters.ch03_preparing_data [--quick]``.
+Run it with ``make ch03``, ``python -m chapters.ch03_preparing_data [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(3)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook) and creates the output folder. Nothing here is random or trained; the quick
+# run only frames a shorter stretch of the airline series.
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from chapters import _book as book
 from lstmbook import datasets, prep
-from lstmbook.chapter import Chapter
 
-CHAPTER = Chapter(
-    3, "preparing_data", "How to Prepare Data for LSTMs",
-    book="the printed outputs of the chapter's listings",
-    targets={"book_outputs_matched": (">=", 1.0)},
-    main_figure="airline_preparation.png",
-)
+run = book.start(3)
 
-# The book prints to six decimals; we compare at that precision.
-DECIMALS = 6
+DECIMALS = 6  # the book prints to six decimals; we compare at that precision
+AIRLINE_MONTHS = run.pick(None, 36)  # months of the airline series framed (None: all 144)
+
+# The inputs of the book's listings.
+TEMPERATURES = "cold cold warm cold hot hot warm cold warm hot".split()
+SEQUENCES = [[1, 2, 3, 4], [1, 2, 3], [1]]
+STANDARDIZE_DATA = [1.0, 5.5, 9.0, 2.6, 8.8, 3.0, 4.1, 7.9, 6.3]
 
 # %% [markdown]
 # ## The book's printed outputs
@@ -58,12 +63,88 @@ BOOK = {
     "shift_t_minus_1": [np.nan, 0, 1, 2, 3, 4, 5, 6, 7, 8],
     "shift_t_plus_1": [1, 2, 3, 4, 5, 6, 7, 8, 9, np.nan],
 }
+print(f"{len(BOOK)} printed outputs to reproduce: {', '.join(BOOK)}")
 
-TEMPERATURES = "cold cold warm cold hot hot warm cold warm hot".split()
-SEQUENCES = [[1, 2, 3, 4], [1, 2, 3], [1]]
-STANDARDIZE_DATA = [1.0, 5.5, 9.0, 2.6, 8.8, 3.0, 4.1, 7.9, 6.3]
+# %% [markdown]
+# ## Prepare the data
+#
+# ### Scaling: normalise and standardise (sections 3.1.1 and 3.1.2)
 
+# %%
+ours = {}
+data = np.arange(10.0, 101.0, 10.0)
+scaled, scaler = prep.scale(data)
+print(f"Min: {scaler.data_min_[0]:f}, Max: {scaler.data_max_[0]:f}")
+print(f"normalised: {np.round(scaled, 8).tolist()}")
+restored = prep.unscale(scaled, scaler)
+print(f"inverted:   {np.round(restored, DECIMALS).tolist()}")
 
+standardized, standard = prep.standardize(STANDARDIZE_DATA)
+print(f"Mean: {standard.mean_[0]:f}, StandardDeviation: {standard.scale_[0]:f}")
+print(f"standardised: {np.round(standardized, 6).tolist()}")
+ours.update({
+    "minmax_min": scaler.data_min_[0],
+    "minmax_max": scaler.data_max_[0],
+    "minmax_scaled": scaled,
+    "minmax_inverse": restored,
+    "standard_mean": standard.mean_[0],
+    "standard_std": standard.scale_[0],
+    "standard_inverse": prep.unscale(standardized, standard),
+})
+
+# %% [markdown]
+# ### Categorical data: integer and one-hot encoding (section 3.2)
+
+# %%
+encoded, encoder = prep.one_hot_encode(TEMPERATURES)
+integers = prep.one_hot_decode(encoded)  # column indices = the book's LabelEncoder integers
+decoded = prep.one_hot_decode(encoded[:1], encoder)[0]
+print(f"labels:   {TEMPERATURES}")
+print(f"integers: {integers.tolist()}")
+print(f"one-hot (first 3 rows): {encoded[:3].astype(int).tolist()}")
+print(f"decoded first row: {decoded!r}")
+ours.update({
+    "label_integers": integers,
+    "one_hot_first_rows": encoded[:3],
+    "one_hot_decoded_first": decoded,
+})
+
+# %% [markdown]
+# ### Variable-length sequences: pad and truncate (section 3.3)
+
+# %%
+padded = {
+    "pad_pre": prep.pad(SEQUENCES, padding="pre"),
+    "pad_post": prep.pad(SEQUENCES, padding="post"),
+    "truncate_pre": prep.truncate(SEQUENCES, maxlen=2, truncating="pre"),
+    "truncate_post": prep.truncate(SEQUENCES, maxlen=2, truncating="post"),
+}
+for key, value in padded.items():
+    print(f"{key:14s} {value.tolist()}")
+ours.update(padded)
+
+# %% [markdown]
+# ### Sequence prediction as supervised learning: the shift frame (section 3.4)
+
+# %%
+frame = pd.DataFrame({"t": range(10)})
+frame["t-1"] = frame["t"].shift(1)
+frame["t+1"] = frame["t"].shift(-1)
+print(frame[["t-1", "t", "t+1"]].to_string())
+# The same framing, named the library's way:
+framed = prep.series_to_supervised(np.arange(10), n_in=1, n_out=2, dropnan=False)
+print(f"series_to_supervised columns: {list(framed.columns)}")
+framed_agrees = framed["var1(t-1)"].equals(frame["t-1"].astype(float))
+print(f"series_to_supervised's var1(t-1) is the shift(1) column: {framed_agrees}")
+ours.update({"shift_t_minus_1": frame["t-1"].to_numpy(), "shift_t_plus_1": frame["t+1"].to_numpy()})
+
+# %% [markdown]
+# ## Evaluate: every output against the book
+#
+# Equal at the book's printed precision (six decimals); NaN matches NaN; strings must
+# be identical.
+
+# %%
 def matches(ours, book) -> bool:
     """Equal at the book's printed precision; NaN matches NaN; strings must be identical."""
     if isinstance(book, str):
@@ -75,85 +156,15 @@ def matches(ours, book) -> bool:
                 and np.allclose(np.nan_to_num(ours), np.nan_to_num(book), atol=0.5 * 10 ** -(DECIMALS - 1)))
 
 
-# %% [markdown]
-# ## Scaling: normalise and standardise (sections 3.1.1 and 3.1.2)
-
-
-# %%
-def scaling_examples(log) -> dict:
-    data = np.arange(10.0, 101.0, 10.0)
-    scaled, scaler = prep.scale(data)
-    log(f"Min: {scaler.data_min_[0]:f}, Max: {scaler.data_max_[0]:f}")
-    log(f"normalised: {np.round(scaled, 8).tolist()}")
-    restored = prep.unscale(scaled, scaler)
-
-    standardized, standard = prep.standardize(STANDARDIZE_DATA)
-    log(f"Mean: {standard.mean_[0]:f}, StandardDeviation: {standard.scale_[0]:f}")
-    log(f"standardised: {np.round(standardized, 6).tolist()}")
-    return {
-        "minmax_min": scaler.data_min_[0],
-        "minmax_max": scaler.data_max_[0],
-        "minmax_scaled": scaled,
-        "minmax_inverse": restored,
-        "standard_mean": standard.mean_[0],
-        "standard_std": standard.scale_[0],
-        "standard_inverse": prep.unscale(standardized, standard),
-    }
-
-
-# %% [markdown]
-# ## Categorical data: integer and one-hot encoding (section 3.2)
-
-
-# %%
-def encoding_examples(log) -> dict:
-    encoded, encoder = prep.one_hot_encode(TEMPERATURES)
-    integers = prep.one_hot_decode(encoded)  # column indices = the book's LabelEncoder integers
-    decoded = prep.one_hot_decode(encoded[:1], encoder)[0]
-    log(f"labels:   {TEMPERATURES}")
-    log(f"integers: {integers.tolist()}")
-    log(f"one-hot (first 3 rows): {encoded[:3].astype(int).tolist()}")
-    log(f"decoded first row: {decoded!r}")
-    return {
-        "label_integers": integers,
-        "one_hot_first_rows": encoded[:3],
-        "one_hot_decoded_first": decoded,
-    }
-
-
-# %% [markdown]
-# ## Variable-length sequences: pad and truncate (section 3.3)
-
-
-# %%
-def padding_examples(log) -> dict:
-    out = {
-        "pad_pre": prep.pad(SEQUENCES, padding="pre"),
-        "pad_post": prep.pad(SEQUENCES, padding="post"),
-        "truncate_pre": prep.truncate(SEQUENCES, maxlen=2, truncating="pre"),
-        "truncate_post": prep.truncate(SEQUENCES, maxlen=2, truncating="post"),
-    }
-    for key, value in out.items():
-        log(f"{key:14s} {value.tolist()}")
-    return out
-
-
-# %% [markdown]
-# ## Sequence prediction as supervised learning: the shift frame (section 3.4)
-
-
-# %%
-def shift_examples(log) -> dict:
-    frame = pd.DataFrame({"t": range(10)})
-    frame["t-1"] = frame["t"].shift(1)
-    frame["t+1"] = frame["t"].shift(-1)
-    log(frame[["t-1", "t", "t+1"]].to_string())
-    # The same framing, named the library's way:
-    framed = prep.series_to_supervised(np.arange(10), n_in=1, n_out=2, dropnan=False)
-    log(f"series_to_supervised columns: {list(framed.columns)}")
-    return {"shift_t_minus_1": frame["t-1"].to_numpy(), "shift_t_plus_1": frame["t+1"].to_numpy(),
-            "_framed_agrees": framed["var1(t-1)"].equals(frame["t-1"].astype(float))}
-
+checks = {key: matches(ours[key], BOOK[key]) for key in BOOK}
+for key, ok in checks.items():
+    shown = np.asarray(ours[key])
+    shown = np.round(shown, DECIMALS).tolist() if shown.dtype.kind == "f" else shown.tolist()
+    print(f"{'match' if ok else 'MISMATCH':8s} {key:22s} {str(shown)[:70]}")
+    if not ok:
+        print(f"{'':8s} {'the book prints':22s} {BOOK[key]}")
+book_outputs_matched = sum(checks.values()) / len(checks)
+print(f"{sum(checks.values())} of {len(checks)} printed outputs reproduced")
 
 # %% [markdown]
 # ## Beyond the book: framing a real series
@@ -162,59 +173,51 @@ def shift_examples(log) -> dict:
 # month of year), three months in, two months out. This is the shape a multi-step
 # forecaster is trained on.
 
-
 # %%
-def airline_example(run) -> dict:
-    series = datasets.load_airline_passengers()
-    if run.quick:
-        series = series.iloc[:36]
-    table = np.column_stack([series.to_numpy(), series.index.month.to_numpy(dtype=float)])
-    framed = prep.series_to_supervised(table, n_in=3, n_out=2)
-    run.log(f"airline framed: {framed.shape[0]} rows x {framed.shape[1]} columns")
-    run.log(framed.head(3).to_string())
-
-    scaled, scaler = prep.scale(series.to_numpy(), feature_range=(-1, 1))
-    diffed = prep.difference(series.to_numpy(), interval=12)
-    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
-    months = series.index.to_timestamp()
-    axes[0].plot(months, series.to_numpy())
-    axes[0].set_title("Airline passengers (thousands)")
-    axes[1].plot(months, scaled, color="tab:orange")
-    axes[1].set_title("Scaled to [-1, 1] (MinMaxScaler)")
-    axes[2].plot(months[12:], diffed, color="tab:green")
-    axes[2].set_title("Seasonally differenced (interval 12)")
-    fig.tight_layout()
-    run.save_figure(fig, "airline_preparation.png")
-    X = prep.to_3d(framed.iloc[:, :6].to_numpy(), timesteps=3, features=2)
-    run.log(f"LSTM input from the first six columns: X{X.shape} = [samples, timesteps, features]")
-    return {"airline_rows": int(framed.shape[0]), "airline_columns": int(framed.shape[1])}
-
+series = datasets.load_airline_passengers()
+if AIRLINE_MONTHS is not None:
+    series = series.iloc[:AIRLINE_MONTHS]
+table = np.column_stack([series.to_numpy(), series.index.month.to_numpy(dtype=float)])
+airline = prep.series_to_supervised(table, n_in=3, n_out=2)
+print(f"airline framed: {airline.shape[0]} rows x {airline.shape[1]} columns")
+print(airline.head(3).to_string())
+X = prep.to_3d(airline.iloc[:, :6].to_numpy(), timesteps=3, features=2)
+print(f"LSTM input from the first six columns: X{X.shape} = [samples, timesteps, features]")
 
 # %% [markdown]
-# ## Run the chapter
-
+# The same series scaled to [-1, 1] (what a tanh layer sees) and seasonally differenced
+# (the trend and the yearly cycle taken out).
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    ours = {}
-    for section in (scaling_examples, encoding_examples, padding_examples, shift_examples):
-        run.log(f"\n--- {section.__name__.replace('_', ' ')} ---")
-        ours.update(section(run.log))
-    checks = {key: matches(ours[key], BOOK[key]) for key in BOOK}
-    for key, ok in checks.items():
-        if not ok:
-            run.log(f"MISMATCH {key}: ours {np.asarray(ours[key]).tolist()} vs book {BOOK[key]}")
-    run.log("\n--- airline passengers ---")
-    extra = airline_example(run)
-    metrics = {
-        "book_outputs_matched": sum(checks.values()) / len(checks),
+scaled, scaler = prep.scale(series.to_numpy(), feature_range=(-1, 1))
+diffed = prep.difference(series.to_numpy(), interval=12)
+print(f"scaled: from {scaled.min():.2f} to {scaled.max():.2f}; differenced: {diffed.size} values "
+      f"from {diffed.min():.0f} to {diffed.max():.0f}")
+fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
+months = series.index.to_timestamp()
+axes[0].plot(months, series.to_numpy())
+axes[0].set_title("Airline passengers (thousands)")
+axes[1].plot(months, scaled, color="tab:orange")
+axes[1].set_title("Scaled to [-1, 1] (MinMaxScaler)")
+axes[2].plot(months[12:], diffed, color="tab:green")
+axes[2].set_title("Seasonally differenced (interval 12)")
+fig.tight_layout()
+run.save_figure(fig, "airline_preparation.png")
+
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the target (every printed output reproduced), writes
+# `metrics.json`, and stops a full run that missed it.
+
+# %%
+record = run.finish(
+    {
+        "book_outputs_matched": book_outputs_matched,
         "book_outputs_checked": len(checks),
-        "series_to_supervised_agrees_with_shift": bool(ours["_framed_agrees"]),
-        **extra,
-    }
-    return run.finish(metrics, checks=checks)
-
-
-if __name__ == "__main__":
-    main()
+        "series_to_supervised_agrees_with_shift": bool(framed_agrees),
+        "airline_rows": int(airline.shape[0]),
+        "airline_columns": int(airline.shape[1]),
+    },
+    checks=checks,
+)

@@ -11,11 +11,16 @@ counting up from it out. Many-to-one: 10 bits in, how many are set out. Many-to-
 shapes and reports ``<type>_accuracy`` (per step where the output is a sequence).
 With the full settings all four reach 0.99 or more (``min_accuracy`` target ≥ 0.9).
 
-Run it with ``make ch05`` or ``python -m chapters.ch05_sequence_models [--quick]``.
+Run it with ``make ch05``, ``python -m chapters.ch05_sequence_models [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(5)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
+# below is the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run.
 
 # %%
 import keras
@@ -23,14 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from lstmbook.chapter import Chapter
+from chapters import _book as book
 
-CHAPTER = Chapter(
-    5, "sequence_models", "Models for Sequence Prediction",
-    book="diagrams of one-to-one, one-to-many, many-to-one and many-to-many",
-    targets={"min_accuracy": (">=", 0.9)},
-    main_figure="sequence_mappings.png",
-)
+run = book.start(5)
 
 DIGITS = 10  # one-hot width of a digit 0..9
 COUNT_STEPS = 5  # one-to-many: how many digits to count up
@@ -39,19 +39,21 @@ MAX_STEPS = 8  # many-to-many: length of the digit sequence
 UNITS = 32  # LSTM units in every model
 LEARNING_RATE = 1e-2  # Adam; the tasks are small and clean
 BATCH_SIZE = 32
-TRAIN_SAMPLES = (3000, 256)  # (full, quick) training examples per task
-TEST_SAMPLES = (1000, 128)  # (full, quick) held-out examples per task
-EPOCHS = (15, 1)  # (full, quick)
+N_TRAIN = run.pick(3000, 256)  # training examples per task
+N_TEST = run.pick(1000, 128)  # held-out examples per task
+EPOCHS = run.epochs(15, 1)
 MAPPINGS = ("one_to_one", "one_to_many", "many_to_one", "many_to_many")
+N_CLASSES = {"one_to_one": DIGITS, "one_to_many": DIGITS, "many_to_one": BITS + 1, "many_to_many": DIGITS}
 DRAWN_STEPS = 4  # LSTM cells drawn per panel of the mappings figure
-
+N_EXAMPLES = 10  # held-out examples per task kept in metrics.json
 
 # %% [markdown]
-# ## Prepare data: one tiny task per mapping
+# ## Prepare the data
 #
-# Each generator returns `X` in the 3-D shape the LSTM takes and integer class targets
-# `y` (one per output step). Digits are one-hot encoded; bits are a single 0/1 feature.
-
+# One tiny task per mapping. Each generator returns `X` in the 3-D shape the LSTM takes
+# and integer class targets `y` (one per output step). Digits are one-hot encoded; bits
+# are a single 0/1 feature. Each task draws its training and then its held-out examples
+# from its own generator, seeded with `seed + k` for the k-th mapping.
 
 # %%
 def one_hot(digits: np.ndarray) -> np.ndarray:
@@ -82,12 +84,26 @@ def running_max(n: int, rng):
     return one_hot(digits), np.maximum.accumulate(digits, axis=1)
 
 
+def shown_inputs(mapping: str, x: np.ndarray) -> np.ndarray:
+    """An input as integers: the bits themselves, or the one-hot digits decoded."""
+    return x[..., 0].astype(int) if mapping == "many_to_one" else np.argmax(x, axis=-1)
+
+
 TASKS = {"one_to_one": next_digit, "one_to_many": count_up,
          "many_to_one": count_bits, "many_to_many": running_max}
-
+data, examples = {}, {}
+for offset, mapping in enumerate(MAPPINGS, start=1):
+    rng = np.random.default_rng(run.seed + offset)
+    X, y = TASKS[mapping](N_TRAIN, rng)
+    X_test, y_test = TASKS[mapping](N_TEST, rng)
+    data[mapping] = (X, y, X_test, y_test)
+    examples[mapping] = {"x": shown_inputs(mapping, X_test[:N_EXAMPLES]).tolist(),
+                         "y": y_test[:N_EXAMPLES].tolist()}
+    print(f"{mapping:13s} X{X.shape} -> y{y.shape}; held out X{X_test.shape} -> y{y_test.shape}; "
+          f"e.g. {shown_inputs(mapping, X_test[0]).tolist()} -> {np.atleast_1d(y_test[0]).tolist()}")
 
 # %% [markdown]
-# ## Build the models
+# ## Build the model
 #
 # * **One-to-one**: one step in, one output. An LSTM adds nothing over an MLP here, as
 #   the book says, but the shapes are the ones every other mapping builds on.
@@ -96,7 +112,10 @@ TASKS = {"one_to_one": next_digit, "one_to_many": count_up,
 # * **Many-to-one**: an LSTM reads the whole sequence; only its last output is used.
 # * **Many-to-many**: `return_sequences=True` keeps one output per input step, and the
 #   Dense layer is applied to each step.
-
+#
+# Each model is built right after `run.seed_everything(k)` and trained before the next
+# one is seeded, so that its weights and its shuffling depend on nothing else. Here is
+# the first; the others are built where they are trained.
 
 # %%
 def build_model(mapping: str, input_shape: tuple, n_classes: int) -> keras.Model:
@@ -111,41 +130,84 @@ def build_model(mapping: str, input_shape: tuple, n_classes: int) -> keras.Model
     return keras.Model(inputs, outputs, name=mapping)
 
 
-# %% [markdown]
-# ## Train and evaluate each mapping
-#
-# Accuracy is the fraction of correct output steps. For the sequence outputs we also
-# log how many whole sequences are right.
+def build_mapping(mapping: str) -> keras.Model:
+    """Seed, build and compile the model of ``mapping``; its seed offset is its place in MAPPINGS."""
+    run.seed_everything(MAPPINGS.index(mapping) + 1)
+    model = build_model(mapping, data[mapping][0].shape[1:], N_CLASSES[mapping])
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy")
+    return model
 
+
+models = {"one_to_one": build_mapping("one_to_one")}
+models["one_to_one"].summary()
+
+# %% [markdown]
+# ## Train
+#
+# ### One-to-one
 
 # %%
-def train_mapping(run, mapping: str, offset: int) -> dict:
-    rng = np.random.default_rng(run.seed + offset)
-    X, y = TASKS[mapping](run.pick(*TRAIN_SAMPLES), rng)
-    X_test, y_test = TASKS[mapping](run.pick(*TEST_SAMPLES), rng)
-    n_classes = BITS + 1 if mapping == "many_to_one" else DIGITS
-    run.seed_everything(offset)
-    model = build_model(mapping, X.shape[1:], n_classes)
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy")
-    model.fit(X, y, epochs=run.epochs(*EPOCHS), batch_size=BATCH_SIZE, verbose=run.fit_verbose,
-              callbacks=run.callbacks(mapping))
+def fit_mapping(mapping: str) -> None:
+    X, y, _, _ = data[mapping]
+    with run.timed("fit_s"):
+        history = models[mapping].fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=run.fit_verbose,
+                                      callbacks=run.callbacks(mapping))
+    losses = np.round(history.history["loss"], 4).tolist()
+    print(f"{mapping}: training loss by epoch {losses}")
+
+
+fit_mapping("one_to_one")
+
+# %% [markdown]
+# ### One-to-many: the encoder's summary, repeated for each output step
+
+# %%
+models["one_to_many"] = build_mapping("one_to_many")
+models["one_to_many"].summary()
+fit_mapping("one_to_many")
+
+# %% [markdown]
+# ### Many-to-one: only the last output is used
+
+# %%
+models["many_to_one"] = build_mapping("many_to_one")
+models["many_to_one"].summary()
+fit_mapping("many_to_one")
+
+# %% [markdown]
+# ### Many-to-many: one output per input step
+
+# %%
+models["many_to_many"] = build_mapping("many_to_many")
+models["many_to_many"].summary()
+fit_mapping("many_to_many")
+
+# %% [markdown]
+# ## Evaluate
+#
+# Accuracy is the fraction of correct output steps. For the sequence outputs we also
+# count how many whole sequences are right.
+
+# %%
+results = {}
+for mapping in MAPPINGS:
+    model, (X, y, X_test, y_test) = models[mapping], data[mapping]
     predicted = np.argmax(model.predict(X_test, verbose=run.fit_verbose), axis=-1)
     correct = predicted == y_test
     accuracy = float(correct.mean())
     whole = float(correct.reshape(len(y_test), -1).all(axis=1).mean())
-    run.log(f"{mapping:13s} X{X.shape} -> y{y.shape}; model output {model.output.shape}; "
-            f"accuracy {accuracy:.3f} (whole outputs right: {whole:.3f})")
-    return {"accuracy": accuracy, "whole_accuracy": whole, "input_shape": list(X.shape),
-            "output_shape": list(y.shape), "example": (X_test[0], y_test[0], predicted[0])}
-
+    print(f"{mapping:13s} X{X.shape} -> y{y.shape}; model output {model.output.shape}; "
+          f"accuracy {accuracy:.3f} (whole outputs right: {whole:.3f})")
+    results[mapping] = {"accuracy": accuracy, "whole_accuracy": whole, "input_shape": list(X.shape),
+                        "output_shape": list(y.shape), "model_output_shape": list(model.output.shape),
+                        "example": (X_test[0], y_test[0], predicted[0])}
 
 # %% [markdown]
-# ## The four mappings, drawn
+# ### The four mappings, drawn
 #
 # Each panel unrolls the LSTM over time (boxes in the middle). Inputs enter from below
 # and outputs leave from above, at the steps where each mapping has them. Under each
 # panel is one held-out example with the model's answer.
-
 
 # %%
 def as_text(values) -> str:
@@ -154,8 +216,7 @@ def as_text(values) -> str:
 
 def describe_example(mapping: str, example) -> str:
     x, y, predicted = example
-    shown_x = x[:, 0] if mapping == "many_to_one" else np.argmax(x, axis=-1)  # bits, or one-hot digits
-    return f"in: {as_text(shown_x)}\nexpected: {as_text(y)}\npredicted: {as_text(predicted)}"
+    return f"in: {as_text(shown_inputs(mapping, x))}\nexpected: {as_text(y)}\npredicted: {as_text(predicted)}"
 
 
 def draw_mapping(ax, mapping: str, result: dict) -> None:
@@ -185,33 +246,28 @@ def draw_mapping(ax, mapping: str, result: dict) -> None:
             fontsize=9, family="monospace")
 
 
-def plot_mappings(run, results: dict) -> None:
-    fig, axes = plt.subplots(1, len(MAPPINGS), figsize=(16, 4.8))
-    for ax, mapping in zip(axes, MAPPINGS, strict=True):
-        draw_mapping(ax, mapping, results[mapping])
-    fig.suptitle("Sequence prediction mappings (inputs blue, outputs orange)")
-    fig.tight_layout()
-    run.save_figure(fig, "sequence_mappings.png")
-
+for mapping in MAPPINGS:
+    print(f"{mapping}:", describe_example(mapping, results[mapping]["example"]).replace("\n", "; "))
+fig, axes = plt.subplots(1, len(MAPPINGS), figsize=(16, 4.8))
+for ax, mapping in zip(axes, MAPPINGS, strict=True):
+    draw_mapping(ax, mapping, results[mapping])
+fig.suptitle("Sequence prediction mappings (inputs blue, outputs orange)")
+fig.tight_layout()
+run.save_figure(fig, "sequence_mappings.png")
 
 # %% [markdown]
-# ## Run the chapter
-
+# ## Record the result
+#
+# `run.finish` checks the target (every mapping learned), writes `metrics.json`, and
+# stops a full run that missed it. The shapes and a few held-out examples of each task
+# go with the metrics.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    results = {mapping: train_mapping(run, mapping, offset)
-               for offset, mapping in enumerate(MAPPINGS, start=1)}
-    plot_mappings(run, results)
-    metrics = {f"{mapping}_accuracy": results[mapping]["accuracy"] for mapping in MAPPINGS}
-    metrics["min_accuracy"] = min(metrics.values())
-    metrics.update({f"{mapping}_whole_accuracy": results[mapping]["whole_accuracy"]
-                    for mapping in ("one_to_many", "many_to_many")})
-    shapes = {mapping: {"input": results[mapping]["input_shape"], "output": results[mapping]["output_shape"]}
-              for mapping in MAPPINGS}
-    return run.finish(metrics, shapes=shapes)
-
-
-if __name__ == "__main__":
-    main()
+metrics = {f"{mapping}_accuracy": results[mapping]["accuracy"] for mapping in MAPPINGS}
+metrics["min_accuracy"] = min(metrics.values())
+metrics.update({f"{mapping}_whole_accuracy": results[mapping]["whole_accuracy"]
+                for mapping in ("one_to_many", "many_to_many")})
+shapes = {mapping: {"input": results[mapping]["input_shape"], "output": results[mapping]["output_shape"],
+                    "model_output": results[mapping]["model_output_shape"]}
+          for mapping in MAPPINGS}
+record = run.finish(metrics, shapes=shapes, examples=examples)

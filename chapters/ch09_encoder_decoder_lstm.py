@@ -1,4 +1,4 @@
-"""Chapter 9: Develop Encoder-Decoder LSTMs.
+"""Chapter 9: How to Develop Encoder-Decoder LSTMs.
 
 Description: add numbers written as characters with an encoder-decoder LSTM.
 Book: 75,000 random problems such as ``'3+10+7'`` (3 terms in 1…10, left-padded to 8
@@ -14,11 +14,15 @@ Beyond the book: the same builder on three terms in 1…100 (11 characters in, 3
 with wider LSTMs (128 cells), a cosine-decayed learning rate and the input read back to
 front, reported as ``hard_char_accuracy`` and ``hard_sum_accuracy``.
 
-Run it with ``make ch09`` or ``python -m chapters.ch09_encoder_decoder_lstm [--quick]``.
+Run it with ``make ch09``, ``python -m chapters.ch09_encoder_decoder_lstm [--quick]``, or
+open it as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(9)` reads the flags, seeds Python, NumPy and Keras, and creates the output
+# folder. Each setting is the full run's; `run.pick(full, quick)` swaps in the quick one.
 
 # %%
 import math
@@ -27,26 +31,21 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lstmbook.chapter import Chapter
+from chapters import _book as book
 from lstmbook.models import build_encoder_decoder_lstm
 from lstmbook.problems import ADDITION_ALPHABET, addition_sequences, decode_addition
 
-CHAPTER = Chapter(
-    9, "encoder_decoder_lstm", "Encoder-Decoder LSTMs",
-    book="loss 0.128 after one epoch; 100% per-character accuracy on 100 problems, 1 of 10 sums wrong",
-    targets={"char_accuracy": (">=", 0.99)},
-    main_figure="addition_results.png",
-)
+run = book.start(9)
 
 # The book's problem and model.
 N_TERMS = 3  # numbers added in each problem
 LARGEST = 10  # numbers are drawn from 1..LARGEST
-N_TRAIN = 75_000  # the book's training problems
+N_TRAIN = run.pick(75_000, 1_000)  # the book's training problems
 BATCH_SIZE = 32  # the book's batch size
-EPOCHS = 3  # the book fits one epoch; here it takes three to pass 0.99 per character
+EPOCHS = run.epochs(3, 1)  # the book fits one epoch; here it takes three to pass 0.99 per character
 ENCODER_UNITS = 75
 DECODER_UNITS = 50
-N_TEST = 1_000  # new problems for the held-out accuracy
+N_TEST = run.pick(1_000, 200)  # new problems for the held-out accuracy
 N_SHOWN = 10  # problems printed with their expected and predicted sums, as in the book
 
 # Extra code – a harder setting than the book's: numbers up to 100, so 11 characters in and
@@ -56,9 +55,9 @@ N_SHOWN = 10  # problems printed with their expected and predicted sums, as in t
 # are then the first ones of the problem), as Sutskever et al. (2014) and the keras-io addition
 # example do.
 HARD_LARGEST = 100
-HARD_N_TRAIN = 100_000
+HARD_N_TRAIN = run.pick(100_000, 1_000)
 HARD_BATCH_SIZE = 128
-HARD_EPOCHS = 8
+HARD_EPOCHS = run.pick(8, 1)  # not run.epochs: --epochs sets the book setting's epochs only
 HARD_UNITS = 128  # encoder and decoder cells
 HARD_LEARNING_RATE = 5e-3  # the start of the cosine decay
 HARD_REVERSE_INPUT = True
@@ -71,30 +70,25 @@ HARD_REVERSE_INPUT = True
 # model's softmax outputs, back into strings.
 
 # %%
-def show_problems(run, X, y, predicted, count: int, reverse_input: bool = False) -> list:
-    """Log ``count`` problems as ``3+10+7 = 20, predicted 20`` and return them as dicts."""
-    questions = decode_addition(X[:count, ::-1] if reverse_input else X[:count])
-    expected = decode_addition(y[:count])
-    guesses = decode_addition(predicted[:count])
-    rows = []
-    for question, answer, guess in zip(questions, expected, guesses, strict=True):
-        mark = "ok" if answer == guess else "WRONG"
-        run.log(f"  {question:>{X.shape[1]}} = {answer:>{y.shape[1]}}   predicted {guess:>{y.shape[1]}}  {mark}")
-        rows.append({"problem": str(question), "expected": str(answer), "predicted": str(guess)})
-    return rows
-
+X, y = addition_sequences(N_TRAIN, n_terms=N_TERMS, largest=LARGEST, seed=run.seed)
+X_test, y_test = addition_sequences(N_TEST, n_terms=N_TERMS, largest=LARGEST, seed=run.seed + 1)
+print(f"addition: X{X.shape}, y{y.shape}; test X{X_test.shape}, y{y_test.shape}")
+print(f"alphabet {ADDITION_ALPHABET!r}")
+for question, answer in zip(decode_addition(X[:3]), decode_addition(y[:3]), strict=True):
+    print(f"  {str(question)!r} -> {str(answer)!r}")
 
 # %% [markdown]
-# ## Build and train the model
+# ## Build the model
 #
 # The encoder LSTM reads the whole problem into one vector; `RepeatVector` hands that
 # vector to the decoder once per output character; the decoder writes one softmax over
-# the 12 characters per output step.
+# the 12 characters per output step. `compile_addition_model` is used again for the
+# harder setting below.
 
 # %%
-def train_model(run, X, y, *, epochs: int, batch_size: int, name: str, learning_rate=1e-3,
-                units: tuple = (ENCODER_UNITS, DECODER_UNITS), seed_offset: int = 0):
-    """Build the encoder-decoder for ``X``/``y``'s shapes, fit it, and return ``(model, history)``.
+def compile_addition_model(X, y, *, name: str, learning_rate=1e-3,
+                           units: tuple = (ENCODER_UNITS, DECODER_UNITS), seed_offset: int = 0):
+    """The encoder-decoder for ``X``/``y``'s shapes, compiled.
 
     ``learning_rate`` is Adam's: a float (Keras's default 1e-3, as in the book) or a schedule.
     """
@@ -106,10 +100,21 @@ def train_model(run, X, y, *, epochs: int, batch_size: int, name: str, learning_
     # which costs more than that training; JAX compiles faster than it runs eagerly.
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate),
                   metrics=["accuracy"], run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
-    history = model.fit(X, y, epochs=epochs, batch_size=batch_size, shuffle=True,
-                        verbose=run.fit_verbose, callbacks=run.callbacks(name))
-    return model, history.history
+    return model
 
+
+model = compile_addition_model(X, y, name="addition")
+model.summary()
+
+# %% [markdown]
+# ## Train
+
+# %%
+with run.timed("fit_s"):
+    history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
+                        verbose=run.fit_verbose, callbacks=run.callbacks("addition")).history
+for epoch, (loss, acc) in enumerate(zip(history["loss"], history["accuracy"], strict=True), 1):
+    print(f"epoch {epoch}: loss {loss:.4f}, per-character accuracy {acc:.4f}")
 
 # %% [markdown]
 # ## Evaluate
@@ -118,110 +123,141 @@ def train_model(run, X, y, *, epochs: int, batch_size: int, name: str, learning_
 # Keras accuracy does); sum accuracy counts problems whose whole answer is right.
 
 # %%
-def evaluate(model, X, y, verbose) -> dict:
+def evaluate(model, X, y) -> dict:
     """``char_accuracy``, ``sum_accuracy``, accuracy per output position and the predictions."""
-    predicted = model.predict(X, batch_size=N_TEST, verbose=verbose)
+    predicted = model.predict(X, batch_size=N_TEST, verbose=run.fit_verbose)
     correct = predicted.argmax(axis=-1) == y.argmax(axis=-1)  # (problems, output characters)
     return {"char_accuracy": float(correct.mean()), "sum_accuracy": float(correct.all(axis=1).mean()),
             "position_accuracy": correct.mean(axis=0), "correct_sums": correct.all(axis=1),
             "predicted": predicted}
 
 
-def plot_results(history, hard_history, book, hard, y_hard_test):
-    """Learning curves of both settings, and where the models go wrong."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for label, hist in (("book: 1…10", history), (f"harder: 1…{HARD_LARGEST}", hard_history)):
-        epochs = np.arange(1, len(hist["loss"]) + 1)
-        axes[0].plot(epochs, hist["loss"], marker="o", label=label)
-    axes[0].set(title="Training loss per epoch", xlabel="epoch", ylabel="categorical cross-entropy",
-                yscale="log")
-    axes[0].legend()
+def show_problems(X, y, predicted, count: int, reverse_input: bool = False) -> list:
+    """Print ``count`` problems as ``3+10+7 = 20, predicted 20`` and return them as dicts."""
+    questions = decode_addition(X[:count, ::-1] if reverse_input else X[:count])
+    expected = decode_addition(y[:count])
+    guesses = decode_addition(predicted[:count])
+    rows = []
+    for question, answer, guess in zip(questions, expected, guesses, strict=True):
+        mark = "ok" if answer == guess else "WRONG"
+        print(f"  {question:>{X.shape[1]}} = {answer:>{y.shape[1]}}   predicted {guess:>{y.shape[1]}}  {mark}")
+        rows.append({"problem": str(question), "expected": str(answer), "predicted": str(guess)})
+    return rows
 
-    # The harder setting's whole-sum accuracy, in bins of the true sum.
-    sums = decode_addition(y_hard_test).astype(int)
-    edges = np.linspace(N_TERMS, N_TERMS * HARD_LARGEST + 1, 16)
-    bins = np.digitize(sums, edges) - 1
-    per_bin = [hard["correct_sums"][bins == b].mean() if (bins == b).any() else np.nan
-               for b in range(len(edges) - 1)]
-    axes[1].bar(edges[:-1], per_bin, width=np.diff(edges), align="edge", color="tab:orange",
-                edgecolor="white")
-    axes[1].set(title=f"Harder setting: whole-sum accuracy by true sum ({len(sums):,} problems)",
-                xlabel="true sum", ylabel="fraction right", ylim=(0, 1.05))
 
-    # Per-character accuracy by digit place, aligned from the units digit (the answers are
-    # right-aligned, so the book's 2 characters are tens and units).
-    places = ["units", "tens", "hundreds", "thousands"]
-    for offset, (label, result) in enumerate((("book", book), ("harder", hard))):
-        by_place = result["position_accuracy"][::-1]
-        axes[2].bar(np.arange(len(by_place)) + 0.4 * offset, by_place, width=0.4, label=label)
-    axes[2].set_xticks(np.arange(len(hard["position_accuracy"])) + 0.2,
-                       places[: len(hard["position_accuracy"])])
-    low = min(book["position_accuracy"].min(), hard["position_accuracy"].min())
-    axes[2].set(title="Per-character accuracy by digit place", ylabel="accuracy",
-                ylim=(max(0.0, low - 0.05), 1.0))
-    axes[2].legend(loc="lower left")
-    fig.tight_layout()
-    return fig
-
+with run.timed("evaluate_s"):
+    book_result = evaluate(model, X_test, y_test)
+print(f"book setting: loss {history['loss'][-1]:.4f}, per-character accuracy "
+      f"{book_result['char_accuracy']:.4f}, whole-sum accuracy {book_result['sum_accuracy']:.4f} "
+      f"on {N_TEST:,} new problems")
+print(f"{N_SHOWN} new problems:")
+examples = show_problems(X_test, y_test, book_result["predicted"], N_SHOWN)
 
 # %% [markdown]
-# ## Run the chapter
-
+# ## Beyond the book: numbers up to 100
+#
+# ### Prepare the data
+#
+# Three terms in 1…100: 11 characters in, 3 out. The model reads each problem back to
+# front.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    n_train = run.pick(N_TRAIN, 1_000)
-    n_test = run.pick(N_TEST, 200)
+X_hard, y_hard = addition_sequences(HARD_N_TRAIN, n_terms=N_TERMS, largest=HARD_LARGEST, seed=run.seed + 2)
+X_hard_test, y_hard_test = addition_sequences(N_TEST, n_terms=N_TERMS, largest=HARD_LARGEST,
+                                              seed=run.seed + 3)
+if HARD_REVERSE_INPUT:
+    X_hard, X_hard_test = X_hard[:, ::-1], X_hard_test[:, ::-1]
+print(f"harder setting (1…{HARD_LARGEST}): X{X_hard.shape}, y{y_hard.shape}")
+print(f"  the model reads {str(decode_addition(X_hard[0], strip=False))!r} for "
+      f"{str(decode_addition(X_hard[0, ::-1]))!r} -> {str(decode_addition(y_hard[0]))!r}")
 
-    # The book's setting.
-    X, y = addition_sequences(n_train, n_terms=N_TERMS, largest=LARGEST, seed=run.seed)
-    X_test, y_test = addition_sequences(n_test, n_terms=N_TERMS, largest=LARGEST, seed=run.seed + 1)
-    run.log(f"addition: X{X.shape}, y{y.shape}; e.g. {decode_addition(X[0])!r} -> {decode_addition(y[0])!r}")
-    model, history = train_model(run, X, y, epochs=run.epochs(EPOCHS, 1), batch_size=BATCH_SIZE,
-                                 name="addition")
-    book = evaluate(model, X_test, y_test, run.fit_verbose)
-    run.log(f"book setting: loss {history['loss'][-1]:.4f}, per-character accuracy "
-            f"{book['char_accuracy']:.4f}, whole-sum accuracy {book['sum_accuracy']:.4f} "
-            f"on {n_test:,} new problems")
-    run.log(f"{N_SHOWN} new problems:")
-    examples = show_problems(run, X_test, y_test, book["predicted"], N_SHOWN)
+# %% [markdown]
+# ### Build and train the model
+#
+# 128 cells in the encoder and in the decoder, and Adam's learning rate decaying from 5e-3
+# to zero along a cosine over the whole run.
 
-    # Extra code – the harder setting, numbers up to 100.
-    X_hard, y_hard = addition_sequences(run.pick(HARD_N_TRAIN, 1_000), n_terms=N_TERMS,
-                                        largest=HARD_LARGEST, seed=run.seed + 2)
-    X_hard_test, y_hard_test = addition_sequences(n_test, n_terms=N_TERMS, largest=HARD_LARGEST,
-                                                  seed=run.seed + 3)
-    if HARD_REVERSE_INPUT:
-        X_hard, X_hard_test = X_hard[:, ::-1], X_hard_test[:, ::-1]
-    run.log(f"\nharder setting (1…{HARD_LARGEST}): X{X_hard.shape}, y{y_hard.shape}")
-    hard_epochs = run.pick(HARD_EPOCHS, 1)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        HARD_LEARNING_RATE, decay_steps=hard_epochs * math.ceil(len(X_hard) / HARD_BATCH_SIZE))
-    hard_model, hard_history = train_model(
-        run, X_hard, y_hard, epochs=hard_epochs, batch_size=HARD_BATCH_SIZE, name="addition_hard",
-        learning_rate=schedule, units=(HARD_UNITS, HARD_UNITS), seed_offset=1)
-    hard = evaluate(hard_model, X_hard_test, y_hard_test, run.fit_verbose)
-    run.log(f"harder setting: loss {hard_history['loss'][-1]:.4f}, per-character accuracy "
-            f"{hard['char_accuracy']:.4f}, whole-sum accuracy {hard['sum_accuracy']:.4f}")
-    hard_examples = show_problems(run, X_hard_test, y_hard_test, hard["predicted"], 5,
-                                  reverse_input=HARD_REVERSE_INPUT)
+# %%
+schedule = keras.optimizers.schedules.CosineDecay(
+    HARD_LEARNING_RATE, decay_steps=HARD_EPOCHS * math.ceil(len(X_hard) / HARD_BATCH_SIZE))
+hard_model = compile_addition_model(X_hard, y_hard, name="addition_hard", learning_rate=schedule,
+                                    units=(HARD_UNITS, HARD_UNITS), seed_offset=1)
+print(f"{hard_model.name}: {hard_model.count_params():,} parameters "
+      f"(the book's model: {model.count_params():,})")
+with run.timed("hard_fit_s"):
+    hard_history = hard_model.fit(X_hard, y_hard, epochs=HARD_EPOCHS, batch_size=HARD_BATCH_SIZE, shuffle=True,
+                                  verbose=run.fit_verbose, callbacks=run.callbacks("addition_hard")).history
+for epoch, (loss, acc) in enumerate(zip(hard_history["loss"], hard_history["accuracy"], strict=True), 1):
+    print(f"epoch {epoch}: loss {loss:.4f}, per-character accuracy {acc:.4f}")
 
-    run.save_figure(plot_results(history, hard_history, book, hard, y_hard_test), "addition_results.png")
-    metrics = {
-        "char_accuracy": book["char_accuracy"],
-        "sum_accuracy": book["sum_accuracy"],
-        "final_loss": history["loss"][-1],
-        "shown_sums_wrong": sum(row["expected"] != row["predicted"] for row in examples),
-        "hard_char_accuracy": hard["char_accuracy"],
-        "hard_sum_accuracy": hard["sum_accuracy"],
-        "hard_final_loss": hard_history["loss"][-1],
-    }
-    return run.finish(metrics, examples=examples, hard_examples=hard_examples,
-                      settings={"n_train": n_train, "n_test": n_test, "epochs": len(history["loss"]),
-                                "batch_size": BATCH_SIZE, "hard_largest": HARD_LARGEST,
-                                "hard_epochs": len(hard_history["loss"])})
+# %% [markdown]
+# ### Evaluate
+#
+# The problems are printed the right way round.
 
+# %%
+with run.timed("hard_evaluate_s"):
+    hard = evaluate(hard_model, X_hard_test, y_hard_test)
+print(f"harder setting: loss {hard_history['loss'][-1]:.4f}, per-character accuracy "
+      f"{hard['char_accuracy']:.4f}, whole-sum accuracy {hard['sum_accuracy']:.4f}")
+hard_examples = show_problems(X_hard_test, y_hard_test, hard["predicted"], 5, reverse_input=HARD_REVERSE_INPUT)
 
-if __name__ == "__main__":
-    main()
+# %% [markdown]
+# Learning curves of both settings, the harder setting's whole-sum accuracy by true sum,
+# and per-character accuracy by digit place.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+for label, hist in (("book: 1…10", history), (f"harder: 1…{HARD_LARGEST}", hard_history)):
+    epochs = np.arange(1, len(hist["loss"]) + 1)
+    axes[0].plot(epochs, hist["loss"], marker="o", label=label)
+axes[0].set(title="Training loss per epoch", xlabel="epoch", ylabel="categorical cross-entropy",
+            yscale="log")
+axes[0].legend()
+
+# The harder setting's whole-sum accuracy, in bins of the true sum.
+sums = decode_addition(y_hard_test).astype(int)
+edges = np.linspace(N_TERMS, N_TERMS * HARD_LARGEST + 1, 16)
+bins = np.digitize(sums, edges) - 1
+per_bin = [hard["correct_sums"][bins == b].mean() if (bins == b).any() else np.nan
+           for b in range(len(edges) - 1)]
+axes[1].bar(edges[:-1], per_bin, width=np.diff(edges), align="edge", color="tab:orange",
+            edgecolor="white")
+axes[1].set(title=f"Harder setting: whole-sum accuracy by true sum ({len(sums):,} problems)",
+            xlabel="true sum", ylabel="fraction right", ylim=(0, 1.05))
+
+# Per-character accuracy by digit place, aligned from the units digit (the answers are
+# right-aligned, so the book's 2 characters are tens and units).
+places = ["units", "tens", "hundreds", "thousands"]
+for offset, (label, result) in enumerate((("book", book_result), ("harder", hard))):
+    by_place = result["position_accuracy"][::-1]
+    axes[2].bar(np.arange(len(by_place)) + 0.4 * offset, by_place, width=0.4, label=label)
+axes[2].set_xticks(np.arange(len(hard["position_accuracy"])) + 0.2,
+                   places[: len(hard["position_accuracy"])])
+low = min(book_result["position_accuracy"].min(), hard["position_accuracy"].min())
+axes[2].set(title="Per-character accuracy by digit place", ylabel="accuracy",
+            ylim=(max(0.0, low - 0.05), 1.0))
+axes[2].legend(loc="lower left")
+fig.tight_layout()
+run.save_figure(fig, "addition_results.png")
+
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the target (per-character accuracy >= 0.99 in the book's setting),
+# writes `metrics.json`, and stops a full run that missed it.
+
+# %%
+metrics = {
+    "char_accuracy": book_result["char_accuracy"],
+    "sum_accuracy": book_result["sum_accuracy"],
+    "final_loss": history["loss"][-1],
+    "shown_sums_wrong": sum(row["expected"] != row["predicted"] for row in examples),
+    "hard_char_accuracy": hard["char_accuracy"],
+    "hard_sum_accuracy": hard["sum_accuracy"],
+    "hard_final_loss": hard_history["loss"][-1],
+}
+record = run.finish(metrics, examples=examples, hard_examples=hard_examples,
+                    settings={"n_train": N_TRAIN, "n_test": N_TEST, "epochs": len(history["loss"]),
+                              "batch_size": BATCH_SIZE, "hard_largest": HARD_LARGEST,
+                              "hard_epochs": len(hard_history["loss"])})

@@ -1,4 +1,4 @@
-"""Chapter 10: Develop Bidirectional LSTMs.
+"""Chapter 10: How to Develop Bidirectional LSTMs.
 
 Description: classify every step of a sequence with a Bidirectional LSTM, then compare it
 with forward-only and backward-only LSTMs and with every merge mode.
@@ -26,62 +26,67 @@ Since every label depends only on the values up to its step, the forward LSTM do
 as the Bidirectional ones once trained batched, while the backward LSTM, which never sees
 those values in order, stays far behind.
 
-Run it with ``make ch10`` or ``python -m chapters.ch10_bidirectional_lstm [--quick]``.
+Run it with ``make ch10``, ``python -m chapters.ch10_bidirectional_lstm [--quick]``, or
+open it as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(10)` reads the flags, seeds Python, NumPy and Keras, and creates the output
+# folder. Each setting is the full run's; `run.pick(full, quick)` swaps in the quick one.
 
 # %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-from tqdm.auto import tqdm
 
-from lstmbook.chapter import Chapter
+from chapters import _book as book
 from lstmbook.models import MERGE_MODES, build_bidirectional_lstm, build_vanilla_lstm
 from lstmbook.problems import cumulative_sum_sequences
 
-CHAPTER = Chapter(
-    10, "bidirectional_lstm", "Bidirectional LSTMs",
-    book="all 10 steps of a new sequence right; Bidirectional loss below forward and backward",
-    targets={"accuracy": (">=", 0.98)},
-    main_figure="variant_learning_curves.png",
-)
+run = book.start(10)
 
 N_TIMESTEPS = 10  # values per sequence; the label turns to 1 once the sum passes N_TIMESTEPS / 4
 UNITS = 50  # memory cells per direction, as in the book's Bidirectional model
-N_TRAIN = 10_000  # training sequences, shared by every variant
+N_TRAIN = run.pick(10_000, 256)  # training sequences, shared by every variant
 BATCH_SIZE = 128
 LEARNING_RATE = 3e-3  # Adam's; batches of 128 train faster with a step above Keras's default 1e-3
-EPOCHS = 20  # the same for every variant
-N_TEST = 1_000  # new sequences for the held-out accuracy
+EPOCHS = run.epochs(20, 2)  # the same for every variant
+N_TEST = run.pick(1_000, 200)  # new sequences for the held-out accuracy
 MAIN_VARIANT = "bidirectional_concat"  # the chapter's model: Keras's default merge mode
 
-#: The compared models: forward and backward single LSTMs, then one Bidirectional per merge mode.
+# The compared models: forward and backward single LSTMs, then one Bidirectional per merge mode.
 VARIANTS = ("forward", "backward", *(f"bidirectional_{mode}" for mode in MERGE_MODES))
+print("variants:", ", ".join(VARIANTS))
 
 # %% [markdown]
 # ## Prepare the data
+#
+# `cumulative_sum_sequences` draws 10 values in [0, 1) per sequence and labels each step 1
+# once the running sum has passed 2.5. One sequence, as the book prints it:
 
 # %%
-def describe_sequence(run, X, y) -> None:
-    """Log one sequence: its values, running sum and labels, as the book prints them."""
-    values = X[0, :, 0].astype(float)  # float64, so that rounding prints short numbers
-    run.log(f"X: {np.round(values, 3).tolist()}")
-    run.log(f"running sum: {np.round(np.cumsum(values), 3).tolist()}  (limit {N_TIMESTEPS / 4})")
-    run.log(f"y: {y[0, :, 0].astype(int).tolist()}")
-
+X, y = cumulative_sum_sequences(N_TRAIN, n_timesteps=N_TIMESTEPS, seed=run.seed)
+X_test, y_test = cumulative_sum_sequences(N_TEST, n_timesteps=N_TIMESTEPS, seed=run.seed + 1)
+print(f"cumulative sum: X{X.shape}, y{y.shape}; test X{X_test.shape}")
+values = X[0, :, 0].astype(float)  # float64, so that rounding prints short numbers
+print(f"X: {np.round(values, 3).tolist()}")
+print(f"running sum: {np.round(np.cumsum(values), 3).tolist()}  (limit {N_TIMESTEPS / 4})")
+print(f"y: {y[0, :, 0].astype(int).tolist()}")
+print(f"share of steps labelled 1: {y.mean():.3f}")
 
 # %% [markdown]
-# ## Build the models
+# ## Build the model
 #
 # The Bidirectional builder covers the four merge modes; the forward-only and
-# backward-only models are the Vanilla LSTM builder with one output per step.
+# backward-only models are the Vanilla LSTM builder with one output per step. Every variant
+# maps `(batch, 10, 1)` to `(batch, 10, 1)`; `concat` hands the output layer `2 * 50`
+# features per step, the other merge modes 50.
 
 # %%
 def build_variant(variant: str):
-    """An uncompiled model for one of :data:`VARIANTS`, ``(batch, 10, 1) -> (batch, 10, 1)``."""
+    """An uncompiled model for one of ``VARIANTS``, ``(batch, 10, 1) -> (batch, 10, 1)``."""
     input_shape = (N_TIMESTEPS, 1)
     if variant in ("forward", "backward"):
         return build_vanilla_lstm(input_shape, output_units=1, units=UNITS, output_activation="sigmoid",
@@ -91,96 +96,102 @@ def build_variant(variant: str):
                                     merge_mode=variant.removeprefix("bidirectional_"), name=variant)
 
 
+for variant in VARIANTS:
+    built = build_variant(variant)
+    features = built.get_layer("output").input.shape[-1]  # what the output layer reads per step
+    print(f"{variant:22s} output {built.output_shape}, {features:3d} features per step into the output "
+          f"layer, {built.count_params():6,} parameters; layers {[layer.name for layer in built.layers]}")
+build_variant(MAIN_VARIANT).summary()
+
 # %% [markdown]
-# ## Train every variant on identical data and epochs
+# ## Train
+#
+# Each variant is built again right before its `fit`, from the same seed, so every
+# variant starts from the same seed and sees the same batches in the same order.
 
 # %%
-def train_variants(run, X, y, epochs: int) -> dict:
-    """Fit every variant from the same seed on ``X``/``y``; returns ``{variant: (model, history)}``."""
-    trained = {}
-    for variant in tqdm(VARIANTS, desc="variants", unit="model"):
+trained = {}
+with run.timed("fit_s"):
+    for variant in VARIANTS:
         run.seed_everything()  # the same seed, hence the same batches, for every variant
         model = build_variant(variant)
         # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
         # which costs more than that training; JAX compiles faster than it runs eagerly.
         model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(LEARNING_RATE),
                       metrics=["accuracy"], run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
-        history = model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
+        history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
                             verbose=run.fit_verbose, callbacks=run.callbacks(variant))
         trained[variant] = (model, history.history)
-    for variant, (_, history) in trained.items():  # after the loop, so the progress bar stays whole
-        run.log(f"{variant:22s} final training loss {history['loss'][-1]:.4f}")
-    return trained
-
+        print(f"{variant:22s} final training loss {history.history['loss'][-1]:.4f}")
 
 # %% [markdown]
 # ## Evaluate
+#
+# A step is labelled 1 where the sigmoid output passes 0.5; accuracy counts every step of
+# every new sequence.
 
 # %%
-def per_step_accuracy(model, X, y, verbose) -> tuple[float, np.ndarray]:
+def per_step_accuracy(model, X, y) -> tuple[float, np.ndarray]:
     """Fraction of steps labelled right, and the predicted labels ``(sequences, steps)``."""
-    predicted = (model.predict(X, batch_size=len(X), verbose=verbose)[..., 0] > 0.5).astype(int)
+    predicted = (model.predict(X, batch_size=len(X), verbose=run.fit_verbose)[..., 0] > 0.5).astype(int)
     return float((predicted == y[..., 0]).mean()), predicted
 
 
-def plot_learning_curves(trained):
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for variant, (_, history) in trained.items():
-        epochs = np.arange(1, len(history["loss"]) + 1)
-        ax.plot(epochs, history["loss"], label=variant, linestyle="--" if "bidirectional" not in variant
-                else "-")
-    ax.set(title="Cumulative sum: training loss of each variant (same data, same epochs)",
-           xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def plot_example(X, y, predicted, count: int = 3):
-    """A few test sequences: the running sum against the limit, true and predicted labels."""
-    fig, axes = plt.subplots(1, count, figsize=(4 * count, 3.5), sharey=True)
-    steps = np.arange(N_TIMESTEPS)
-    for i, ax in enumerate(np.atleast_1d(axes)):
-        ax.plot(steps, np.cumsum(X[i, :, 0]), marker="o", label="running sum")
-        ax.axhline(N_TIMESTEPS / 4, color="grey", linestyle=":", label="limit")
-        ax.step(steps, y[i, :, 0] * N_TIMESTEPS / 4, where="mid", label="true label (scaled)")
-        ax.scatter(steps, predicted[i] * N_TIMESTEPS / 4, marker="x", color="red", zorder=3,
-                   label="predicted label (scaled)")
-        ax.set(title=f"test sequence {i}", xlabel="step")
-    np.atleast_1d(axes)[0].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
+accuracies, predictions = {}, {}
+with run.timed("evaluate_s"):
+    for variant, (model, _) in trained.items():
+        accuracies[variant], predictions[variant] = per_step_accuracy(model, X_test, y_test)
+print(f"{'variant':22s} {'final loss':>10s} {'accuracy':>9s}")
+for variant, (_, history) in trained.items():
+    print(f"{variant:22s} {history['loss'][-1]:10.4f} {accuracies[variant]:9.4f}")
+print(f"\n{MAIN_VARIANT}: per-step accuracy {accuracies[MAIN_VARIANT]:.4f} on {len(X_test):,} new sequences")
+print(f"predicted {predictions[MAIN_VARIANT][0].tolist()}\nexpected  {y_test[0, :, 0].astype(int).tolist()}")
 
 # %% [markdown]
-# ## Run the chapter
-
+# Every variant's learning curve (same data, same epochs): forward and backward dashed.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    X, y = cumulative_sum_sequences(run.pick(N_TRAIN, 256), n_timesteps=N_TIMESTEPS, seed=run.seed)
-    X_test, y_test = cumulative_sum_sequences(run.pick(N_TEST, 200), n_timesteps=N_TIMESTEPS,
-                                              seed=run.seed + 1)
-    run.log(f"cumulative sum: X{X.shape}, y{y.shape}")
-    describe_sequence(run, X, y)
+fig, ax = plt.subplots(figsize=(8, 5))
+for variant, (_, history) in trained.items():
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax.plot(epochs, history["loss"], label=variant, linestyle="--" if "bidirectional" not in variant
+            else "-")
+ax.set(title="Cumulative sum: training loss of each variant (same data, same epochs)",
+       xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
+ax.legend()
+fig.tight_layout()
+run.save_figure(fig, "variant_learning_curves.png")
 
-    trained = train_variants(run, X, y, epochs=run.epochs(EPOCHS, 2))
-    accuracies, predictions = {}, {}
-    for variant, (model, _) in trained.items():
-        accuracies[variant], predictions[variant] = per_step_accuracy(model, X_test, y_test, run.fit_verbose)
-    run.log(f"\n{MAIN_VARIANT}: per-step accuracy {accuracies[MAIN_VARIANT]:.4f} on {len(X_test):,} new sequences")
-    run.log(f"predicted {predictions[MAIN_VARIANT][0].tolist()}\nexpected  {y_test[0, :, 0].astype(int).tolist()}")
+# %% [markdown]
+# A few new sequences: the running sum against the limit, with the true and the predicted
+# labels of the chapter's model.
 
-    run.save_figure(plot_learning_curves(trained), "variant_learning_curves.png")
-    run.save_figure(plot_example(X_test, y_test, predictions[MAIN_VARIANT]), "cumulative_sum_examples.png")
-    metrics = {"accuracy": accuracies[MAIN_VARIANT]}
-    metrics.update({f"{variant}_final_loss": history["loss"][-1] for variant, (_, history) in trained.items()})
-    metrics.update({f"{variant}_accuracy": accuracies[variant] for variant in VARIANTS})
-    return run.finish(metrics, learning_curves={v: h["loss"] for v, (_, h) in trained.items()},
-                      settings={"n_train": len(X), "n_test": len(X_test), "units": UNITS,
-                                "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE, "epochs": len(trained[MAIN_VARIANT][1]["loss"])})
+# %%
+count = 3
+fig, axes = plt.subplots(1, count, figsize=(4 * count, 3.5), sharey=True)
+steps = np.arange(N_TIMESTEPS)
+for i, ax in enumerate(np.atleast_1d(axes)):
+    ax.plot(steps, np.cumsum(X_test[i, :, 0]), marker="o", label="running sum")
+    ax.axhline(N_TIMESTEPS / 4, color="grey", linestyle=":", label="limit")
+    ax.step(steps, y_test[i, :, 0] * N_TIMESTEPS / 4, where="mid", label="true label (scaled)")
+    ax.scatter(steps, predictions[MAIN_VARIANT][i] * N_TIMESTEPS / 4, marker="x", color="red", zorder=3,
+               label="predicted label (scaled)")
+    ax.set(title=f"test sequence {i}", xlabel="step")
+np.atleast_1d(axes)[0].legend(fontsize=8)
+fig.tight_layout()
+run.save_figure(fig, "cumulative_sum_examples.png")
 
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the target (the `concat` model's per-step accuracy >= 0.98), writes
+# `metrics.json` with every variant's learning curve, and stops a full run that missed it.
 
-if __name__ == "__main__":
-    main()
+# %%
+metrics = {"accuracy": accuracies[MAIN_VARIANT]}
+metrics.update({f"{variant}_final_loss": history["loss"][-1] for variant, (_, history) in trained.items()})
+metrics.update({f"{variant}_accuracy": accuracies[variant] for variant in VARIANTS})
+record = run.finish(metrics, learning_curves={v: h["loss"] for v, (_, h) in trained.items()},
+                    settings={"n_train": len(X), "n_test": len(X_test), "units": UNITS,
+                              "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
+                              "epochs": len(trained[MAIN_VARIANT][1]["loss"])})

@@ -1,4 +1,4 @@
-"""Chapter 11: Develop Generative LSTMs.
+"""Chapter 11: How to Develop Generative LSTMs.
 
 Description: teach an LSTM to draw rectangles, then let it draw by feeding its own
 output back in.
@@ -20,17 +20,22 @@ The model sees one corner and nothing else, so the shape it draws from ``[0, 0]`
 always the same one: it cannot know the width and height, and picks values near their
 median, 0.5, which is what mean absolute error favours (about 0.47 and 0.41 in a full run). Beyond the book, to draw many different rectangles, the
 generator is also started from 1,000 random first corners ``[w, 0]`` and completes each
-shape (the same batched loop, one ``predict`` call per step for all shapes at once):
-``completion_shape_error`` is the mean of their errors, ``completion_shape_error_median``
-their median and ``completion_failed_fraction`` the share off by more than 0.05. Widths
-near 0 make ``[w, 0]`` look like the starting corner ``[0, 0]``, so the completions that
-fail start there. The figure draws completions from evenly spaced widths.
+shape (the same batched loop, ``lstmbook.training.generate_closed_loop``, one ``predict``
+call per step for all shapes at once): ``completion_shape_error`` is the mean of their
+errors, ``completion_shape_error_median`` their median and ``completion_failed_fraction``
+the share off by more than 0.05. Widths near 0 make ``[w, 0]`` look like the starting
+corner ``[0, 0]``, so the completions that fail start there. The figure draws completions
+from evenly spaced widths.
 
-Run it with ``make ch11`` or ``python -m chapters.ch11_generative_lstm [--quick]``.
+Run it with ``make ch11``, ``python -m chapters.ch11_generative_lstm [--quick]``, or open
+it as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(11)` reads the flags, seeds Python, NumPy and Keras, and creates the output
+# folder. Each setting is the full run's; `run.pick(full, quick)` swaps in the quick one.
 
 # %%
 import keras
@@ -39,29 +44,30 @@ import numpy as np
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 
-from lstmbook.chapter import Chapter
+from chapters import _book as book
 from lstmbook.models import build_generative_lstm
 from lstmbook.problems import rectangle_sequences, rectangle_shape_error
+from lstmbook.training import generate_closed_loop
 
-CHAPTER = Chapter(
-    11, "generative_lstm", "Generative LSTMs",
-    book="a generated shape close to a rectangle (plotted, not measured)",
-    targets={"shape_error": ("<=", 0.05)},
-    main_figure="rectangles.png",
-)
+run = book.start(11)
 
-N_RECTANGLES = 25_000  # the book's 25,000 rectangles, three (corner -> next corner) pairs each
+N_RECTANGLES = run.pick(25_000, 500)  # the book's 25,000 rectangles, three (corner -> next corner) pairs each
 UNITS = 10  # the book's LSTM(10)
 BATCH_SIZE = 32
-EPOCHS = 12  # the book makes one pass, one rectangle per fit call; more epochs shrink the
+EPOCHS = run.epochs(12, 2)  # the book makes one pass, one rectangle per fit call; more epochs shrink the
 # band of small widths where completions fail (about 12% of them after 6 epochs, 10% after 12)
 N_CORNERS = 3  # corners to generate after the start [0, 0]
-N_COMPLETIONS = 1_000  # extra: shapes completed from random first corners
+N_COMPLETIONS = run.pick(1_000, 100)  # extra: shapes completed from random first corners
 N_PLOTTED = 6  # rectangles drawn in each panel of the figure
 PLOTTED_WIDTHS = (0.1, 0.3, 0.5, 0.7, 0.9)  # first corners [w, 0] of the completions drawn
+MAX_SHAPE_ERROR = run.chapter.targets["shape_error"][1]  # a shape off by more than this fails
 
 # %% [markdown]
 # ## Prepare the data
+#
+# Each rectangle gives three samples: `[0, 0] -> [w, 0]`, `[w, 0] -> [w, h]` and
+# `[w, h] -> [0, h]`, each one time step of two features. `corners_of` puts a rectangle's
+# four corners back together from its three samples.
 
 # %%
 def corners_of(X, y) -> np.ndarray:
@@ -69,49 +75,73 @@ def corners_of(X, y) -> np.ndarray:
     return np.concatenate([X.reshape(-1, 3, 2)[:, :1], y.reshape(-1, 3, 2)], axis=1)
 
 
-# %% [markdown]
-# ## Build and train the model
-#
-# One corner ``[x, y]`` in (one time step, two features), the next corner out.
-
-# %%
-def train_model(run, X, y, epochs: int):
-    run.seed_everything()
-    model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS)
-    # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
-    # which costs more than that training; JAX compiles faster than it runs eagerly.
-    model.compile(loss="mae", optimizer="adam", run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
-    history = model.fit(X, y, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
-                        verbose=run.fit_verbose, callbacks=run.callbacks("generative"))
-    return model, history.history
-
+X, y = rectangle_sequences(N_RECTANGLES, seed=run.seed)
+print(f"rectangles: X{X.shape}, y{y.shape}")
+print(f"the first one's corners: {np.round(corners_of(X[:3], y[:3])[0].astype(float), 3).tolist()}")
+print(f"as samples: {np.round(X[:3, 0].astype(float), 3).tolist()} -> {np.round(y[:3].astype(float), 3).tolist()}")
 
 # %% [markdown]
-# ## Generate
+# ## Build the model
 #
-# Each step predicts the next corner of every shape at once, then feeds those
-# predictions back in as the next inputs.
+# One corner `[x, y]` in (one time step, two features), the next corner out.
 
 # %%
-def generate(model, starts, n_steps: int = N_CORNERS) -> np.ndarray:
-    """Feed each prediction back in, ``n_steps`` times, for a batch of shapes.
+run.seed_everything()
+model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS)
+# A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
+# which costs more than that training; JAX compiles faster than it runs eagerly.
+model.compile(loss="mae", optimizer="adam", run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
+model.summary()
 
-    Args:
-        model: the trained ``(batch, 1, 2) -> (batch, 2)`` model.
-        starts: ``(shapes, 2)`` the first input of each shape.
-        n_steps: corners to generate.
+# %% [markdown]
+# ## Train
 
-    Returns:
-        ``(shapes, n_steps, 2)`` the generated corners, in order.
-    """
-    current = np.asarray(starts, dtype=np.float32)
-    corners = []
-    for _ in range(n_steps):
-        current = np.asarray(model.predict_on_batch(current[:, None, :]))
-        corners.append(current)
-    return np.stack(corners, axis=1)
+# %%
+with run.timed("fit_s"):
+    history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
+                        verbose=run.fit_verbose, callbacks=run.callbacks("generative")).history
+for epoch, loss in enumerate(history["loss"], 1):
+    print(f"epoch {epoch}: MAE {loss:.4f}")
 
+# %% [markdown]
+# ## Evaluate
+#
+# ### Generate from [0, 0], as the book does
+#
+# `generate_closed_loop` predicts the next corner and feeds it back in as the next input,
+# three times.
 
+# %%
+with run.timed("generate_s"):
+    generated = generate_closed_loop(model, np.zeros((1, 2)), N_CORNERS)[0]
+shape_error = rectangle_shape_error(generated)
+print(f"generated from [0, 0]: {np.round(generated.astype(float), 3).tolist()}, shape_error {shape_error:.4f}")
+
+# %% [markdown]
+# ### Beyond the book: complete shapes from random first corners
+#
+# Each shape starts from a first corner `[w, 0]` with a random width; the generator adds the
+# other two corners, for all the shapes in one batch per step.
+
+# %%
+rng = np.random.default_rng(run.seed + 1)
+firsts = np.column_stack([rng.random(N_COMPLETIONS), np.zeros(N_COMPLETIONS)]).astype(np.float32)
+with run.timed("complete_s"):
+    completed = np.concatenate([firsts[:, None], generate_closed_loop(model, firsts, N_CORNERS - 1)], axis=1)
+completion_errors = rectangle_shape_error(completed)
+print(f"{N_COMPLETIONS:,} completions: mean shape error {completion_errors.mean():.4f}, "
+      f"median {np.median(completion_errors):.4f}, worst {completion_errors.max():.4f}")
+failed = completion_errors > MAX_SHAPE_ERROR
+if failed.any():
+    print(f"{failed.mean():.1%} of completions are off by more than {MAX_SHAPE_ERROR}; "
+          f"the widest of them starts at w = {firsts[failed, 0].max():.3f}")
+else:
+    print(f"no completion is off by more than {MAX_SHAPE_ERROR}")
+
+# %% [markdown]
+# Random rectangles from the data beside the generated ones, drawn as closed paths.
+
+# %%
 def closed_path(corners) -> Path:
     """A closed matplotlib path from ``[0, 0]`` through the corners ``(3, 2)`` and back."""
     vertices = np.concatenate([[[0.0, 0.0]], corners, [[0.0, 0.0]]])
@@ -119,76 +149,46 @@ def closed_path(corners) -> Path:
     return Path(vertices, codes)
 
 
-def plot_rectangles(random_corners, generated, completed):
-    """Random rectangles from the data beside the generated ones, as PathPatches."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), sharex=True, sharey=True)
-    colors = plt.cm.tab10(np.arange(10))
-    for i, corners in enumerate(random_corners):
-        axes[0].add_patch(PathPatch(closed_path(corners[1:]), fill=False, lw=2, edgecolor=colors[i % 10]))
-    axes[0].set_title(f"{len(random_corners)} random rectangles (training data)")
-    for i, corners in enumerate(completed):
-        axes[1].add_patch(PathPatch(closed_path(corners), fill=False, lw=1.5, linestyle="--",
-                                    edgecolor=colors[(i + 1) % 10]))
-    axes[1].add_patch(PathPatch(closed_path(generated), fill=False, lw=3, edgecolor="black",
-                                label="generated from [0, 0]"))
-    widths = ", ".join(f"{w:.1f}" for w in completed[:, 0, 0])
-    axes[1].set_title(f"Generated from [0, 0] (black); completed from [w, 0], w = {widths}")
-    axes[1].legend(loc="upper right")
-    for ax in axes:
-        ax.set(xlim=(-0.05, 1.05), ylim=(-0.05, 1.05), aspect="equal", xlabel="x", ylabel="y")
-    fig.tight_layout()
-    return fig
+random_corners = corners_of(*rectangle_sequences(N_PLOTTED, seed=run.seed + 2))
+widths = np.asarray(PLOTTED_WIDTHS, dtype=np.float32)
+shown_firsts = np.column_stack([widths, np.zeros_like(widths)])
+shown = np.concatenate([shown_firsts[:, None], generate_closed_loop(model, shown_firsts, N_CORNERS - 1)], axis=1)
+for first, error in zip(shown_firsts[:, 0], rectangle_shape_error(shown), strict=True):
+    print(f"completed from [{first:.1f}, 0]: shape error {error:.4f}")
 
+fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), sharex=True, sharey=True)
+colors = plt.cm.tab10(np.arange(10))
+for i, corners in enumerate(random_corners):
+    axes[0].add_patch(PathPatch(closed_path(corners[1:]), fill=False, lw=2, edgecolor=colors[i % 10]))
+axes[0].set_title(f"{len(random_corners)} random rectangles (training data)")
+for i, corners in enumerate(shown):
+    axes[1].add_patch(PathPatch(closed_path(corners), fill=False, lw=1.5, linestyle="--",
+                                edgecolor=colors[(i + 1) % 10]))
+axes[1].add_patch(PathPatch(closed_path(generated), fill=False, lw=3, edgecolor="black",
+                            label="generated from [0, 0]"))
+shown_widths = ", ".join(f"{w:.1f}" for w in shown[:, 0, 0])
+axes[1].set_title(f"Generated from [0, 0] (black); completed from [w, 0], w = {shown_widths}")
+axes[1].legend(loc="upper right")
+for ax in axes:
+    ax.set(xlim=(-0.05, 1.05), ylim=(-0.05, 1.05), aspect="equal", xlabel="x", ylabel="y")
+fig.tight_layout()
+run.save_figure(fig, "rectangles.png")
 
 # %% [markdown]
-# ## Run the chapter
-
+# ## Record the result
+#
+# `run.finish` checks the target (`shape_error` <= 0.05 for the shape drawn from `[0, 0]`),
+# writes `metrics.json`, and stops a full run that missed it.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    X, y = rectangle_sequences(run.pick(N_RECTANGLES, 500), seed=run.seed)
-    run.log(f"rectangles: X{X.shape}, y{y.shape}; the first one: "
-            f"{np.round(corners_of(X[:3], y[:3])[0].astype(float), 3).tolist()}")
-    model, history = train_model(run, X, y, epochs=run.epochs(EPOCHS, 2))
-    run.log(f"final training MAE {history['loss'][-1]:.4f}")
-
-    # The book's generation: start from [0, 0] and feed every prediction back in.
-    generated = generate(model, np.zeros((1, 2)))[0]
-    shape_error = rectangle_shape_error(generated)
-    run.log(f"generated from [0, 0]: {np.round(generated.astype(float), 3).tolist()}, shape_error {shape_error:.4f}")
-
-    # Extra code – complete shapes from random first corners [w, 0], all in one batch.
-    n_completions = run.pick(N_COMPLETIONS, 100)
-    rng = np.random.default_rng(run.seed + 1)
-    firsts = np.column_stack([rng.random(n_completions), np.zeros(n_completions)]).astype(np.float32)
-    completed = np.concatenate([firsts[:, None], generate(model, firsts, N_CORNERS - 1)], axis=1)
-    completion_errors = rectangle_shape_error(completed)
-    run.log(f"{n_completions:,} completions: mean shape error {completion_errors.mean():.4f}, "
-            f"median {np.median(completion_errors):.4f}, worst {completion_errors.max():.4f}")
-
-    failed = completion_errors > CHAPTER.targets["shape_error"][1]
-    if failed.any():
-        run.log(f"{failed.mean():.1%} of completions are off by more than "
-                f"{CHAPTER.targets['shape_error'][1]}; the widest of them starts at w = {firsts[failed, 0].max():.3f}")
-
-    random_corners = corners_of(*rectangle_sequences(N_PLOTTED, seed=run.seed + 2))
-    widths = np.asarray(PLOTTED_WIDTHS, dtype=np.float32)
-    shown_firsts = np.column_stack([widths, np.zeros_like(widths)])
-    shown = np.concatenate([shown_firsts[:, None], generate(model, shown_firsts, N_CORNERS - 1)], axis=1)
-    run.save_figure(plot_rectangles(random_corners, generated, shown), "rectangles.png")
-    metrics = {
-        "shape_error": shape_error,
-        "final_loss": history["loss"][-1],
-        "completion_shape_error": float(completion_errors.mean()),
-        "completion_shape_error_median": float(np.median(completion_errors)),
-        "completion_shape_error_max": float(completion_errors.max()),
-        "completion_failed_fraction": float(failed.mean()),
-    }
-    return run.finish(metrics, generated_corners=generated,
-                      settings={"n_rectangles": len(X) // 3, "epochs": len(history["loss"]),
-                                "batch_size": BATCH_SIZE})
-
-
-if __name__ == "__main__":
-    main()
+metrics = {
+    "shape_error": shape_error,
+    "final_loss": history["loss"][-1],
+    "completion_shape_error": float(completion_errors.mean()),
+    "completion_shape_error_median": float(np.median(completion_errors)),
+    "completion_shape_error_max": float(completion_errors.max()),
+    "completion_failed_fraction": float(failed.mean()),
+}
+record = run.finish(metrics, generated_corners=generated,
+                    settings={"n_rectangles": len(X) // 3, "epochs": len(history["loss"]),
+                              "batch_size": BATCH_SIZE})

@@ -13,29 +13,31 @@ predict exactly what the original does (``max_abs_diff`` = 0, target ≤ 1e-6). 
 5-step sequence rising; is it going down, flat or up), which reach about 0.95 and 0.93
 accuracy on 500 new sequences.
 
-Run it with ``make ch13`` or ``python -m chapters.ch13_predictions [--quick]``.
+Run it with ``make ch13``, ``python -m chapters.ch13_predictions [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(13)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
+# below is the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run,
+# and `run.epochs(full, quick)` also honours `--epochs`.
 
 # %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
+from chapters import _book as book
 from lstmbook import persistence, training
-from lstmbook.chapter import Chapter
 
-CHAPTER = Chapter(
-    13, "predictions", "How to Make Predictions with LSTMs",
-    book="finalize, save (model / JSON + weights), load, predict; predict_classes and predict_proba",
-    targets={"max_abs_diff": ("<=", 1e-6)},
-    main_figure="predictions.png",
-)
+run = book.start(13)
 
 UNITS = 10  # Chapter 12's LSTM(10)
-FINAL_EPOCHS = (800, 50)  # (full, quick): Chapter 12's good fit
+FINAL_EPOCHS = run.epochs(800, 50)  # Chapter 12's good fit
 NEW_X = np.array([0.05, 0.25, 0.45, 0.65, 0.85])  # new inputs, between the training points
 STEP = 0.1  # each value predicts the value STEP above it
 
@@ -43,26 +45,127 @@ STEP = 0.1  # each value predicts the value STEP above it
 CLASS_TIMESTEPS = 5
 FLAT_BAND = 0.25  # |last - first| <= FLAT_BAND is "flat"
 CLASS_NAMES = ("down", "flat", "up")
-CLASS_SAMPLES = (2000, 200)  # (full, quick) training sequences
+CLASS_SAMPLES = run.pick(2000, 200)  # training sequences
 CLASS_TEST_SAMPLES = 500
-CLASS_EPOCHS = (40, 2)
+CLASS_EPOCHS = run.epochs(40, 2)
 CLASS_BATCH = 32
 SHOWN = 5  # examples printed
 
-
 # %% [markdown]
-# ## Prepare data
+# ## Prepare the data
 #
 # Chapter 12's series, training and validation halves together: once the model is
 # chosen, the final model learns from every sample there is.
 
+# %%
+x = np.round(np.arange(0.0, 1.0, STEP), 1)
+X_all, y_all = x.reshape(len(x), 1, 1), x + STEP
+print(pd.DataFrame({"X": X_all[:, 0, 0], "y": y_all}).T.to_string(header=False))
+print(f"X {X_all.shape}, y {y_all.shape}")
+
+# %% [markdown]
+# ## Build the model
+#
+# Chapter 12's `LSTM(10) -> Dense(1)`, unrolled over its single timestep.
+# `finalize_model` calls this function after seeding, so looking at one here changes nothing.
 
 # %%
-def all_data():
-    x = np.round(np.arange(0.0, 1.0, STEP), 1)
-    return x.reshape(len(x), 1, 1), x + STEP
+def build_regressor() -> keras.Model:
+    inputs = keras.Input(shape=(1, 1), name="inputs")
+    hidden = keras.layers.LSTM(UNITS, unroll=True, name="lstm")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden), name="final_lstm")
 
 
+build_regressor().summary()
+
+# %% [markdown]
+# ## Train: finalize the model on all the data (section 13.1)
+#
+# `persistence.finalize_model` seeds, builds, compiles (MSE, Adam) and trains on all ten
+# samples.
+
+# %%
+with run.timed("finalize_s"):
+    model, final_history = persistence.finalize_model(
+        build_regressor, X_all, y_all, epochs=FINAL_EPOCHS, seed=run.seed_everything(0),
+        callbacks=run.callbacks("final"), verbose=run.fit_verbose)
+print(f"final model: {len(final_history['loss'])} epochs on all {len(X_all)} samples, "
+      f"final training loss {final_history['loss'][-1]:.2e}")
+
+# %% [markdown]
+# ## Save and load, both ways (section 13.2)
+#
+# * One `.keras` file: architecture, weights and optimizer state. `save_model` writes it
+#   to a temporary file and renames it into place, so a crash never leaves half a model;
+#   a file already there is kept as `final_lstm.backup-1.keras`.
+# * The architecture as JSON and the weights as `.weights.h5`: the model rebuilt from
+#   them predicts the same; `load_model` compiles it again from the loss and optimizer
+#   named in the JSON.
+
+# %%
+folder = run.output_dir / "models"
+folder.mkdir(exist_ok=True)
+keras_path = persistence.save_model(model, folder / "final_lstm.keras")
+json_path, weights_path = persistence.save_architecture_and_weights(model, folder / "final_lstm.json")
+print(f"saved {keras_path.name} ({keras_path.stat().st_size} bytes), {json_path.name} and "
+      f"{weights_path.name}")
+from_keras = persistence.load_model(keras_path)
+from_json = persistence.load_model(json_path)  # finds final_lstm.weights.h5 beside it
+print(f"loaded {from_keras.name} from {keras_path.name} (compiled: {from_keras.compiled}) and "
+      f"{from_json.name} from {json_path.name} (compiled: {from_json.compiled})")
+
+# %% [markdown]
+# ## Evaluate: predict on new data with the original and the reloaded models
+
+# %%
+X_new = NEW_X.reshape(len(NEW_X), 1, 1)
+original = model.predict(X_new, verbose=run.fit_verbose)
+reloaded = {"keras": from_keras.predict(X_new, verbose=run.fit_verbose),
+            "json_weights": from_json.predict(X_new, verbose=run.fit_verbose)}
+diffs = {name: float(np.abs(original - p).max()) for name, p in reloaded.items()}
+print(pd.DataFrame({"x": NEW_X, "expected": NEW_X + STEP, "original": original[:, 0],
+                    "from .keras": reloaded["keras"][:, 0],
+                    "from JSON + weights": reloaded["json_weights"][:, 0]}).to_string(
+    index=False, float_format=lambda v: f"{v:.4f}"))
+print(f"reloaded vs original, largest difference: {diffs}")
+metrics = {"max_abs_diff": max(diffs.values()),
+           "keras_file_max_abs_diff": diffs["keras"],
+           "json_weights_max_abs_diff": diffs["json_weights"],
+           "new_data_mae": float(np.abs(original[:, 0] - (NEW_X + STEP)).mean())}
+print(f"mean absolute error on the new data: {metrics['new_data_mae']:.4f}")
+
+# %% [markdown]
+# ### Clear errors for a wrong path, a wrong extension and a corrupt file
+#
+# What a reader sees when the path, the extension or the file is wrong.
+
+# %%
+(folder / "corrupt.keras").write_bytes(b"not a zip archive")
+explained = 0
+for path in [folder / "missing.keras", folder / "model.h5", folder / "corrupt.keras"]:
+    try:
+        persistence.load_model(path)
+    except (FileNotFoundError, ValueError) as error:
+        explained += 1
+        print(f"  {path.name}: {type(error).__name__}: {str(error)[:110]}...")
+(folder / "corrupt.keras").unlink()
+metrics["load_errors_explained"] = explained
+print(f"{explained} of 3 mistakes explained")
+
+# %% [markdown]
+# ## Class predictions and probabilities (section 13.3)
+#
+# Keras 3 has no `predict_classes` or `predict_proba`. `training.predict_proba` returns
+# the checked probabilities; `training.predict_classes` takes the argmax of a softmax,
+# or thresholds a sigmoid at 0.5, reading which from the output layer.
+#
+# ### Prepare the data
+#
+# Five random values in [0, 1); a sigmoid classifier learns whether the last is above
+# the first (rising), a softmax one whether the sequence goes down, stays flat (within
+# `FLAT_BAND`) or goes up.
+
+# %%
 def trend_sequences(n: int, seed: int):
     """``(X (n, 5, 1), direction in {0: down, 1: flat, 2: up}, rising in {0, 1})``."""
     rng = np.random.default_rng(seed)
@@ -72,17 +175,19 @@ def trend_sequences(n: int, seed: int):
     return X, direction, (change > 0).astype("int32")
 
 
-# %% [markdown]
-# ## Build the model
+X_class, direction, rising = trend_sequences(CLASS_SAMPLES, seed=run.seed)
+X_class_new, direction_new, rising_new = trend_sequences(CLASS_TEST_SAMPLES, seed=run.seed + 1)
+print(f"train X{X_class.shape}, new X{X_class_new.shape}")
+print(f"rising: {rising.mean():.0%} of the training sequences; "
+      f"down / flat / up: {', '.join(f'{np.mean(direction == k):.0%}' for k in range(3))}")
 
+# %% [markdown]
+# ### Build, train and predict
+#
+# `LSTM(10)` over the 5 steps, then a sigmoid unit or a 3-way softmax. Each classifier
+# is seeded with `seed + 1` and `seed + 2`.
 
 # %%
-def build_regressor() -> keras.Model:
-    inputs = keras.Input(shape=(1, 1), name="inputs")
-    hidden = keras.layers.LSTM(UNITS, unroll=True, name="lstm")(inputs)
-    return keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden), name="final_lstm")
-
-
 def build_classifier(classes: int, activation: str, name: str) -> keras.Model:
     inputs = keras.Input(shape=(CLASS_TIMESTEPS, 1), name="inputs")
     hidden = keras.layers.LSTM(UNITS, name="lstm")(inputs)
@@ -90,155 +195,69 @@ def build_classifier(classes: int, activation: str, name: str) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-# %% [markdown]
-# ## Train: finalize the model on all the data (section 13.1)
+def classify(offset: int, activation: str, units: int, loss: str, y, y_new, names) -> tuple:
+    """Train one classifier, then ``predict_proba`` and ``predict_classes`` on the new sequences."""
+    run.seed_everything(offset)
+    clf = build_classifier(units, activation, f"{activation}_classifier")
+    clf.compile(optimizer="adam", loss=loss)
+    clf.fit(X_class, y, epochs=CLASS_EPOCHS, batch_size=CLASS_BATCH, verbose=run.fit_verbose,
+            callbacks=run.callbacks(clf.name))
+    proba = training.predict_proba(clf, X_class_new)
+    classes = training.predict_classes(clf, X_class_new)
+    found = {f"{activation}_accuracy": float((classes == y_new).mean()),
+             f"{activation}_classes_match_proba": bool(
+                 np.array_equal(classes, training.classes_from_proba(proba, activation)))}
+    print(f"{activation} classifier: accuracy {found[f'{activation}_accuracy']:.3f} on "
+          f"{CLASS_TEST_SAMPLES} new sequences")
+    for p, c, t in zip(proba[:SHOWN], classes[:SHOWN], y_new[:SHOWN], strict=True):
+        print(f"  proba {np.round(p.astype(float), 3).tolist()} -> class {c} ({names[c]}), truth {names[t]}")
+    return found, (proba[:SHOWN], classes[:SHOWN], y_new[:SHOWN])
 
+
+shown = {}
+with run.timed("classifiers_s"):
+    found, shown["sigmoid"] = classify(1, "sigmoid", 1, "binary_crossentropy", rising, rising_new,
+                                       ("not rising", "rising"))
+metrics.update(found)
 
 # %%
-def finalize(run):
-    X, y = all_data()
-    model, history = persistence.finalize_model(build_regressor, X, y, epochs=run.epochs(*FINAL_EPOCHS),
-                                                seed=run.seed_everything(0), callbacks=run.callbacks("final"),
-                                                verbose=run.fit_verbose)
-    run.log(f"final model: {len(history['loss'])} epochs on all {len(X)} samples, "
-            f"final training loss {history['loss'][-1]:.2e}")
-    return model
-
+with run.timed("classifiers_s"):
+    found, shown["softmax"] = classify(2, "softmax", len(CLASS_NAMES), "sparse_categorical_crossentropy",
+                                       direction, direction_new, CLASS_NAMES)
+metrics.update(found)
 
 # %% [markdown]
-# ## Save and load, both ways (section 13.2)
+# The final model's predictions on the new inputs, and the classifiers' probabilities
+# for the first new sequences, stacked by class, with the predicted class below.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+axes[0].plot(X_all[:, 0, 0], y_all, "o", label="training data")
+axes[0].plot(NEW_X, NEW_X + STEP, "k+", markersize=12, label="new data, expected")
+axes[0].plot(NEW_X, original[:, 0], "x", color="tab:red", label="final model (and reloaded)")
+axes[0].set_title("Final LSTM(10) on new data")
+axes[0].legend()
+for ax, activation in zip(axes[1:], ("sigmoid", "softmax"), strict=True):
+    proba, classes, truth = shown[activation]
+    names = CLASS_NAMES if activation == "softmax" else ("not rising", "rising")
+    if proba.shape[1] == 1:
+        proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+    bottom = np.zeros(len(proba))
+    for k, name in enumerate(names):
+        ax.bar(range(len(proba)), proba[:, k], bottom=bottom, label=name)
+        bottom += proba[:, k]
+    ax.set_xticks(range(len(proba)),
+                  [f"{names[c]}\n(truth {names[t]})" for c, t in zip(classes, truth, strict=True)])
+    ax.set_title(f"{activation}: predict_proba and predict_classes")
+    ax.legend(fontsize=8)
+fig.tight_layout()
+run.save_figure(fig, "predictions.png")
+
+# %% [markdown]
+# ## Record the result
 #
-# * One `.keras` file: architecture, weights and optimizer state. `save_model` writes it
-#   to a temporary file and renames it into place, so a crash never leaves half a model;
-#   a file already there is kept as `final_lstm.backup-1.keras`.
-# * The architecture as JSON and the weights as `.weights.h5`: the model rebuilt from
-#   them predicts the same, but must be compiled again before more training.
-
+# `run.finish` checks the targets, writes `metrics.json`, and stops a full run that missed
+# one (a non-zero exit from the command line, an error in a notebook).
 
 # %%
-def save_and_load(run, model):
-    folder = run.output_dir / "models"
-    folder.mkdir(exist_ok=True)
-    keras_path = persistence.save_model(model, folder / "final_lstm.keras")
-    json_path, weights_path = persistence.save_architecture_and_weights(model, folder / "final_lstm.json")
-    run.log(f"saved {keras_path.name} ({keras_path.stat().st_size} bytes), {json_path.name} and "
-            f"{weights_path.name}")
-    from_keras = persistence.load_model(keras_path)
-    from_json = persistence.load_model(json_path)  # finds final_lstm.weights.h5 beside it
-    return from_keras, from_json, folder
-
-
-def clear_errors(run, folder) -> int:
-    """What a reader sees when the path, the extension or the file is wrong."""
-    (folder / "corrupt.keras").write_bytes(b"not a zip archive")
-    cases = [folder / "missing.keras", folder / "model.h5", folder / "corrupt.keras"]
-    explained = 0
-    for path in cases:
-        try:
-            persistence.load_model(path)
-        except (FileNotFoundError, ValueError) as error:
-            explained += 1
-            run.log(f"  {path.name}: {type(error).__name__}: {str(error)[:110]}...")
-    (folder / "corrupt.keras").unlink()
-    return explained
-
-
-# %% [markdown]
-# ## Evaluate: predict on new data with the original and the reloaded models
-
-
-# %%
-def compare_predictions(run, model, from_keras, from_json) -> dict:
-    X_new = NEW_X.reshape(len(NEW_X), 1, 1)
-    original = model.predict(X_new, verbose=run.fit_verbose)
-    reloaded = {"keras": from_keras.predict(X_new, verbose=run.fit_verbose),
-                "json_weights": from_json.predict(X_new, verbose=run.fit_verbose)}
-    diffs = {name: float(np.abs(original - p).max()) for name, p in reloaded.items()}
-    for x, yhat in zip(NEW_X, original[:, 0], strict=True):
-        run.log(f"  x={x:.2f} -> {yhat:.4f} (expected {x + STEP:.2f})")
-    run.log(f"reloaded vs original, largest difference: {diffs}")
-    return {"max_abs_diff": max(diffs.values()),
-            "keras_file_max_abs_diff": diffs["keras"],
-            "json_weights_max_abs_diff": diffs["json_weights"],
-            "new_data_mae": float(np.abs(original[:, 0] - (NEW_X + STEP)).mean())}, original
-
-
-# %% [markdown]
-# ## Class predictions and probabilities (section 13.3)
-#
-# Keras 3 has no `predict_classes` or `predict_proba`. `training.predict_proba` returns
-# the checked probabilities; `training.predict_classes` takes the argmax of a softmax,
-# or thresholds a sigmoid at 0.5, reading which from the output layer.
-
-
-# %%
-def classifiers(run) -> tuple[dict, dict]:
-    X, direction, rising = trend_sequences(run.pick(*CLASS_SAMPLES), seed=run.seed)
-    X_new, direction_new, rising_new = trend_sequences(CLASS_TEST_SAMPLES, seed=run.seed + 1)
-    specs = {"sigmoid": (1, "binary_crossentropy", rising, rising_new),
-             "softmax": (len(CLASS_NAMES), "sparse_categorical_crossentropy", direction, direction_new)}
-    metrics, shown = {}, {}
-    for offset, (activation, (units, loss, y, y_new)) in enumerate(specs.items(), start=1):
-        run.seed_everything(offset)
-        model = build_classifier(units, activation, f"{activation}_classifier")
-        model.compile(optimizer="adam", loss=loss)
-        model.fit(X, y, epochs=run.epochs(*CLASS_EPOCHS), batch_size=CLASS_BATCH, verbose=run.fit_verbose,
-                  callbacks=run.callbacks(model.name))
-        proba = training.predict_proba(model, X_new)
-        classes = training.predict_classes(model, X_new)
-        metrics[f"{activation}_accuracy"] = float((classes == y_new).mean())
-        metrics[f"{activation}_classes_match_proba"] = bool(
-            np.array_equal(classes, training.classes_from_proba(proba, activation)))
-        shown[activation] = (proba[:SHOWN], classes[:SHOWN], y_new[:SHOWN])
-        run.log(f"{activation} classifier: accuracy {metrics[f'{activation}_accuracy']:.3f} on "
-                f"{CLASS_TEST_SAMPLES} new sequences")
-        for p, c, t in zip(*shown[activation], strict=True):
-            names = CLASS_NAMES if activation == "softmax" else ("not rising", "rising")
-            run.log(f"  proba {np.round(p.astype(float), 3).tolist()} -> class {c} ({names[c]}), truth {names[t]}")
-    return metrics, shown
-
-
-def plot_predictions(run, original, shown) -> None:
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    X, y = all_data()
-    axes[0].plot(X[:, 0, 0], y, "o", label="training data")
-    axes[0].plot(NEW_X, NEW_X + STEP, "k+", markersize=12, label="new data, expected")
-    axes[0].plot(NEW_X, original[:, 0], "x", color="tab:red", label="final model (and reloaded)")
-    axes[0].set_title("Final LSTM(10) on new data")
-    axes[0].legend()
-    for ax, activation in zip(axes[1:], ("sigmoid", "softmax"), strict=True):
-        proba, classes, truth = shown[activation]
-        names = CLASS_NAMES if activation == "softmax" else ("not rising", "rising")
-        if proba.shape[1] == 1:
-            proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
-        bottom = np.zeros(len(proba))
-        for k, name in enumerate(names):
-            ax.bar(range(len(proba)), proba[:, k], bottom=bottom, label=name)
-            bottom += proba[:, k]
-        ax.set_xticks(range(len(proba)), [f"{names[c]}\n(truth {names[t]})" for c, t in zip(classes, truth, strict=True)])
-        ax.set_title(f"{activation}: predict_proba and predict_classes")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    run.save_figure(fig, "predictions.png")
-
-
-# %% [markdown]
-# ## Run the chapter
-
-
-# %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    model = finalize(run)
-    from_keras, from_json, folder = save_and_load(run, model)
-    metrics, original = compare_predictions(run, model, from_keras, from_json)
-    run.log("clear errors for a wrong path, a wrong extension and a corrupt file:")
-    metrics["load_errors_explained"] = clear_errors(run, folder)
-    class_metrics, shown = classifiers(run)
-    metrics.update(class_metrics)
-    plot_predictions(run, original, shown)
-    return run.finish(metrics, new_x=NEW_X.tolist(), predictions=original[:, 0].tolist())
-
-
-if __name__ == "__main__":
-    main()
+record = run.finish(metrics, new_x=NEW_X.tolist(), predictions=original[:, 0].tolist())

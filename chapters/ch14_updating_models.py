@@ -15,11 +15,18 @@ fixed 102.8; refit 2, 5, 10, 20, 50 epochs 98.4, 98.7, 99.5, 100.4, 101.7, so
 fades with more epochs. Each updated model is saved atomically, with numbered backups,
 through ``lstmbook.persistence``, so a crash mid-experiment loses no finished update.
 
-Run it with ``make ch14`` or ``python -m chapters.ch14_updating_models [--quick]``.
+Run it with ``make ch14``, ``python -m chapters.ch14_updating_models [--quick]``, or open it
+as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """
 
 # %% [markdown]
 # ## Setup
+#
+# `book.start(14)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
+# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
+# below is the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run,
+# and `run.epochs(full, quick)` also honours `--epochs`. The targets (every LSTM beats
+# persistence's 136.761; persistence reproduces it within 0.01) are in `_book.CHAPTERS`.
 
 # %%
 import functools
@@ -27,9 +34,12 @@ import functools
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
+from chapters import _book as book
 from lstmbook import datasets, diagnostics, persistence, prep, training
-from lstmbook.chapter import Chapter
+
+run = book.start(14)
 
 PUBLISHED = {  # mean test RMSE of 10 repeats, in sales units
     "persistence": 136.761,
@@ -40,54 +50,49 @@ PUBLISHED = {  # mean test RMSE of 10 repeats, in sales units
     "update_20": 112.071,
     "update_50": 110.722,
 }
-PERSISTENCE_TOLERANCE = 0.01  # our persistence RMSE must reproduce the published one this closely
-
-CHAPTER = Chapter(
-    14, "updating_models", "How to Update LSTM Models",
-    book="shampoo sales, RMSE: persistence 136.761, fixed 109.565, refit 2/5/10/20/50 epochs "
-         "99.566/101.094/108.806/112.071/110.722",
-    targets={"worst_lstm_rmse": ("<", PUBLISHED["persistence"]),
-             "persistence_rmse_error": ("<=", PERSISTENCE_TOLERANCE)},
-    main_figure="rmse_boxplot.png",
-)
-
 TEST_MONTHS = 12  # walk forward over the last year
 LAG = 1  # difference at lag 1, and predict from the previous difference
 FEATURE_RANGE = (-1, 1)  # scale to tanh's range
 UNITS = 1  # the published stateful LSTM(1)
 BATCH_SIZE = 1  # ... with batch 1
-BASE_EPOCHS = (500, 5)  # (full, quick)
-UPDATE_EPOCHS = ((2, 5, 10, 20, 50), (2,))  # (full, quick) refit epochs after each new month
-REPEATS = (10, 1)  # (full, quick)
-JOBS = (2, 1)  # (full, quick) worker processes, one repeat each at a time
+BASE_EPOCHS = run.epochs(500, 5)
+UPDATE_EPOCHS = run.pick((2, 5, 10, 20, 50), (2,))  # refit epochs after each new month
+REPEATS = run.pick(10, 1)
+JOBS = run.pick(2, 1)  # worker processes, one repeat each at a time
 BACKUPS = 2  # previous versions kept of each saved model
 
-
 # %% [markdown]
-# ## Prepare data
+# ## Prepare the data
 #
 # Differencing removes the trend; the LSTM predicts next month's change from this
 # month's. As in the published code, the first row's missing previous change is 0,
 # which gives 35 rows: 23 to train on, 12 to test. The scaler is fitted on the training
 # rows only.
 
+# %%
+raw = datasets.load_shampoo_sales().to_numpy()
+diff = prep.difference(raw, interval=LAG)
+previous = np.concatenate([[0.0], diff[:-1]])  # the published frame fills the first lag with 0
+rows = np.column_stack([previous, diff])
+train, test = rows[:-TEST_MONTHS], rows[-TEST_MONTHS:]
+train_scaled, scaler = prep.scale(train, feature_range=FEATURE_RANGE)
+test_scaled = scaler.transform(test)
+data = {
+    "raw": raw, "scaler": scaler, "test_scaled": test_scaled,
+    "x_train": prep.to_3d(train_scaled[:, :1], timesteps=1), "y_train": train_scaled[:, 1],
+    "x_test": prep.to_3d(test_scaled[:, :1], timesteps=1), "y_test": test_scaled[:, 1],
+}
+print(f"{len(raw)} months of sales, {len(rows)} rows: {len(data['x_train'])} training rows, "
+      f"{len(data['x_test'])} test rows")
+print(pd.DataFrame({"sales": raw[1:6], "previous change": previous[:5], "change": diff[:5],
+                    "previous (scaled)": train_scaled[:5, 0], "change (scaled)": train_scaled[:5, 1]},
+                   index=pd.RangeIndex(2, 7, name="month")).round(3))
+
+# %% [markdown]
+# A forecast is a scaled change: undo the scaling, then add last month's sales. Fed the
+# true changes, `to_sales` gives back the true sales of the test year.
 
 # %%
-def prepare() -> dict:
-    raw = datasets.load_shampoo_sales().to_numpy()
-    diff = prep.difference(raw, interval=LAG)
-    previous = np.concatenate([[0.0], diff[:-1]])  # the published frame fills the first lag with 0
-    rows = np.column_stack([previous, diff])
-    train, test = rows[:-TEST_MONTHS], rows[-TEST_MONTHS:]
-    train_scaled, scaler = prep.scale(train, feature_range=FEATURE_RANGE)
-    test_scaled = scaler.transform(test)
-    return {
-        "raw": raw, "scaler": scaler, "test_scaled": test_scaled,
-        "x_train": prep.to_3d(train_scaled[:, :1], timesteps=1), "y_train": train_scaled[:, 1],
-        "x_test": prep.to_3d(test_scaled[:, :1], timesteps=1), "y_test": test_scaled[:, 1],
-    }
-
-
 def to_sales(data: dict, forecasts_scaled) -> np.ndarray:
     """Scaled forecast changes -> forecast sales: undo the scaling, then add last month's sales."""
     columns = np.column_stack([data["test_scaled"][:, 0], np.ravel(forecasts_scaled)])
@@ -99,13 +104,15 @@ def rmse(data: dict, forecasts) -> float:
     return float(np.sqrt(np.mean((data["raw"][-TEST_MONTHS:] - forecasts) ** 2)))
 
 
+print(f"RMSE of the true changes turned back into sales: {rmse(data, to_sales(data, data['y_test'])):.2e}")
+
 # %% [markdown]
 # ## Build the model
 #
 # A stateful LSTM keeps its state from one batch to the next; with batch 1 it reads the
 # months one by one. Keras 3 declares the fixed batch on the input:
-# `keras.Input(batch_shape=(1, 1, 1))`.
-
+# `keras.Input(batch_shape=(1, 1, 1))`. (Each repeat seeds itself before it builds its
+# model, so building one here to look at it changes nothing.)
 
 # %%
 def build_model() -> keras.Model:
@@ -117,8 +124,10 @@ def build_model() -> keras.Model:
     return model
 
 
+build_model().summary()
+
 # %% [markdown]
-# ## Train and evaluate: one repeat of every strategy
+# ## Train: one repeat of every strategy
 #
 # The published code trains with a loop of `fit(epochs=1)` and `reset_states()` calls.
 # `fit_epochs(..., reset_state=True)` makes the same updates in one `fit` call, with a
@@ -131,8 +140,6 @@ def build_model() -> keras.Model:
 # model, atomically and keeping the previous version. (The published code trains a new
 # base model for every strategy; sharing one per repeat makes the comparison paired,
 # strategy against strategy on the same starting point, and saves 5/6 of the training.)
-# The repeats run in `JOBS` worker processes.
-
 
 # %%
 def one_repeat(seed: int, data: dict, base_epochs: int, update_epochs, folder) -> dict:
@@ -153,81 +160,83 @@ def one_repeat(seed: int, data: dict, base_epochs: int, update_epochs, folder) -
     return {name: to_sales(data, f) for name, f in forecasts.items()}
 
 
-def experiment(run, data: dict) -> dict:
-    folder = run.output_dir / "models"
-    folder.mkdir(exist_ok=True)
-    seeds = [run.seed + i for i in range(run.pick(*REPEATS))]
-    repeat = functools.partial(one_repeat, data=data, base_epochs=run.epochs(*BASE_EPOCHS),
-                               update_epochs=run.pick(*UPDATE_EPOCHS), folder=folder)
-    results = diagnostics.run_repeats(repeat, seeds, jobs=run.pick(*JOBS), desc="repeats")
-    return {name: np.array([r[name] for r in results]) for name in results[0]}
+# %% [markdown]
+# Repeat `i` is seeded with `seed + i`; the repeats run in `JOBS` worker processes,
+# each a whole walk-forward evaluation of every strategy.
 
+# %%
+folder = run.output_dir / "models"
+folder.mkdir(exist_ok=True)
+seeds = [run.seed + i for i in range(REPEATS)]
+repeat = functools.partial(one_repeat, data=data, base_epochs=BASE_EPOCHS, update_epochs=UPDATE_EPOCHS,
+                           folder=folder)
+with run.timed("repeats_s"):
+    results = diagnostics.run_repeats(repeat, seeds, jobs=JOBS, desc="repeats")
+forecasts = {name: np.array([r[name] for r in results]) for name in results[0]}
+print(f"{len(seeds)} repeat(s) of {BASE_EPOCHS} base epochs; strategies: {', '.join(forecasts)}; "
+      f"forecasts {next(iter(forecasts.values())).shape} (repeats, months) each")
+print("saved models:", ", ".join(sorted(p.name for p in folder.iterdir())))
 
 # %% [markdown]
 # ## Evaluate: RMSE of every strategy against persistence and the published figures
-
+#
+# Persistence forecasts each month's sales as last month's.
 
 # %%
-def summarise(run, data: dict, forecasts: dict) -> tuple[dict, dict]:
-    persistence_rmse = rmse(data, data["raw"][-TEST_MONTHS - 1:-1])  # next month = this month
-    scores = {name: np.array([rmse(data, f) for f in runs]) for name, runs in forecasts.items()}
-    table = {"persistence": {"mean": persistence_rmse, "std": 0.0, "min": persistence_rmse,
-                             "max": persistence_rmse, "published": PUBLISHED["persistence"]}}
-    for name, s in scores.items():
-        table[name] = {"mean": float(s.mean()), "std": float(s.std()), "min": float(s.min()),
-                       "max": float(s.max()), "published": PUBLISHED.get(name)}
-    run.log(f"{'strategy':12s} {'RMSE mean':>10s} {'std':>8s} {'min':>8s} {'max':>8s} {'published':>10s}")
-    for name, row in table.items():
-        published = f"{row['published']:10.3f}" if row["published"] is not None else f"{'-':>10s}"
-        run.log(f"{name:12s} {row['mean']:10.3f} {row['std']:8.3f} {row['min']:8.3f} {row['max']:8.3f} {published}")
-    metrics = {"rmse_persistence": persistence_rmse,
-               "persistence_rmse_error": abs(persistence_rmse - PUBLISHED["persistence"])}
-    metrics.update({f"rmse_{name}": float(s.mean()) for name, s in scores.items()})
-    metrics["worst_lstm_rmse"] = max(float(s.mean()) for s in scores.values())
-    metrics["worst_single_run_rmse"] = max(float(s.max()) for s in scores.values())
-    metrics["repeats"] = len(next(iter(scores.values())))
-    return metrics, {"table": table, "scores": {k: v.tolist() for k, v in scores.items()}}
-
-
-def plot_results(run, data: dict, forecasts: dict, scores: dict) -> None:
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    diagnostics.plot_boxplots({name.replace("_", " "): s for name, s in scores.items()}, ax=ax,
-                              ylabel="test RMSE (sales)",
-                              title=f"Walk-forward RMSE over {len(next(iter(scores.values())))} repeats")
-    ax.axhline(PUBLISHED["persistence"], color="grey", linestyle="--", label="persistence (136.761)")
-    published = [PUBLISHED.get(name) for name in scores]
-    ax.plot([i + 1 for i, p in enumerate(published) if p], [p for p in published if p], "rx",
-            markersize=10, label="published mean")
-    ax.legend()
-    run.save_figure(fig, "rmse_boxplot.png")
-
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    months = np.arange(len(data["raw"]) - TEST_MONTHS, len(data["raw"])) + 1
-    ax.plot(np.arange(1, len(data["raw"]) + 1), data["raw"], "k-", label="sales")
-    ax.plot(months, data["raw"][-TEST_MONTHS - 1:-1], "--", color="grey", label="persistence")
-    for name in ("fixed", *[n for n in forecasts if n.startswith("update_")][:1]):
-        ax.plot(months, forecasts[name].mean(axis=0), marker="o", markersize=3,
-                label=f"{name.replace('_', ' ')} (mean of repeats)")
-    ax.set_xlabel("month")
-    ax.set_ylabel("shampoo sales")
-    ax.legend()
-    run.save_figure(fig, "forecasts.png")
-
+persistence_rmse = rmse(data, data["raw"][-TEST_MONTHS - 1:-1])  # next month = this month
+scores = {name: np.array([rmse(data, f) for f in runs]) for name, runs in forecasts.items()}
+table = {"persistence": {"mean": persistence_rmse, "std": 0.0, "min": persistence_rmse,
+                         "max": persistence_rmse, "published": PUBLISHED["persistence"]}}
+for name, s in scores.items():
+    table[name] = {"mean": float(s.mean()), "std": float(s.std()), "min": float(s.min()),
+                   "max": float(s.max()), "published": PUBLISHED.get(name)}
+print(pd.DataFrame.from_dict(table, orient="index").rename_axis("strategy").to_string(
+    float_format=lambda v: f"{v:.3f}", na_rep="-"))
+metrics = {"rmse_persistence": persistence_rmse,
+           "persistence_rmse_error": abs(persistence_rmse - PUBLISHED["persistence"])}
+metrics.update({f"rmse_{name}": float(s.mean()) for name, s in scores.items()})
+metrics["worst_lstm_rmse"] = max(float(s.mean()) for s in scores.values())
+metrics["worst_single_run_rmse"] = max(float(s.max()) for s in scores.values())
+metrics["repeats"] = len(next(iter(scores.values())))
+print(f"persistence RMSE {persistence_rmse:.3f} (published {PUBLISHED['persistence']}); "
+      f"worst LSTM strategy's mean RMSE {metrics['worst_lstm_rmse']:.3f}")
 
 # %% [markdown]
-# ## Run the chapter
-
+# Every strategy's RMSE over the repeats, beside persistence and the published means.
 
 # %%
-def main(argv=None) -> dict:
-    run = CHAPTER.start(argv)
-    data = prepare()
-    run.log(f"{len(data['x_train'])} training rows, {len(data['x_test'])} test rows")
-    forecasts = experiment(run, data)
-    metrics, extra = summarise(run, data, forecasts)
-    plot_results(run, data, forecasts, extra["scores"])
-    return run.finish(metrics, **extra, published=PUBLISHED)
+fig, ax = plt.subplots(figsize=(9, 4.5))
+diagnostics.plot_boxplots({name.replace("_", " "): s for name, s in scores.items()}, ax=ax,
+                          ylabel="test RMSE (sales)", title=f"Walk-forward RMSE over {len(seeds)} repeats")
+ax.axhline(PUBLISHED["persistence"], color="grey", linestyle="--", label="persistence (136.761)")
+published = [PUBLISHED.get(name) for name in scores]
+ax.plot([i + 1 for i, p in enumerate(published) if p], [p for p in published if p], "rx",
+        markersize=10, label="published mean")
+ax.legend()
+run.save_figure(fig, "rmse_boxplot.png")
 
+# %% [markdown]
+# The test year's forecasts, the mean of the repeats, against the sales and persistence.
 
-if __name__ == "__main__":
-    main()
+# %%
+fig, ax = plt.subplots(figsize=(9, 4.5))
+months = np.arange(len(raw) - TEST_MONTHS, len(raw)) + 1
+ax.plot(np.arange(1, len(raw) + 1), raw, "k-", label="sales")
+ax.plot(months, raw[-TEST_MONTHS - 1:-1], "--", color="grey", label="persistence")
+for name in ("fixed", *[n for n in forecasts if n.startswith("update_")][:1]):
+    ax.plot(months, forecasts[name].mean(axis=0), marker="o", markersize=3,
+            label=f"{name.replace('_', ' ')} (mean of repeats)")
+ax.set_xlabel("month")
+ax.set_ylabel("shampoo sales")
+ax.legend()
+run.save_figure(fig, "forecasts.png")
+
+# %% [markdown]
+# ## Record the result
+#
+# `run.finish` checks the targets, writes `metrics.json`, and stops a full run that missed
+# one (a non-zero exit from the command line, an error in a notebook).
+
+# %%
+record = run.finish(metrics, table=table, scores={k: v.tolist() for k, v in scores.items()},
+                    published=PUBLISHED)

@@ -50,6 +50,7 @@ __all__ = [
     "split_gates",
     "random_weights",
     "weights_from_keras",
+    "set_forget_bias",
     "lstm_step",
     "lstm_forward",
 ]
@@ -306,6 +307,54 @@ def weights_from_keras(layer) -> LSTMWeights:
     recurrent_kernel = keras.ops.convert_to_numpy(cell.recurrent_kernel.value)
     bias = keras.ops.convert_to_numpy(cell.bias.value) if cell.use_bias else None
     return split_gates(kernel, recurrent_kernel, bias)
+
+
+def set_forget_bias(layer, bias):
+    """Set a built ``keras.layers.LSTM``'s forget-gate bias ``b_f``; every other weight stays.
+
+    The forget gate decides how much of ``c_{t-1}`` the cell keeps: ``c_t = f_t * c_{t-1}
+    + i_t * c~_t``. Along the cell state, the error that backpropagation sends one step
+    back is multiplied by ``f_t``, so a gate held near 1 passes it back nearly unchanged
+    (the *constant error carousel*). A large bias holds it open whatever the input:
+    ``sigmoid(5) = 0.993``, so 100 steps keep ``0.993**100 = 0.51`` of the error, where
+    Keras's initial bias of 1 (``unit_forget_bias=True``, ``sigmoid(1) = 0.73``) keeps
+    ``0.73**100 = 2e-14``.
+
+    The weights are read and written through :func:`weights_from_keras` and
+    :meth:`LSTMWeights.to_keras`, so that ``b_f`` is found by gate, not by index.
+
+    Introduced in Chapter 2.
+
+    Args:
+        layer: a built ``keras.layers.LSTM`` with a bias (``use_bias=True``, the default)
+            and the default activations.
+        bias: the new ``b_f``, a finite number (every unit) or an array ``(units,)``.
+
+    Returns:
+        The layer, changed in place.
+
+    Raises:
+        TypeError: when ``layer`` is not a ``keras.layers.LSTM``, or ``bias`` not numeric.
+        ValueError: when the layer is not built, has no bias or other activations, or
+            ``bias`` has the wrong shape or is not finite.
+
+    >>> import keras
+    >>> layer = keras.layers.LSTM(2)
+    >>> _ = layer(np.zeros((1, 3, 1)))
+    >>> set_forget_bias(layer, 5.0).get_weights()[2].tolist()  # gates i, f, c, o
+    [0.0, 0.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    weights = weights_from_keras(layer)  # checks the layer's type, that it is built, its activations
+    if not layer.cell.use_bias:
+        raise ValueError(f"layer must have a bias (use_bias=True) for its forget-gate bias to be set. "
+                         f"Received: layer {layer.name!r} with use_bias=False")
+    value = _as_float_array(bias, "bias")
+    if value.shape not in ((), (weights.units,)):
+        raise ValueError(f"bias must be a number or an array (units,) = ({weights.units},). "
+                         f"Received: bias with shape {value.shape}")
+    weights.b["f"][:] = value
+    layer.set_weights(weights.to_keras())
+    return layer
 
 
 def _check_weights(weights) -> LSTMWeights:

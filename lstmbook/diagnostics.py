@@ -31,7 +31,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral
 from typing import NamedTuple
@@ -446,14 +448,19 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
         fn: ``fn(seed)`` -> any picklable result.
         seeds: the seeds, one call each.
         jobs: worker processes; 1 calls ``fn`` here, one seed after another.
-        progress: show a tqdm progress bar.
+        progress: show a tqdm progress bar (in a notebook it stays, finished, in the output).
         desc: the progress bar's label.
 
     Returns:
         The results, in the order of ``seeds``.
     """
     import keras
-    from tqdm.auto import tqdm
+
+    with warnings.catch_warnings():
+        # Without ipywidgets, tqdm.auto warns once and draws a text bar, which is what an
+        # executed notebook can keep anyway: the warning is noise in the notebook's output.
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from tqdm.auto import tqdm
 
     if not callable(fn):
         raise TypeError(f"fn must be callable. Received: fn={fn!r}")
@@ -467,7 +474,10 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
         raise ValueError(f"jobs must be an int >= 1. Received: jobs={jobs!r}")
     backend = keras.backend.backend()
     results = {}
-    bar = tqdm(total=len(seeds), desc=desc or "repeats", disable=not progress, leave=False)
+    # A notebook keeps the finished bar as the cell's record of the repeats; a terminal's
+    # log (make all) is tidier without it.
+    bar = tqdm(total=len(seeds), desc=desc or "repeats", disable=not progress,
+               leave="ipykernel" in sys.modules)
     try:
         if jobs == 1:
             for seed in seeds:

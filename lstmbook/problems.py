@@ -9,7 +9,10 @@ array operations; the only Python loops run over time steps, never over samples.
 Where the book decodes outputs (one-hot values, class labels), the decoder sits next to
 its generator.
 
-Introduced in Chapter 6; each generator names the chapter that introduces it.
+Chapters 1 and 2 bring two problems that the book only describes in prose (a class that
+hangs on the first step, and the adding problem of Hochreiter & Schmidhuber, 1997); the
+book's own generators start in Chapter 6. Each generator names the chapter that
+introduces it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import short as _short
 
 __all__ = [
+    "first_sign_sequences",
+    "adding_problem",
     "echo_sequences",
     "decode_echo",
     "damped_sine",
@@ -53,6 +58,126 @@ def _check_seed(seed):
     if seed is not None and seed < 0:
         raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
     return seed
+
+
+def _check_number(value, name: str, minimum: float = 0.0) -> float:
+    """``value`` as a finite float ``>= minimum``, or a TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number. Received: {name}={_short(value)}")
+    if not math.isfinite(value) or value < minimum:
+        raise ValueError(f"{name} must be a finite number >= {minimum:g}. Received: {name}={value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 1: a class decided by the first step
+# ---------------------------------------------------------------------------------------------
+
+
+def first_sign_sequences(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=None):
+    """Noise sequences whose class is the sign of their first step.
+
+    Every step is Gaussian noise of standard deviation ``noise``, except step 0: a random
+    sign times a size drawn uniformly from ``signal``, so that it looks like any other
+    step. The class is 1 where step 0 is positive. Nothing after step 0 says anything
+    about the class, so a model that sees only the last steps (a fixed-window MLP) stays
+    at chance, while one that reads the whole sequence and remembers step 0 can be
+    perfect: the long-memory claim of Chapter 1, as a task.
+
+    The draws, in order: the noise ``(n, timesteps, 1)``, the signs ``(n,)``, the sizes ``(n,)``.
+
+    Introduced in Chapter 1.
+
+    Args:
+        n: number of sequences, >= 1.
+        timesteps: steps per sequence, >= 1 (Chapter 1: 30).
+        noise: standard deviation of the noise at the steps after the first, >= 0.
+        signal: ``(lowest, highest)`` size of step 0, with ``0 < lowest <= highest``.
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: ``X`` float32 ``(n, timesteps, 1)`` and ``y`` float32 ``(n,)``, 1.0 where
+        ``X[:, 0, 0] > 0`` and 0.0 elsewhere.
+
+    Raises:
+        TypeError: when an argument is not a number (``seed``: not an int).
+        ValueError: when an argument is out of range.
+
+    >>> X, y = first_sign_sequences(4, seed=0)
+    >>> X.shape, y.shape
+    ((4, 30, 1), (4,))
+    >>> bool(((X[:, 0, 0] > 0) == (y == 1)).all())
+    True
+    """
+    n = _check_int(n, "n")
+    timesteps = _check_int(timesteps, "timesteps")
+    noise = _check_number(noise, "noise")
+    if not isinstance(signal, (tuple, list)) or len(signal) != 2:
+        raise ValueError(f"signal must be (lowest, highest). Received: signal={_short(signal)}")
+    low, high = (_check_number(v, "signal") for v in signal)
+    if not 0 < low <= high:
+        raise ValueError(f"signal must be (lowest, highest) with 0 < lowest <= highest, so that the "
+                         f"sign of step 0 is never zero. Received: signal={tuple(signal)!r}")
+    rng = np.random.default_rng(_check_seed(seed))
+    X = rng.normal(0.0, noise, size=(n, timesteps, 1))
+    sign = rng.choice([-1.0, 1.0], size=n)
+    X[:, 0, 0] = sign * rng.uniform(low, high, size=n)
+    return X.astype(np.float32), (sign > 0).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 2: the adding problem
+# ---------------------------------------------------------------------------------------------
+
+
+def adding_problem(n, timesteps=50, seed=None):
+    """The adding problem (Hochreiter & Schmidhuber 1997): add the two marked values.
+
+    Each step holds a pair (value, marker). The values are uniform in ``[0, 1)``. Exactly
+    two steps are marked with a 1, one in each half of the sequence (uniformly among
+    ``0 .. timesteps // 2 - 1`` and ``timesteps // 2 .. timesteps - 1``), and the target
+    is the sum of the two marked values. To solve it a network must carry the first
+    marked value across up to ``timesteps - 1`` steps. Always predicting the mean sum
+    (1.0) gives an MSE of ``Var(u1 + u2) = 1/6``.
+
+    The draws, in order: the values ``(n, timesteps)``, the first marks ``(n,)``, the
+    second marks ``(n,)``.
+
+    Introduced in Chapter 2.
+
+    Args:
+        n: number of sequences, >= 1.
+        timesteps: steps per sequence, >= 2 (Chapter 2: 50).
+        seed: int for a reproducible result, or ``None``.
+
+    Returns:
+        ``(X, y)``: ``X`` float32 ``(n, timesteps, 2)`` of (value, marker) pairs, and
+        ``y`` float32 ``(n,)``, the sum of the two marked values.
+
+    Raises:
+        TypeError: when ``n``, ``timesteps`` or ``seed`` is not an int.
+        ValueError: when one is out of range.
+
+    >>> X, y = adding_problem(3, timesteps=10, seed=0)
+    >>> X.shape, y.shape, X[..., 1].sum(axis=1).tolist()
+    ((3, 10, 2), (3,), [2.0, 2.0, 2.0])
+    >>> bool(np.allclose(y, (X[..., 0] * X[..., 1]).sum(axis=1)))
+    True
+    """
+    n = _check_int(n, "n")
+    timesteps = _check_int(timesteps, "timesteps", minimum=2)
+    rng = np.random.default_rng(_check_seed(seed))
+    values = rng.uniform(size=(n, timesteps))
+    rows = np.arange(n)
+    first = rng.integers(0, timesteps // 2, size=n)
+    second = rng.integers(timesteps // 2, timesteps, size=n)
+    markers = np.zeros((n, timesteps))
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return X, y
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Fit, predict and walk-forward helpers for small LSTMs (Chapters 12, 13 and 14).
+"""Fit, predict, generate and walk-forward helpers for small LSTMs (Chapters 8, 11 to 14).
 
 Keras 3 removed ``Sequential.predict_classes`` and ``predict_proba``; :func:`predict_classes`
 and :func:`predict_proba` are their replacements, for softmax and sigmoid outputs alike.
@@ -12,12 +12,15 @@ compiled train function; on the book's 5-sample problem it is one to two orders 
 magnitude faster, and its tests check that the weights it reaches are those that
 ``model.fit`` reaches.
 
+:func:`generate_closed_loop` runs a trained one-step model as a generator: each output is
+fed back in as the next input, for a whole batch of sequences at once.
+
 :func:`walk_forward_validation` makes one-step forecasts over a test period, optionally
 updating the model after each new observation with one of the Chapter 14 strategies
 (:func:`refit_update`).
 
-Introduced in Chapters 12 (``fit_epochs``), 13 (``predict_classes``, ``predict_proba``)
-and 14 (``walk_forward_validation``, ``refit_update``).
+Introduced in Chapters 8 (``StepSync``), 11 (``generate_closed_loop``), 12 (``fit_epochs``),
+13 (``predict_classes``, ``predict_proba``) and 14 (``walk_forward_validation``, ``refit_update``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "predict_classes",
     "classes_from_proba",
     "output_activation",
+    "generate_closed_loop",
     "walk_forward_validation",
     "refit_update",
 ]
@@ -560,6 +564,68 @@ def predict_classes(model, x, *, activation: str | None = None, threshold: float
     activation = _resolve_activation(_check_model(model), activation)
     proba = predict_proba(model, x, activation=activation, batch_size=batch_size, verbose=verbose)
     return classes_from_proba(proba, activation, threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed-loop generation (Chapter 11)
+# ---------------------------------------------------------------------------------------------
+
+
+def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
+    """Run a one-step model as a generator: feed each output back in as the next input.
+
+    The model maps one step, ``(batch, 1, features)``, to the next, ``(batch, features)``.
+    Step ``k`` feeds the outputs of step ``k - 1`` (the ``starts`` for the first step) back
+    in as one-step sequences. Every sequence of the batch advances together, so generating
+    ``n_steps`` steps for any number of sequences takes ``n_steps`` calls of
+    ``model.predict_on_batch``, not one per sequence and step.
+
+    Introduced in Chapter 11 (drawing rectangles: start from the corner ``[0, 0]``, and each
+    predicted corner is the input for the next one).
+
+    Args:
+        model: a trained ``keras.Model`` from ``(batch, 1, features)`` (``timesteps`` 1 or
+            ``None``) to ``(batch, features)``, e.g. :func:`lstmbook.models.build_generative_lstm`.
+        starts: ``(sequences, features)``, the first input of each sequence.
+        n_steps: how many steps to generate after the start.
+
+    Returns:
+        ``(sequences, n_steps, features)`` the generated steps, in order, as float32 (Keras's
+        float type); the starts are not included.
+
+    >>> inputs = keras.Input(shape=(1, 2))
+    >>> double = keras.Model(inputs, keras.layers.Flatten()(inputs) * 2.0)
+    >>> generate_closed_loop(double, np.array([[1.0, 0.5]]), n_steps=3).tolist()
+    [[[2.0, 1.0], [4.0, 2.0], [8.0, 4.0]]]
+    """
+    _check_model(model)
+    starts = _as_array(starts, "starts")
+    if starts.ndim != 2:
+        raise ValueError(f"starts must be 2-D, (sequences, features). Received: starts with shape "
+                         f"{starts.shape}")
+    n_steps = _check_int(n_steps, "n_steps")
+    in_shape = _input_shape(model)
+    outputs = getattr(model, "outputs", None)
+    out_shape = tuple(outputs[0].shape) if outputs and len(outputs) == 1 else None
+    if in_shape is not None:
+        if len(in_shape) != 3 or in_shape[1] not in (1, None):
+            raise ValueError(f"model must take one step at a time, (batch, 1, features). Received: "
+                             f"model {model.name!r} with input shape {in_shape}")
+        if in_shape[2] is not None and in_shape[2] != starts.shape[1]:
+            raise ValueError(f"starts must have the model's {in_shape[2]} features per row. "
+                             f"Received: starts with shape {starts.shape}")
+    if out_shape is not None and (len(out_shape) != 2 or out_shape[1] not in (None, starts.shape[1])):
+        raise ValueError(f"model's output must be (batch, {starts.shape[1]}), one step shaped like its "
+                         f"input, to be fed back in. Received: model {model.name!r} with output "
+                         f"shape {out_shape}")
+    current = starts.astype(keras.backend.floatx())
+    generated = []
+    for _ in range(n_steps):
+        # Each step needs the last one's output, so the loop is the algorithm; one call a step
+        # for the whole batch, and predict_on_batch skips predict's per-call data set-up.
+        current = np.asarray(model.predict_on_batch(current[:, None, :]))
+        generated.append(current)
+    return np.stack(generated, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------

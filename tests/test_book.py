@@ -54,7 +54,8 @@ def test_registry_holds_every_chapter_once():
 def test_flags_from_the_command_line_and_the_environment(monkeypatch):
     monkeypatch.delenv("LSTMBOOK_QUICK", raising=False)
     args = _book.parse_flags(DEMO, [])
-    assert (args.quick, args.epochs, args.seed, args.verbose, args.tensorboard) == (False, None, 42, False, False)
+    flags = (args.quick, args.epochs, args.seed, args.verbose, args.tensorboard)
+    assert flags == (False, None, 42, False, False)
     assert Path(args.output_dir) == Path("outputs/ch06_demo")
     args = _book.parse_flags(DEMO, ["--quick", "--epochs", "3", "--seed", "7", "--output-dir", "x"])
     assert (args.quick, args.epochs, args.seed, args.output_dir) == (True, 3, 7, "x")

@@ -168,3 +168,38 @@ def test_sigmoid_and_random_weights_reject_bad_arguments():
         cell.random_weights(2, 3, seed=-1)
     same = [cell.random_weights(2, 3, scale=np.float32(0.1), seed=5).W["c"] for _ in range(2)]
     np.testing.assert_array_equal(*same)
+
+
+def test_set_forget_bias_sets_only_the_forget_bias():
+    layer = keras_lstm(2, 4, 3)
+    kernel, recurrent, bias = layer.get_weights()
+    assert cell.set_forget_bias(layer, 5.0) is layer
+    kernel2, recurrent2, bias2 = layer.get_weights()
+    np.testing.assert_array_equal(kernel, kernel2)
+    np.testing.assert_array_equal(recurrent, recurrent2)
+    forget = np.s_[4:8]  # Keras's order i, f, c, o
+    assert (bias2[forget] == 5.0).all()
+    np.testing.assert_array_equal(np.delete(bias2, forget), np.delete(bias, forget))
+    # The NumPy cell sees the open gate: f_t = sigmoid(5 + ...) stays near 0.993 on small inputs.
+    trace = cell.lstm_forward(np.zeros((1, 3, 2)), cell.weights_from_keras(layer))
+    np.testing.assert_allclose(trace.f[:, 0], cell.sigmoid(5.0), rtol=1e-6)
+
+
+def test_set_forget_bias_per_unit_and_bad_arguments():
+    layer = keras_lstm(1, 3, 2)
+    cell.set_forget_bias(layer, [1.0, 2.0, 3.0])
+    assert cell.weights_from_keras(layer).b["f"].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"bias must be a number or an array \(units,\) = \(3,\)"):
+        cell.set_forget_bias(layer, [1.0, 2.0])
+    with pytest.raises(ValueError, match="bias must hold finite numbers"):
+        cell.set_forget_bias(layer, np.inf)
+    with pytest.raises(TypeError, match="bias must be a numeric array"):
+        cell.set_forget_bias(layer, "open")
+    with pytest.raises(TypeError, match="keras.layers.LSTM"):
+        cell.set_forget_bias(keras.layers.GRU(3), 5.0)
+    with pytest.raises(ValueError, match="must be built"):
+        cell.set_forget_bias(keras.layers.LSTM(3), 5.0)
+    no_bias = keras_lstm(1, 3, 2, use_bias=False)
+    with pytest.raises(ValueError, match="use_bias=False"):
+        cell.set_forget_bias(no_bias, 5.0)
+    assert cell.weights_from_keras(layer).b["f"].tolist() == [1.0, 2.0, 3.0]  # a refusal changes nothing

@@ -1,8 +1,24 @@
-"""Quick runs of Chapters 6-8 (vanilla, stacked and CNN LSTMs): they learn, and report what they should."""
+"""Quick runs of Chapters 6-8 (vanilla, stacked and CNN LSTMs): they learn, and report what they should.
+
+Each chapter runs once per session as a notebook (the ``quick_run``/``chapter_notebook``
+fixtures); the tests read its metrics.json and, where a step's result is shown but not
+recorded, the output of the cell that shows it.
+"""
+
+import ast
+import re
 
 import pytest
 
 pytestmark = pytest.mark.chapter
+
+
+def cell_output(result, needle: str) -> str:
+    """The text output of the first code cell of an executed notebook whose source holds ``needle``."""
+    for cell in result.notebook.cells:
+        if cell.cell_type == "code" and needle in cell.source:
+            return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    raise AssertionError(f"no code cell contains {needle!r}")
 
 
 def test_ch06_quick_run_learns_the_echo(quick_run):
@@ -28,6 +44,25 @@ def test_ch07_quick_run_learns_and_shows_return_sequences(quick_run):
     assert 0.0 < metrics["mae"] < 0.2 and 0.0 < metrics["baseline_mae"] < 0.1
     assert set(record["figures"]) == {"damped_sine_waves.png", "damped_sine_predictions.png"}
     assert record["main_figure"] == "damped_sine_predictions.png"
+    assert set(record["profile"]) == {"generate_s", "fit_s", "evaluate_s"}
+    assert record["settings"]["n_train"] == 640 and metrics["n_test"] == 100
+
+
+def test_ch07_notebook_shows_the_demo_and_the_training_it_records(chapter_notebook):
+    result = chapter_notebook(7)
+    record = result.record
+    # The demo cell prints both outputs: three values (one per step) with return_sequences,
+    # and one without it, which is the last of the three (the LSTM's final output).
+    demo = cell_output(result, "return_sequences_demo = {}")
+    blocks = re.findall(r"return_sequences=(True|False): output shape (\([\d, ]+\))\n([^r]*)", demo)
+    assert [(flag, ast.literal_eval(shape)) for flag, shape, _ in blocks] == [("True", (1, 3, 1)),
+                                                                             ("False", (1, 1))]
+    per_step, last = ([float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text)] for *_, text in blocks)
+    assert len(per_step) == 3 and last == pytest.approx(per_step[-1:], abs=1e-6)
+    # The training cell shows one MAE per epoch: the curve metrics.json records.
+    shown = [float(v) for v in re.findall(r"epoch \d+: MAE (\d+\.\d+)", cell_output(result, "model.fit("))]
+    assert shown == pytest.approx(record["train_mae_by_epoch"], abs=5e-5)
+    assert len(shown) == record["settings"]["epochs"] == 3
 
 
 def test_ch08_quick_run_learns_the_direction_in_little_memory(quick_run):
@@ -41,3 +76,18 @@ def test_ch08_quick_run_learns_the_direction_in_little_memory(quick_run):
     assert record["settings"]["size"] == 20
     assert record["figures"] == ["moving_line_frames.png"]
     assert {"generate_s_estimated", "fit_s", "evaluate_s"} <= set(record["profile"])
+    assert record["targets"] == {"accuracy": {"op": ">=", "value": 0.95},
+                                 "peak_rss_mb": {"op": "<", "value": 2048}}
+
+
+def test_ch08_notebook_streams_one_float32_batch_of_videos_at_a_time(chapter_notebook):
+    result = chapter_notebook(8)
+    shown = cell_output(result, "train[index]")
+    # A batch of 32 videos of 20 frames of 20x20 grey pixels, float32 only when Keras gets it.
+    batch = re.search(r"x (\([\d, ]+\)) (\w+), y (\([\d, ]+\))", shown)
+    assert batch, shown
+    assert ast.literal_eval(batch.group(1)) == (32, 20, 20, 20, 1) and batch.group(2) == "float32"
+    assert ast.literal_eval(batch.group(3)) == (32,)
+    # 320 videos in batches of 32: 10 batches; one test batch of 100.
+    data = cell_output(result, "problems.MovingLineDataset(")
+    assert re.search(r"\b10 training batches, 1 test batches", data), data

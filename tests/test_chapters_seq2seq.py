@@ -1,6 +1,14 @@
-"""Quick runs of Chapters 9-11 (encoder-decoder, bidirectional, generative LSTMs)."""
+"""Quick runs of Chapters 9-11 (encoder-decoder, bidirectional, generative LSTMs).
 
+Each chapter runs once per session as a notebook (the ``quick_run``/``chapter_notebook``
+fixtures); the tests read its metrics.json and, where a step's result is shown but not
+recorded, the output of the cell that shows it. The closed-loop generator of Chapter 11 is
+``lstmbook.training.generate_closed_loop``, tested in tests/test_training.py.
+"""
+
+import ast
 import math
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +16,17 @@ import pytest
 from lstmbook.problems import rectangle_shape_error
 
 pytestmark = pytest.mark.chapter
+
+VARIANTS = {"forward", "backward", "bidirectional_sum", "bidirectional_mul", "bidirectional_ave",
+            "bidirectional_concat"}
+
+
+def cell_output(result, needle: str) -> str:
+    """The text output of the first code cell of an executed notebook whose source holds ``needle``."""
+    for cell in result.notebook.cells:
+        if cell.cell_type == "code" and needle in cell.source:
+            return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    raise AssertionError(f"no code cell contains {needle!r}")
 
 
 def test_ch09_encoder_decoder_quick(quick_run):
@@ -29,15 +48,23 @@ def test_ch09_encoder_decoder_quick(quick_run):
     assert metrics["shown_sums_wrong"] == sum(row["expected"] != row["predicted"] for row in examples)
     assert max(int(row["problem"].split("+")[0]) for row in record["hard_examples"]) <= 100
     assert "addition_results.png" in record["figures"]
+    assert record["settings"] == {"n_train": 1000, "n_test": 200, "epochs": 1, "batch_size": 32,
+                                  "hard_largest": 100, "hard_epochs": 1}
+    assert {"fit_s", "evaluate_s", "hard_fit_s", "hard_evaluate_s"} == set(record["profile"])
+
+
+def test_ch09_notebook_shows_the_harder_problems_read_back_to_front(chapter_notebook):
+    shown = cell_output(chapter_notebook(9), "HARD_REVERSE_INPUT:")
+    assert "X(1000, 11, 12), y(1000, 3, 12)" in shown  # 11 characters in, 3 out
+    read, problem, answer = re.search(r"reads '([^']*)' for '([^']*)' -> '([^']*)'", shown).groups()
+    assert len(read) == 11 and read[::-1].strip() == problem  # the padded problem, reversed
+    assert int(answer) == sum(int(term) for term in problem.split("+"))
 
 
 def test_ch10_bidirectional_quick(quick_run):
-    from chapters.ch10_bidirectional_lstm import VARIANTS
-
     record = quick_run("ch10_bidirectional_lstm")
     metrics = record["metrics"]
-    assert set(VARIANTS) == {"forward", "backward", "bidirectional_sum", "bidirectional_mul",
-                             "bidirectional_ave", "bidirectional_concat"}
+    assert set(record["learning_curves"]) == VARIANTS
     for variant in VARIANTS:
         loss = metrics[f"{variant}_final_loss"]
         assert math.isfinite(loss) and loss > 0, variant
@@ -48,6 +75,23 @@ def test_ch10_bidirectional_quick(quick_run):
     assert metrics["accuracy"] == metrics["bidirectional_concat_accuracy"]
     assert 0.5 < metrics["accuracy"] <= 1.0  # even a tiny run beats guessing the labels
     assert {"variant_learning_curves.png", "cumulative_sum_examples.png"} <= set(record["figures"])
+    assert record["settings"]["n_train"] == 256 and record["settings"]["n_test"] == 200
+
+
+def test_ch10_notebook_builds_every_variant_with_one_output_per_step(chapter_notebook):
+    shown = cell_output(chapter_notebook(10), "def build_variant(")
+    row = re.compile(r"^(\w+)\s+output (\([^)]*\)),\s+(\d+) features.*?layers (\[.*\])$", re.MULTILINE)
+    rows = row.findall(shown)
+    built = {name: (shape, int(features), ast.literal_eval(layers)) for name, shape, features, layers in rows}
+    assert set(built) == VARIANTS
+    for name, (shape, features, layers) in built.items():
+        assert shape == "(None, 10, 1)", name  # one sigmoid per step, in input order
+        # concat hands the output layer both directions' 50 cells; the other merges combine them.
+        assert features == (100 if name == "bidirectional_concat" else 50), name
+        assert layers[0] == "inputs" and layers[-1] == "output"
+    # The backward LSTM's outputs are put back in input order before the output layer.
+    assert built["backward"][2] == ["inputs", "lstm", "reverse_time", "output"]
+    assert built["forward"][2] == ["inputs", "lstm", "output"]
 
 
 def test_ch11_generative_quick(quick_run):
@@ -61,22 +105,15 @@ def test_ch11_generative_quick(quick_run):
     assert metrics["completion_shape_error"] <= metrics["completion_shape_error_max"]
     assert 0.0 <= metrics["completion_failed_fraction"] <= 1.0
     assert record["figures"] == ["rectangles.png"]
+    assert record["settings"] == {"n_rectangles": 500, "epochs": 2, "batch_size": 32}
 
 
-def test_ch11_generate_feeds_predictions_back():
-    """The generator's loop: each step's input is the previous step's output, for every shape."""
-    import keras
-
-    from chapters.ch11_generative_lstm import generate
-
-    inputs = keras.Input(shape=(1, 2))
-    # A model that adds [0.1, 0.2] to its input, so that each corner is the last plus a step.
-    outputs = keras.layers.Flatten()(inputs)
-    outputs = keras.layers.Dense(2, kernel_initializer="identity",
-                                 bias_initializer=keras.initializers.Constant([0.1, 0.2]))(outputs)
-    model = keras.Model(inputs, outputs)
-    starts = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
-    corners = generate(model, starts, n_steps=3)
-    assert corners.shape == (2, 3, 2)
-    expected = starts[:, None] + np.arange(1, 4)[None, :, None] * np.array([0.1, 0.2])
-    np.testing.assert_allclose(corners, expected, atol=1e-6)
+def test_ch11_notebook_rebuilds_each_rectangle_from_its_samples(chapter_notebook):
+    shown = cell_output(chapter_notebook(11), "def corners_of(")
+    corners = np.array(ast.literal_eval(re.search(r"corners: (\[\[.*\]\])", shown).group(1)))
+    # [0, 0] -> [w, 0] -> [w, h] -> [0, h]: an axis-aligned rectangle anchored at the origin.
+    assert corners.shape == (4, 2)
+    (x0, y0), (w, y1), (x2, h), (x3, y3) = corners
+    assert (x0, y0, y1, x3) == (0.0, 0.0, 0.0, 0.0) and x2 == w and y3 == h
+    assert 0.0 < w < 1.0 and 0.0 < h < 1.0
+    assert rectangle_shape_error(corners[1:]) == 0.0

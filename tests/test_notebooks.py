@@ -42,7 +42,8 @@ def test_chapter_is_a_tutobook(path):
     present = [i for i in found if i is not None]
     assert present == sorted(present), f"{path.name}: sections out of order {found}"
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert f"book.start({int(path.stem[2:4])})" in code[1], "the first code cell after the docstring starts the run"
+    start = f"book.start({int(path.stem[2:4])})"
+    assert start in code[1], "the first code cell after the docstring starts the run"
 
 
 def _text(output) -> str:

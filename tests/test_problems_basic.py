@@ -1,4 +1,5 @@
-"""The generators of Chapters 6-8 in lstmbook.problems: echo, damped sine, moving line."""
+"""The generators of Chapters 1, 2 and 6-8 in lstmbook.problems: first sign, adding, echo,
+damped sine, moving line."""
 
 import math
 
@@ -6,6 +7,110 @@ import numpy as np
 import pytest
 
 from lstmbook import problems
+
+# ---------------------------------------------------------------------------------------------
+# First sign (Chapter 1)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_first_sign_sequences_hide_the_answer_at_step_zero():
+    X, y = problems.first_sign_sequences(500, seed=0)
+    assert X.shape == (500, 30, 1) and y.shape == (500,)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    np.testing.assert_array_equal(y, (X[:, 0, 0] > 0).astype("float32"))
+    assert 0.5 <= np.abs(X[:, 0, 0]).min() and np.abs(X[:, 0, 0]).max() <= 1.5  # the default signal
+    assert 0.4 < y.mean() < 0.6
+    # The later steps are the noise, and they say nothing about the class.
+    assert abs(X[:, 1:].std() - 1.0) < 0.02 and abs(X[:, 1:].mean()) < 0.02
+    assert abs(np.corrcoef(X[:, -10:, 0].mean(axis=1), y)[0, 1]) < 0.15
+    np.testing.assert_array_equal(X, problems.first_sign_sequences(500, seed=0)[0])
+    assert not np.array_equal(X, problems.first_sign_sequences(500, seed=1)[0])
+
+
+def test_first_sign_sequences_follow_their_settings():
+    X, y = problems.first_sign_sequences(400, timesteps=7, noise=0.1, signal=(2.0, 3.0), seed=5)
+    assert X.shape == (400, 7, 1)
+    assert 2.0 <= np.abs(X[:, 0, 0]).min() and np.abs(X[:, 0, 0]).max() <= 3.0
+    assert abs(X[:, 1:].std() - 0.1) < 0.01
+    np.testing.assert_array_equal(y, (X[:, 0, 0] > 0).astype("float32"))
+    X, _ = problems.first_sign_sequences(3, noise=0.0, seed=0)
+    assert not X[:, 1:].any()  # no noise: only step 0 is non-zero
+
+
+def test_first_sign_sequences_draw_noise_then_signs_then_sizes():
+    # The documented order of the draws, so that a seed gives the same data as Chapter 1 always had.
+    rng = np.random.default_rng(42)
+    noise = rng.normal(0.0, 1.0, size=(6, 30, 1))
+    sign = rng.choice([-1.0, 1.0], size=6)
+    noise[:, 0, 0] = sign * rng.uniform(0.5, 1.5, size=6)
+    X, y = problems.first_sign_sequences(6, seed=42)
+    np.testing.assert_array_equal(X, noise.astype("float32"))
+    np.testing.assert_array_equal(y, (sign > 0).astype("float32"))
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"n": 0}, ValueError, "n="),
+    ({"n": 2.0}, TypeError, "n="),
+    ({"n": 5, "timesteps": 0}, ValueError, "timesteps="),
+    ({"n": 5, "noise": -1.0}, ValueError, "noise="),
+    ({"n": 5, "noise": float("nan")}, ValueError, "noise="),
+    ({"n": 5, "noise": "1"}, TypeError, "noise="),
+    ({"n": 5, "signal": (0.0, 1.0)}, ValueError, "signal="),
+    ({"n": 5, "signal": (2.0, 1.0)}, ValueError, "signal="),
+    ({"n": 5, "signal": 1.0}, ValueError, "signal="),
+    ({"n": 5, "signal": (0.5, "x")}, TypeError, "signal="),
+    ({"n": 5, "seed": -1}, ValueError, "seed="),
+    ({"n": 5, "seed": 1.5}, TypeError, "seed="),
+])
+def test_first_sign_sequences_bad_arguments(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        problems.first_sign_sequences(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The adding problem (Chapter 2)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_adding_problem_marks_one_value_in_each_half():
+    X, y = problems.adding_problem(300, 20, seed=3)
+    assert X.shape == (300, 20, 2) and y.shape == (300,)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    markers = X[..., 1]
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert (markers[:, :10].sum(axis=1) == 1).all() and (markers[:, 10:].sum(axis=1) == 1).all()
+    np.testing.assert_allclose(y, (X[..., 0] * markers).sum(axis=1), rtol=1e-6)
+    assert ((X[..., 0] >= 0) & (X[..., 0] < 1)).all()
+    np.testing.assert_array_equal(y, problems.adding_problem(300, 20, seed=3)[1])
+    assert not np.array_equal(y, problems.adding_problem(300, 20, seed=4)[1])
+
+
+def test_adding_problem_targets_have_the_variance_of_two_uniforms():
+    # Predicting the mean sum, 1.0, has MSE Var(u1 + u2) = 2 / 12 = 1/6: the bar a model must beat.
+    X, y = problems.adding_problem(20_000, seed=0)
+    assert X.shape == (20_000, 50, 2)
+    assert abs(y.mean() - 1.0) < 0.01 and abs(y.var() - 1 / 6) < 0.005
+    first, second = np.argmax(X[:, :25, 1], axis=1), 25 + np.argmax(X[:, 25:, 1], axis=1)
+    assert first.min() == 0 and first.max() == 24 and second.min() == 25 and second.max() == 49
+
+
+def test_adding_problem_with_two_steps_marks_both():
+    X, y = problems.adding_problem(5, timesteps=2, seed=1)
+    assert (X[..., 1] == 1).all()
+    np.testing.assert_allclose(y, X[..., 0].sum(axis=1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"n": 0}, ValueError, "n="),
+    ({"n": "3"}, TypeError, "n="),
+    ({"n": 5, "timesteps": 1}, ValueError, "timesteps="),
+    ({"n": 5, "timesteps": 10.0}, TypeError, "timesteps="),
+    ({"n": 5, "seed": -2}, ValueError, "seed="),
+    ({"n": 5, "seed": "a"}, TypeError, "seed="),
+])
+def test_adding_problem_bad_arguments(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        problems.adding_problem(**kwargs)
 
 # ---------------------------------------------------------------------------------------------
 # Echo (Chapter 6)

@@ -207,3 +207,61 @@ def test_walk_forward_with_updates_sees_each_new_row():
         training.walk_forward_validation(model, X5, Y5, np.zeros((2, 2, 1)))
     with pytest.raises(ValueError, match="epochs"):
         training.refit_update(0)
+
+
+def step_model(features=2, timesteps=1):
+    """A model that adds [0.1, 0.2, ...] to its one-step input: each output is the last plus a step."""
+    inputs = keras.Input(shape=(timesteps, features))
+    outputs = keras.layers.Flatten()(inputs)
+    bias = keras.initializers.Constant([0.1 * (i + 1) for i in range(features)])
+    outputs = keras.layers.Dense(features, kernel_initializer="identity", bias_initializer=bias)(outputs)
+    return keras.Model(inputs, outputs)
+
+
+def test_generate_closed_loop_feeds_each_output_back_in():
+    starts = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    corners = training.generate_closed_loop(step_model(), starts, n_steps=3)
+    assert corners.shape == (2, 3, 2) and corners.dtype == np.float32
+    expected = starts[:, None] + np.arange(1, 4)[None, :, None] * np.array([0.1, 0.2])
+    np.testing.assert_allclose(corners, expected, atol=1e-6)
+    # One step is one prediction from the starts.
+    np.testing.assert_allclose(training.generate_closed_loop(step_model(), starts, 1)[:, 0],
+                               starts + [0.1, 0.2], atol=1e-6)
+
+
+def test_generate_closed_loop_matches_the_one_shape_at_a_time_loop():
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input(shape=(1, 2))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.LSTM(4)(inputs)))
+    starts = np.random.default_rng(0).random((3, 2)).astype(np.float32)
+    batched = training.generate_closed_loop(model, starts, n_steps=4)
+    for start, row in zip(starts, batched, strict=True):
+        current, steps = start[None, None, :], []
+        for _ in range(4):
+            current = np.asarray(model.predict(current, verbose=0))
+            steps.append(current[0])
+            current = current[:, None, :]
+        np.testing.assert_allclose(row, np.stack(steps), atol=1e-6)
+
+
+@pytest.mark.parametrize("model, starts, n_steps, error, message", [
+    ("not a model", np.zeros((1, 2)), 3, TypeError, "model must be a keras.Model"),
+    (None, np.zeros(2), 3, ValueError, "starts must be 2-D"),
+    (None, [[0.0, np.nan]], 3, ValueError, "starts must hold finite numbers"),
+    (None, "0,0", 3, TypeError, "starts must be a NumPy array"),
+    (None, np.zeros((1, 2)), 0, ValueError, "n_steps must be >= 1"),
+    (None, np.zeros((1, 2)), 2.0, TypeError, "n_steps must be an int"),
+    (None, np.zeros((1, 3)), 3, ValueError, "starts must have the model's 2 features"),
+    ("window", np.zeros((1, 2)), 3, ValueError, "model must take one step at a time"),
+    ("wide", np.zeros((1, 2)), 3, ValueError, "model's output must be"),
+])
+def test_generate_closed_loop_refuses_bad_inputs(model, starts, n_steps, error, message):
+    if model is None:
+        model = step_model()
+    elif model == "window":
+        model = step_model(timesteps=3)
+    elif model == "wide":
+        inputs = keras.Input(shape=(1, 2))
+        model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)))
+    with pytest.raises(error, match=message):
+        training.generate_closed_loop(model, starts, n_steps)
