@@ -94,7 +94,7 @@ def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None) -> int:
         if not result.ok:
             detail += " | " + (result.error.strip().splitlines() or ["failed"])[-1][:200]
         print(f"{'✓' if ok else '✗'} ch{chapter.number:02d} {chapter.slug:<22} {detail} | "
-              f"{result.seconds:.1f} s | {result.path}", flush=True)
+              f"{result.seconds:.1f} s | {_book.shown_path(result.path)}", flush=True)
     quick = "--quick" in argv
     verb = "ran (quick: targets not checked)" if quick else "passed"
     print(f"{14 - failures}/14 chapters {verb} in {time.perf_counter() - began:.0f} s", flush=True)

@@ -57,11 +57,12 @@ OPS = {
     "==": lambda value, bound: value == bound,
 }
 
-#: Where runs write, relative to the working directory.
-OUTPUT_ROOT = Path("outputs")
-QUICK_ROOT = OUTPUT_ROOT / "quick"
-
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Where runs write by default: the repository's outputs/, wherever the run starts (a
+#: notebook's kernel starts in the notebook's folder).
+OUTPUT_ROOT = ROOT / "outputs"
+QUICK_ROOT = OUTPUT_ROOT / "quick"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +384,15 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # macOS: bytes
 
 
+def shown_path(path) -> str:
+    """``path`` relative to the repository when it is inside it (what a reader's clone shows)."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 class TargetsMissed(SystemExit):
     """A full run missed a target: exits 1 from the command line, fails the notebook's cell."""
 
@@ -415,7 +425,7 @@ class Run:
                                  "installs: pip install tensorboard") from None
         self.seed_everything()
         print(f"Chapter {chapter.number}: {chapter.title} ({self.mode} run, seed {self.seed}, "
-              f"backend {keras.backend.backend()}) -> {self.output_dir}", flush=True)
+              f"backend {keras.backend.backend()}) -> {shown_path(self.output_dir)}", flush=True)
 
     def _prepare_output_dir(self) -> None:
         """Create the folder, prove it writable, and mark an earlier record as superseded.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ def read(chapter: _book.Chapter, source=None):
         # and introduction, not a string value printed as the first cell's output.
         text = first.source.strip().strip('"').strip()
         title, _, rest = text.partition("\n")
+        # A docstring line such as ">= 0.99 on 1,000 sequences" is not a Markdown quote.
+        rest = re.sub(r"^(\s*)>", r"\1\\>", rest, flags=re.M)
         notebook.cells[0] = nbformat.v4.new_markdown_cell(f"# {title.rstrip('.')}\n{rest}")
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata.setdefault("language_info", {"name": "python"})
@@ -101,6 +104,13 @@ class NotebookRun:
     def ok(self) -> bool:
         return self.error is None
 
+    def cell_output(self, needle: str) -> str:
+        """The text the first code cell whose source holds ``needle`` showed."""
+        for cell in self.notebook.cells:
+            if cell.cell_type == "code" and needle in cell.source:
+                return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        raise ValueError(f"no code cell holds needle. Received: needle={needle!r}")
+
 
 def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> NotebookRun:
     """Execute chapter ``number`` as a notebook in a fresh kernel, with its outputs kept.
@@ -147,7 +157,9 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
                             resources={"metadata": {"path": str(_book.ROOT)}})
     began, error = time.perf_counter(), None
     try:
-        client.execute(env=kernel_env)
+        # The kernel's own stdout/stderr are not the notebook's: its cells' outputs are
+        # captured for the notebook, and what is left is TensorFlow's C++ start-up chatter.
+        client.execute(env=kernel_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as failure:
         error = str(failure)
     seconds = time.perf_counter() - began

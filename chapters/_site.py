@@ -36,6 +36,12 @@ DOCS = ROOT / "docs"
 API_MODULES = ("prep", "problems", "models", "cell", "training", "diagnostics", "persistence", "datasets")
 
 
+#: Wider pages than Material's default, so that a chapter's code and tables fit.
+CSS = """.md-grid { max-width: 1600px; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+"""
+
+
 def chapter_source(chapter: _book.Chapter, outputs: Path) -> tuple[Path, str]:
     """The notebook to render for ``chapter`` and what it is: ``"full"``, ``"quick"`` or ``"code"``."""
     for folder, kind in ((outputs / chapter.name, "full"), (outputs / "quick" / chapter.name, "quick")):
@@ -124,6 +130,7 @@ def config(src: Path, site: Path) -> dict:
         "nav": nav,
         "theme": {"name": "material", "font": False,  # no web fonts from a CDN
                   "features": ["navigation.sections", "content.code.copy"]},
+        "extra_css": ["book.css"],
         "markdown_extensions": ["tables", "admonition", "attr_list", "md_in_html",
                                 {"toc": {"permalink": True}}],
         "plugins": [
@@ -157,6 +164,7 @@ def build(outputs="outputs", site="site") -> Path:
     if (DOCS / "figures").is_dir():
         shutil.copytree(DOCS / "figures", src / "figures")
     (src / "api.md").write_text(api_page(), encoding="utf-8")
+    (src / "book.css").write_text(CSS, encoding="utf-8")
     for chapter in _book.CHAPTERS.values():
         source, kind = chapter_source(chapter, outputs)
         _notebook_page(source, kind, src / "chapters" / f"{chapter.name}.ipynb")
@@ -199,7 +207,7 @@ def check_page(site, page: str, screenshot=None, *, browser: str | None = None) 
             chromium = playwright.chromium.launch(executable_path=browser, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
-            tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+            tab = chromium.new_page(viewport={"width": 1440, "height": 900})
             requests = []
             tab.on("request", lambda request: requests.append(request.url))
             tab.goto(f"http://127.0.0.1:{server.server_port}/{page}", wait_until="networkidle")

@@ -13,14 +13,6 @@ import pytest
 pytestmark = pytest.mark.chapter
 
 
-def cell_output(result, needle: str) -> str:
-    """The text output of the first code cell of an executed notebook whose source holds ``needle``."""
-    for cell in result.notebook.cells:
-        if cell.cell_type == "code" and needle in cell.source:
-            return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
-    raise AssertionError(f"no code cell contains {needle!r}")
-
-
 def test_ch06_quick_run_learns_the_echo(quick_run):
     record = quick_run("ch06_vanilla_lstm")
     metrics = record["metrics"]
@@ -53,14 +45,14 @@ def test_ch07_notebook_shows_the_demo_and_the_training_it_records(chapter_notebo
     record = result.record
     # The demo cell prints both outputs: three values (one per step) with return_sequences,
     # and one without it, which is the last of the three (the LSTM's final output).
-    demo = cell_output(result, "return_sequences_demo = {}")
+    demo = result.cell_output("return_sequences_demo = {}")
     blocks = re.findall(r"return_sequences=(True|False): output shape (\([\d, ]+\))\n([^r]*)", demo)
     assert [(flag, ast.literal_eval(shape)) for flag, shape, _ in blocks] == [("True", (1, 3, 1)),
                                                                              ("False", (1, 1))]
     per_step, last = ([float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text)] for *_, text in blocks)
     assert len(per_step) == 3 and last == pytest.approx(per_step[-1:], abs=1e-6)
     # The training cell shows one MAE per epoch: the curve metrics.json records.
-    shown = [float(v) for v in re.findall(r"epoch \d+: MAE (\d+\.\d+)", cell_output(result, "model.fit("))]
+    shown = [float(v) for v in re.findall(r"epoch \d+: MAE (\d+\.\d+)", result.cell_output("model.fit("))]
     assert shown == pytest.approx(record["train_mae_by_epoch"], abs=5e-5)
     assert len(shown) == record["settings"]["epochs"] == 3
 
@@ -82,12 +74,12 @@ def test_ch08_quick_run_learns_the_direction_in_little_memory(quick_run):
 
 def test_ch08_notebook_streams_one_float32_batch_of_videos_at_a_time(chapter_notebook):
     result = chapter_notebook(8)
-    shown = cell_output(result, "train[index]")
+    shown = result.cell_output("train[index]")
     # A batch of 32 videos of 20 frames of 20x20 grey pixels, float32 only when Keras gets it.
     batch = re.search(r"x (\([\d, ]+\)) (\w+), y (\([\d, ]+\))", shown)
     assert batch, shown
     assert ast.literal_eval(batch.group(1)) == (32, 20, 20, 20, 1) and batch.group(2) == "float32"
     assert ast.literal_eval(batch.group(3)) == (32,)
     # 320 videos in batches of 32: 10 batches; one test batch of 100.
-    data = cell_output(result, "problems.MovingLineDataset(")
+    data = result.cell_output("problems.MovingLineDataset(")
     assert re.search(r"\b10 training batches, 1 test batches", data), data

@@ -21,14 +21,6 @@ VARIANTS = {"forward", "backward", "bidirectional_sum", "bidirectional_mul", "bi
             "bidirectional_concat"}
 
 
-def cell_output(result, needle: str) -> str:
-    """The text output of the first code cell of an executed notebook whose source holds ``needle``."""
-    for cell in result.notebook.cells:
-        if cell.cell_type == "code" and needle in cell.source:
-            return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
-    raise AssertionError(f"no code cell contains {needle!r}")
-
-
 def test_ch09_encoder_decoder_quick(quick_run):
     record = quick_run("ch09_encoder_decoder_lstm")
     metrics = record["metrics"]
@@ -54,7 +46,7 @@ def test_ch09_encoder_decoder_quick(quick_run):
 
 
 def test_ch09_notebook_shows_the_harder_problems_read_back_to_front(chapter_notebook):
-    shown = cell_output(chapter_notebook(9), "HARD_REVERSE_INPUT:")
+    shown = chapter_notebook(9).cell_output("HARD_REVERSE_INPUT:")
     assert "X(1000, 11, 12), y(1000, 3, 12)" in shown  # 11 characters in, 3 out
     read, problem, answer = re.search(r"reads '([^']*)' for '([^']*)' -> '([^']*)'", shown).groups()
     assert len(read) == 11 and read[::-1].strip() == problem  # the padded problem, reversed
@@ -79,7 +71,7 @@ def test_ch10_bidirectional_quick(quick_run):
 
 
 def test_ch10_notebook_builds_every_variant_with_one_output_per_step(chapter_notebook):
-    shown = cell_output(chapter_notebook(10), "def build_variant(")
+    shown = chapter_notebook(10).cell_output("def build_variant(")
     row = re.compile(r"^(\w+)\s+output (\([^)]*\)),\s+(\d+) features.*?layers (\[.*\])$", re.MULTILINE)
     rows = row.findall(shown)
     built = {name: (shape, int(features), ast.literal_eval(layers)) for name, shape, features, layers in rows}
@@ -109,7 +101,7 @@ def test_ch11_generative_quick(quick_run):
 
 
 def test_ch11_notebook_rebuilds_each_rectangle_from_its_samples(chapter_notebook):
-    shown = cell_output(chapter_notebook(11), "def corners_of(")
+    shown = chapter_notebook(11).cell_output("def corners_of(")
     corners = np.array(ast.literal_eval(re.search(r"corners: (\[\[.*\]\])", shown).group(1)))
     # [0, 0] -> [w, 0] -> [w, h] -> [0, h]: an axis-aligned rectangle anchored at the origin.
     assert corners.shape == (4, 2)

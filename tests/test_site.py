@@ -46,5 +46,5 @@ def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)[..., :3]
-    assert pixels.shape[0] > 900 and pixels.shape[1] == 1280
+    assert pixels.shape[0] > 900 and pixels.shape[1] == 1440
     assert pixels.std() > 0.05 and (pixels.mean(axis=2) < 0.9).mean() > 0.01, "the screenshot is blank"
