@@ -1,6 +1,6 @@
 """Atomic file writes shared by the library's modules (private).
 
-Every file that matters (metrics, reports, figures, models) is written the same way: to a
+Every saved model is written the same way: to a
 temporary file in the destination's folder, flushed to disk, then moved over the
 destination with ``os.replace``, which is atomic on one file system. A reader never sees
 half a file, and an error or a crash mid-write leaves the previous file as it was.
@@ -57,15 +57,3 @@ def replacing(path: Path, suffix: str = ".tmp"):
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def save_png(fig, path: Path, dpi: int = 100) -> Path:
-    """Save a matplotlib figure as PNG at ``path`` atomically, then close it (even on an error)."""
-    import matplotlib.pyplot as plt
-
-    try:
-        with replacing(path, ".png") as tmp:
-            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
-    finally:
-        plt.close(fig)
-    return Path(path)
