@@ -17,13 +17,14 @@ export PYTHONHASHSEED ?= 0
 
 CHAPTERS := $(shell seq -f "ch%02g" 1 14)
 
-.PHONY: help install test all smoke report bench lint clean notebooks site $(CHAPTERS)
+.PHONY: help install test test-oldest all smoke report bench lint clean notebooks site $(CHAPTERS)
 
 help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
 	@echo
 	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
 	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
+	@echo "  make test-oldest the same tests on the lowest versions setup.cfg allows (in $(OLDEST))"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"
 	@echo "  make smoke       every chapter in quick mode, as notebooks (never writes docs/)"
 	@echo "  make report      write docs/REPORT.md from outputs/chNN_slug/metrics.json"
@@ -53,6 +54,20 @@ endif
 test: install ## unit tests and every chapter's quick run
 	$(PY) -m pytest -q
 
+# The floors in setup.cfg, tested: every direct dependency at the lowest release it allows
+# (.ci/lowest.py writes the pins), in a virtual environment of its own.
+OLDEST := .venv-oldest
+$(OLDEST)/.installed: setup.cfg pyproject.toml .ci/lowest.py | install
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(PY) .ci/lowest.py setup.cfg test > $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/python -m pip install --quiet -c $(OLDEST)/constraints.txt -e ".[test]"
+	touch $@
+
+test-oldest: $(OLDEST)/.installed ## the tests on the oldest supported versions
+	@$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE "^(tensorflow|keras|numpy|pandas|scikit-learn|matplotlib|jax) "
+	$(OLDEST)/bin/python -m pytest -q
+
 all: install ## every chapter at full settings, then the report
 	$(PY) -m chapters all $(ARGS)
 
@@ -75,8 +90,8 @@ notebooks: install ## executed notebooks in notebooks/
 	$(PY) -m chapters notebooks $(ARGS)
 
 lint: install ## ruff
-	$(PY) -m ruff check lstmbook chapters tests benchmarks
+	$(PY) -m ruff check lstmbook chapters tests benchmarks .ci
 
 clean: ## remove build files and outputs
-	rm -rf outputs build dist site *.egg-info .pytest_cache .ruff_cache .hypothesis notebooks
+	rm -rf outputs build dist site $(OLDEST) *.egg-info .pytest_cache .ruff_cache .hypothesis notebooks
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -24,6 +24,7 @@ missed a target or failed, 2 for a bad command line.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import sys
 import time
@@ -92,7 +93,8 @@ def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None) -> int:
         failures += not ok
         detail = _book.targets_text(record, bounds=False) if fresh else "no metrics written"
         if not result.ok:
-            detail += " | " + (result.error.strip().splitlines() or ["failed"])[-1][:200]
+            last = (result.error.strip().splitlines() or ["failed"])[-1]
+            detail += " | " + re.sub(r"\x1b\[[0-9;]*m", "", last)[:200]  # without the traceback's colours
         print(f"{'✓' if ok else '✗'} ch{chapter.number:02d} {chapter.slug:<22} {detail} | "
               f"{result.seconds:.1f} s | {_book.shown_path(result.path)}", flush=True)
     quick = "--quick" in argv

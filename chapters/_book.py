@@ -421,8 +421,8 @@ class Run:
             try:
                 import tensorboard  # noqa: F401
             except ImportError:
-                raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer "
-                                 "installs: pip install tensorboard") from None
+                raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer installs: "
+                                 "pip install -e '.[tensorboard]' (or pip install tensorboard)") from None
         self.seed_everything()
         print(f"Chapter {chapter.number}: {chapter.title} ({self.mode} run, seed {self.seed}, "
               f"backend {keras.backend.backend()}) -> {shown_path(self.output_dir)}", flush=True)

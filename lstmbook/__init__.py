@@ -4,7 +4,9 @@ The public API is split by topic, one module each::
 
     from lstmbook import prep, problems, models, training, diagnostics, persistence, datasets
 
-Submodules load on first use, so ``import lstmbook`` stays cheap and does not start a backend.
+``import lstmbook`` registers the library's two custom layers with Keras (it imports
+``lstmbook.models``, and so Keras), so that ``keras.models.load_model`` reads a ``.keras``
+file saved from any builder. The other submodules load on first use.
 """
 
 import importlib
@@ -13,6 +15,8 @@ __version__ = "0.1.0"
 
 __all__ = ["cell", "datasets", "diagnostics", "models", "persistence", "prep", "problems",
            "training", "__version__"]
+
+from lstmbook import models  # noqa: E402, F401 - registers BatchedTimeDistributed and ReverseTime
 
 
 def __getattr__(name):

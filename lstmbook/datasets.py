@@ -1,4 +1,4 @@
-"""The book's real data sets, loaded from ``data/`` and checked against their SHA-256.
+"""The book's real data sets, shipped inside the package and checked against their SHA-256.
 
 Like d2l's ``DATA_HUB`` and pooch's ``known_hash``, every file is registered with its
 hash, so a truncated, edited or corrupt copy is caught before it reaches a model.
@@ -17,7 +17,9 @@ import pandas as pd
 __all__ = ["REGISTRY", "data_dir", "file_path", "load_airline_passengers", "load_shampoo_sales",
            "sha256"]
 
-#: file name -> (SHA-256, value column, description). Provenance is in data/README.md.
+#: file name -> (SHA-256, value column, description). The files are package data
+#: (``lstmbook/data/``), so an installed wheel has them; their provenance is in the
+#: repository's data/README.md.
 REGISTRY = {
     "shampoo_sales.csv": (
         "dbf2adba68e2f6bae7956ca65771d7dee20cb58b6eb8261c2513d536ac690774",
@@ -38,8 +40,8 @@ DATA_ENV = "LSTMBOOK_DATA"
 def data_dir(directory=None) -> Path:
     """The folder the data sets are read from.
 
-    In order: ``directory`` if given, ``$LSTMBOOK_DATA`` if set, else the repository's
-    ``data/`` folder beside the ``lstmbook`` package.
+    In order: ``directory`` if given, ``$LSTMBOOK_DATA`` if set, else the copies shipped
+    inside the package (``lstmbook/data/``).
     """
     if directory is not None:
         if not isinstance(directory, (str, os.PathLike)):
@@ -47,7 +49,7 @@ def data_dir(directory=None) -> Path:
         return Path(directory)
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
-    return Path(__file__).resolve().parent.parent / "data"
+    return Path(__file__).resolve().parent / "data"
 
 
 def sha256(path) -> str:
@@ -84,14 +86,14 @@ def file_path(name: str, directory=None) -> Path:
     path = data_dir(directory) / name
     if not path.is_file():
         raise FileNotFoundError(
-            f"Data file {name!r} is missing: looked for {path}. Restore it from the repository's "
-            f"data/ folder, or point ${DATA_ENV} (or directory=) at a folder that has it.")
+            f"Data file {name!r} is missing: looked for {path}. Reinstall lstmbook, or point "
+            f"${DATA_ENV} (or directory=) at a folder that has it.")
     expected = REGISTRY[name][0]
     actual = sha256(path)
     if actual != expected:
         raise ValueError(
             f"Data file {name!r} at {path} has been altered or is corrupt: its SHA-256 is "
-            f"{actual}, expected {expected}. Restore the original from the repository's data/ folder.")
+            f"{actual}, expected {expected}. Reinstall lstmbook to restore the original.")
     return path
 
 

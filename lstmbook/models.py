@@ -130,6 +130,11 @@ def _check_rate(value, name: str) -> float:
 
 def _output_layer(x, output_units: int, activation, per_step: bool):
     """``Dense`` on the last state, or ``TimeDistributed(Dense)`` on every step; named "output"."""
+    if output_units == 1 and (activation == "softmax" or activation is keras.activations.softmax):
+        # A softmax over one unit is 1.0 whatever the input: the model could learn nothing.
+        raise ValueError("output_activation='softmax' needs output_units >= 2 (a softmax over one unit "
+                         "always outputs 1.0); use 'sigmoid' for one probability or None for a value. "
+                         f"Received: output_units={output_units}, output_activation={activation!r}")
     if per_step:
         dense = keras.layers.Dense(output_units, activation=activation, name="dense")
         return BatchedTimeDistributed(dense, name="output")(x)

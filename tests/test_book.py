@@ -230,5 +230,23 @@ def test_chapter_3_through_the_runner(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "PASS" in proc.stdout.splitlines()[-1]
+    assert proc.stdout.startswith("Chapter 3:")  # the chapter's first line comes first ...
+    assert "absl" not in proc.stderr and "oneDNN" not in proc.stderr  # ... and start-up is quiet
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["passed"] is True and record["metrics"]["book_outputs_matched"] == 1.0
+
+
+def test_tensorboard_flag_names_the_extra_when_tensorboard_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # `import tensorboard` raises ImportError
+    with pytest.raises(SystemExit, match=r"\[tensorboard\]"):
+        _book.start(DEMO, ["--tensorboard", "--output-dir", str(tmp_path)])
+    assert not (tmp_path / "metrics.json").exists()
+
+
+def test_a_quick_all_never_writes_the_report(monkeypatch):
+    calls = []
+    monkeypatch.setattr(runner, "run_notebooks", lambda argv, **kw: calls.append(argv) or 0)
+    monkeypatch.setattr(_report, "main", lambda argv: pytest.fail("a quick run wrote docs/REPORT.md"))
+    assert runner.main(["all", "--quick"]) == 0 and calls == [["--quick"]]
+    monkeypatch.setattr(_report, "main", lambda argv: calls.append("report") or 0)
+    assert runner.main(["all"]) == 0 and calls[-1] == "report"

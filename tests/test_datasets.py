@@ -8,7 +8,7 @@ import pytest
 
 from lstmbook import datasets
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "lstmbook" / "data"
 
 
 def test_shampoo_sales_loads_with_its_known_values():
@@ -27,7 +27,7 @@ def test_airline_passengers_loads_with_its_known_values():
 
 
 def test_registry_matches_the_committed_files_and_readme():
-    readme = (DATA / "README.md").read_text()
+    readme = (DATA.parent.parent / "data" / "README.md").read_text()
     for name, (digest, _, _) in datasets.REGISTRY.items():
         assert datasets.sha256(DATA / name) == digest
         assert digest in readme
@@ -69,3 +69,30 @@ def test_environment_variable_points_elsewhere(tmp_path, monkeypatch):
 def test_bad_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
+
+
+def test_an_installed_wheel_carries_the_data(tmp_path):
+    """A wheel built from the repository, unpacked away from it, still loads both series."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = DATA.parent.parent
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+               "-w", str(tmp_path / "dist"), str(root)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wheel = next((tmp_path / "dist").glob("lstmbook-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert {"lstmbook/data/shampoo_sales.csv", "lstmbook/data/airline_passengers.csv"} <= set(names)
+        assert not any(name.startswith("chapters/") for name in names)  # the book's harness stays out
+        archive.extractall(tmp_path / "site")
+    code = ("from lstmbook import datasets; import lstmbook; "
+            "assert 'site' in lstmbook.__file__, lstmbook.__file__; "
+            "print(len(datasets.load_shampoo_sales()), len(datasets.load_airline_passengers()))")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("PYTHONPATH", "LSTMBOOK_DATA")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**env, "PYTHONPATH": str(tmp_path / "site")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["36", "144"]

@@ -153,6 +153,21 @@ def test_bad_output_counts_raise_value_error():
         models.build_encoder_decoder_lstm((8, 12), 0, 12)
 
 
+@pytest.mark.parametrize("key", list(CASES))
+def test_a_softmax_over_one_unit_is_refused(key):
+    builder, args, kwargs, *_ = CASES[key]
+    if key in ("vanilla", "stacked", "encoder_decoder"):  # output_units is positional there
+        args = (*args[:-1], 1)
+    else:
+        kwargs = {**kwargs, "output_units": 1}
+    with pytest.raises(ValueError, match="output_activation"):
+        builder(*args, **{**kwargs, "output_activation": "softmax"})
+    # the vanilla builder's softmax default too, and a sigmoid over one unit is fine
+    with pytest.raises(ValueError, match="output_units"):
+        models.build_vanilla_lstm((5, 10), 1)
+    assert models.build_vanilla_lstm((5, 10), 1, output_activation="sigmoid").output_shape == (None, 1)
+
+
 def test_unroll_needs_fixed_timesteps():
     with pytest.raises(ValueError, match="unroll=True"):
         models.build_stacked_lstm((None, 1), 5, unroll=True)
@@ -233,3 +248,28 @@ def test_stacked_dropout_reaches_every_lstm_layer():
     model = models.build_stacked_lstm((12, 1), 5, units=(3, 3, 3), dropout=0.2)
     assert [layer.name for layer in model.layers] == ["inputs", "lstm_1", "lstm_2", "lstm_3", "output"]
     assert all(model.get_layer(f"lstm_{i}").dropout == 0.2 for i in (1, 2, 3))
+
+
+LOAD_AFTER_IMPORT = """
+import sys
+import keras
+import numpy as np
+import lstmbook  # only this: no lstmbook.models
+model = keras.models.load_model(sys.argv[1])
+print(model.get_layer("output").__class__.__name__, model.predict(np.zeros((1, 8, 12)), verbose=0).shape)
+"""
+
+
+def test_a_saved_model_loads_after_import_lstmbook(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model = models.build_encoder_decoder_lstm((8, 12), 2, 12, encoder_units=4, decoder_units=3)
+    model.save(tmp_path / "seq2seq.keras")  # its output is a BatchedTimeDistributed layer
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", LOAD_AFTER_IMPORT, str(tmp_path / "seq2seq.keras")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-4:] == ["BatchedTimeDistributed", "(1,", "2,", "12)"]
