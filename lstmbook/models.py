@@ -245,7 +245,8 @@ def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="s
     >>> model = build_vanilla_lstm((5, 10), output_units=10)
     >>> model.output_shape
     (None, 10)
-    >>> build_vanilla_lstm((None, 1), 1, return_sequences=True, go_backwards=True).output_shape
+    >>> build_vanilla_lstm((None, 1), 1, output_activation="sigmoid", return_sequences=True,
+    ...                    go_backwards=True).output_shape
     (None, None, 1)
     """
     input_shape = _check_sequence_shape(input_shape)
