@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -162,6 +163,12 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
         client.execute(env=kernel_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as failure:
         error = str(failure)
+    finally:
+        # nbclient leaves a kernel manager it was given running: without this, every
+        # chapter's kernel (1 GB or more, and its threads) would live until the runner exits.
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
+        shutil.rmtree(Path(kernel.ip).parent, ignore_errors=True)
     seconds = time.perf_counter() - began
     _drop_startup_noise(notebook)
     path = Path(notebook_path) if notebook_path is not None else output_dir / f"{chapter.name}.ipynb"

@@ -250,3 +250,18 @@ def test_a_quick_all_never_writes_the_report(monkeypatch):
     assert runner.main(["all", "--quick"]) == 0 and calls == [["--quick"]]
     monkeypatch.setattr(_report, "main", lambda argv: calls.append("report") or 0)
     assert runner.main(["all"]) == 0 and calls[-1] == "report"
+
+
+def test_a_notebook_run_leaves_no_kernel_behind(tmp_path):
+    import psutil
+
+    def kernels():
+        return {p.pid for p in psutil.process_iter(["cmdline"])
+                if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])}
+
+    before = kernels()
+    source = tmp_path / "tiny.py"
+    source.write_text('"""Chapter 6: tiny."""\n\n# %%\nprint("hello")\n')
+    result = _notebooks.execute(DEMO, ["--quick", "--output-dir", str(tmp_path / "out")], source=source)
+    assert result.ok and "hello" in result.cell_output('print("hello")')
+    assert kernels() <= before
