@@ -20,14 +20,13 @@ so the pages open from the folder itself (search needs ``python -m http.server -
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from chapters import _book
+from chapters import _book, _report
 
 ROOT = _book.ROOT
 DOCS = ROOT / "docs"
@@ -49,17 +48,6 @@ def chapter_source(chapter: _book.Chapter, outputs: Path) -> tuple[Path, str]:
         if notebook.is_file():
             return notebook, kind
     return chapter.path, "code"
-
-
-def _status(chapter: _book.Chapter, outputs: Path) -> str:
-    path = outputs / chapter.name / "metrics.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "not run"
-    if record.get("superseded"):
-        return "interrupted"
-    return {True: "PASS", False: "FAIL"}.get(record.get("passed"), "quick")
 
 
 def home_page(outputs: Path) -> str:
@@ -86,7 +74,7 @@ def home_page(outputs: Path) -> str:
     for chapter in _book.CHAPTERS.values():
         targets = ", ".join(f"`{key} {op} {bound:g}`" for key, (op, bound) in chapter.targets.items())
         lines.append(f"| {chapter.number} | [{chapter.title}](chapters/{chapter.name}.ipynb) | "
-                     f"{chapter.book.replace('|', '/')} | {targets} | {_status(chapter, outputs)} |")
+                     f"{chapter.book.replace('|', '/')} | {targets} | {_report.chapter_row(chapter.number, outputs / chapter.name).status} |")
     lines += ["", "See also the [reproduction report](report.md), the [benchmarks](benchmarks.md) "
               "and the [API reference](api.md)."]
     return "\n".join(lines) + "\n"
