@@ -23,6 +23,7 @@ flag                       environment                 meaning
 ``--output-dir DIR``       ``LSTMBOOK_OUTPUT_DIR=DIR``  figures and metrics.json
 ``--verbose``              ``LSTMBOOK_VERBOSE=1``      Keras's progress bars
 ``--tensorboard``          ``LSTMBOOK_TENSORBOARD=1``  TensorBoard logs in DIR/logs
+``--scheduler ADDRESS``    ``LSTMBOOK_SCHEDULER=...``  run the repeats on a Dask cluster (12, 14)
 =========================  ==========================  ========================================
 
 A flag on the command line wins over the environment. A full run writes to
@@ -83,6 +84,8 @@ class Chapter:
         main_figure: the figure the report and README show.
         extra_metrics: metrics the report shows beside the targeted ones.
         shows: what the chapter shows, in a line (the README's chapter table).
+        repeats: the chapter runs repeated experiments, which ``--scheduler`` sends to a
+            Dask cluster.
     """
 
     number: int
@@ -93,6 +96,7 @@ class Chapter:
     main_figure: str | None = None
     extra_metrics: tuple = ()
     shows: str = ""
+    repeats: bool = False
 
     def __post_init__(self):
         for key, (op, bound) in self.targets.items():
@@ -176,7 +180,8 @@ CHAPTERS = {chapter.number: chapter for chapter in (
                  "5 underfit runs",
             targets={"diagnoses_correct": (">=", 1.0)},
             main_figure="cases.png",
-            shows="underfit, good fit and overfit learning curves, repeated runs, tuning cells and batch size"),
+            shows="underfit, good fit and overfit learning curves, repeated runs, tuning cells and batch size",
+            repeats=True),
     Chapter(13, "predictions", "How to Make Predictions with LSTMs",
             book="finalize, save (model / JSON + weights), load, predict; predict_classes and predict_proba",
             targets={"max_abs_diff": ("<=", 1e-6)},
@@ -188,7 +193,8 @@ CHAPTERS = {chapter.number: chapter for chapter in (
             # every LSTM must beat the book's persistence RMSE, which ours must reproduce
             targets={"worst_lstm_rmse": ("<", 136.761), "persistence_rmse_error": ("<=", 0.01)},
             main_figure="rmse_boxplot.png", extra_metrics=("rmse_persistence",),
-            shows="walk-forward validation on shampoo sales: fixed model vs refitting vs persistence"),
+            shows="walk-forward validation on shampoo sales: fixed model vs refitting vs persistence",
+            repeats=True),
 )}
 
 
@@ -260,6 +266,9 @@ def parse_flags(chapter: Chapter, argv=None) -> argparse.Namespace:
                         help="show Keras's progress bars during fit")
     parser.add_argument("--tensorboard", action="store_true", default=_env_flag("LSTMBOOK_TENSORBOARD"),
                         help="write TensorBoard logs to OUTPUT_DIR/logs")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=env.get("LSTMBOOK_SCHEDULER") or None,
+                        help="run the repeated experiments on the Dask cluster of this scheduler, "
+                             "e.g. tcp://10.0.0.5:8786 (chapters 12 and 14)")
     args = parser.parse_args(list(argv))
     if args.output_dir is None:
         args.output_dir = (QUICK_ROOT if args.quick else OUTPUT_ROOT) / chapter.name
@@ -423,9 +432,27 @@ class Run:
             except ImportError:
                 raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer installs: "
                                  "pip install -e '.[tensorboard]' (or pip install tensorboard)") from None
+        self.client = self._connect(args.scheduler)
         self.seed_everything()
+        where = f", repeats on {args.scheduler}" if self.client is not None else ""
         print(f"Chapter {chapter.number}: {chapter.title} ({self.mode} run, seed {self.seed}, "
-              f"backend {keras.backend.backend()}) -> {shown_path(self.output_dir)}", flush=True)
+              f"backend {keras.backend.backend()}{where}) -> {shown_path(self.output_dir)}", flush=True)
+
+    def _connect(self, scheduler):
+        """A Dask client for ``--scheduler``, connected now so that a wrong address fails before
+        any training; None without one, or for a chapter that repeats nothing."""
+        if not scheduler:
+            return None
+        if not self.chapter.repeats:
+            print(f"chapter {self.chapter.number} runs no repeated experiments: --scheduler is not used",
+                  flush=True)
+            return None
+        from lstmbook import diagnostics
+
+        try:
+            return diagnostics.connect_cluster(scheduler)
+        except (ConnectionError, ImportError, TypeError, ValueError) as error:
+            raise SystemExit(f"--scheduler: {error}") from None
 
     def _prepare_output_dir(self) -> None:
         """Create the folder, prove it writable, and mark an earlier record as superseded.
@@ -491,6 +518,15 @@ class Run:
         if not self.args.tensorboard:
             return []
         return [keras.callbacks.TensorBoard(log_dir=str(self.output_dir / "logs" / name))]
+
+    def parallel(self):
+        """Where the repeats inside the block run: on the Dask cluster under ``--scheduler``
+        (``lstmbook.diagnostics.on_cluster``), else here or in the chapter's local processes."""
+        if self.client is None:
+            return contextlib.nullcontext()
+        from lstmbook import diagnostics
+
+        return diagnostics.on_cluster(self.client)
 
     # -- output --------------------------------------------------------------------------------
 
@@ -576,6 +612,8 @@ class Run:
             "profile": dict(self.profile),
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
                         "cpu": cpu_model(), "cpus": os.cpu_count()},
+            "cluster": None if self.client is None else {
+                "scheduler": self.args.scheduler, "workers": len(self.client.nthreads())},
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         clashes = sorted(set(extra) & set(record))
@@ -583,6 +621,8 @@ class Run:
             raise ValueError(f"finish's extra entries must not replace the record's own {clashes}.")
         record = _plain({**record, **extra})
         write_json(self.output_dir / "metrics.json", record)
+        if self.client is not None:
+            self.client.close()
         print(summary_line(record), flush=True)
         if record["passed"] is False:
             missed = ", ".join(key for key, ok in checks.items() if not ok)

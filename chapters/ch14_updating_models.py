@@ -144,6 +144,7 @@ build_model().summary()
 # %%
 def one_repeat(seed: int, data: dict, base_epochs: int, update_epochs, folder) -> dict:
     keras.utils.set_random_seed(seed)
+    folder.mkdir(parents=True, exist_ok=True)  # a worker on another machine has no such folder yet
     model = build_model()
     training.fit_epochs(model, data["x_train"], data["y_train"], epochs=base_epochs,
                         batch_size=BATCH_SIZE, reset_state=True)
@@ -162,7 +163,9 @@ def one_repeat(seed: int, data: dict, base_epochs: int, update_epochs, folder) -
 
 # %% [markdown]
 # Repeat `i` is seeded with `seed + i`; the repeats run in `JOBS` worker processes,
-# each a whole walk-forward evaluation of every strategy.
+# each a whole walk-forward evaluation of every strategy. With `--scheduler` they run on
+# that Dask cluster instead (`run.parallel()`; see chapter 12), and each worker saves its
+# models under the same path on its own machine.
 
 # %%
 folder = run.output_dir / "models"
@@ -170,7 +173,7 @@ folder.mkdir(exist_ok=True)
 seeds = [run.seed + i for i in range(REPEATS)]
 repeat = functools.partial(one_repeat, data=data, base_epochs=BASE_EPOCHS, update_epochs=UPDATE_EPOCHS,
                            folder=folder)
-with run.timed("repeats_s"):
+with run.timed("repeats_s"), run.parallel():
     results = diagnostics.run_repeats(repeat, seeds, jobs=JOBS, desc="repeats")
 forecasts = {name: np.array([r[name] for r in results]) for name in results[0]}
 print(f"{len(seeds)} repeat(s) of {BASE_EPOCHS} base epochs; strategies: {', '.join(forecasts)}; "

@@ -20,8 +20,8 @@ turned up too late (22% of the run before the end, under the 25% patience) to be
 overfit at 1,200. Chapter 12 repeats the check on five of those seeds in every run.
 
 :func:`repeated_evaluation` trains a model several times with different seeds (in parallel
-processes with ``jobs=N``) and summarises the scores; :func:`plot_boxplots` compares
-several configurations' scores side by side.
+processes with ``jobs=N``, or on a Dask cluster inside :func:`on_cluster`) and summarises
+the scores; :func:`plot_boxplots` compares several configurations' scores side by side.
 
 Introduced in Chapter 12.
 """
@@ -32,6 +32,7 @@ import contextlib
 import functools
 import os
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ __all__ = [
     "RepeatedResult",
     "repeated_evaluation",
     "run_repeats",
+    "connect_cluster",
+    "on_cluster",
 ]
 
 #: "The end of training": the last 10% of the epochs (at least 2 of them).
@@ -406,6 +409,11 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
     return evaluate_loss(model, scored[0], scored[1])["loss"], history
 
 
+# Keras's seeds and session are per process: a Dask worker with several threads must still
+# run one repeat at a time, or two repeats would reseed and clear each other.
+_ONE_REPEAT_AT_A_TIME = threading.Lock()
+
+
 def _in_worker(fn, seed, backend):
     """Run ``fn(seed)`` in a worker process, checking its Keras backend and freeing the last run."""
     import keras
@@ -413,8 +421,9 @@ def _in_worker(fn, seed, backend):
     if keras.backend.backend() != backend:
         raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
                            f"{backend!r}; set KERAS_BACKEND before starting Python")
-    keras.backend.clear_session()  # free the previous repeat's graphs in this long-lived worker
-    return seed, fn(seed)
+    with _ONE_REPEAT_AT_A_TIME:
+        keras.backend.clear_session()  # free the previous repeat's graphs in this long-lived worker
+        return seed, fn(seed)
 
 
 @contextlib.contextmanager
@@ -431,12 +440,153 @@ def _worker_backend(backend: str):
             os.environ["KERAS_BACKEND"] = before
 
 
+# ---------------------------------------------------------------------------------------------
+# Repeats on a Dask cluster
+# ---------------------------------------------------------------------------------------------
+
+#: Sent to each Dask worker as source (run with ``exec``), so that nothing imports lstmbook,
+#: and with it Keras, on the worker before its backend is chosen. It also gives Dask's
+#: ``sizeof`` a random generator of its own: it samples from Python's global one on the
+#: worker's event-loop thread while a repeat runs, which would shift the seeds Keras draws
+#: the repeat's initial weights from (``keras.utils.set_random_seed`` seeds that generator),
+#: and about one repeat in six would then differ from the same seed run locally.
+_PREPARE_WORKER = """
+import os, random, sys
+if "keras" not in sys.modules:
+    os.environ["KERAS_BACKEND"] = {backend!r}
+import dask.sizeof
+if getattr(dask.sizeof, "random", None) is random:
+    dask.sizeof.random = random.Random(0)
+"""
+
+
+def _worker_keras():
+    """What a Dask worker runs: its Keras backend and lstmbook version."""
+    import keras
+
+    import lstmbook
+
+    return keras.backend.backend(), lstmbook.__version__
+
+
+def _dask_client():
+    """The ``distributed.Client`` of an active ``parallel_config(backend="dask")``, else None."""
+    from joblib.parallel import get_active_backend
+
+    active, _ = get_active_backend()
+    return getattr(active, "client", None) if type(active).__name__ == "DaskDistributedBackend" else None
+
+
+def _prepare_workers(client, backend: str, timeout: float) -> int:
+    """Check that the cluster has workers, give them our Keras backend, and return how many."""
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError):
+        raise ConnectionError(f"the Dask scheduler at {client.scheduler.address} has no workers after "
+                              f"{timeout:g} s: start some with `dask worker {client.scheduler.address}`") from None
+    client.run(exec, _PREPARE_WORKER.format(backend=backend), {})
+    try:
+        found = client.run(_worker_keras)
+    except Exception as error:  # e.g. ModuleNotFoundError raised on a worker without lstmbook
+        raise RuntimeError(f"a Dask worker could not import lstmbook and Keras ({type(error).__name__}: "
+                           f"{error}): install lstmbook on every worker (pip install lstmbook)") from None
+    wrong = {worker: name for worker, (name, _) in found.items() if name != backend}
+    if wrong:
+        raise RuntimeError(f"Dask worker(s) {sorted(wrong)} imported Keras with backend "
+                           f"{sorted(set(wrong.values()))} before this process's {backend!r} could be set: "
+                           f"restart them with KERAS_BACKEND={backend} dask worker ...")
+    return len(found)
+
+
+def connect_cluster(scheduler: str, *, timeout: float = 10):
+    """Connect to a running Dask scheduler, failing within ``timeout`` seconds if there is none.
+
+    Args:
+        scheduler: its address, ``"tcp://HOST:PORT"`` (``dask scheduler`` prints it).
+        timeout: seconds to wait for the scheduler to answer, and for a first worker.
+
+    Returns:
+        A ``distributed.Client`` for :func:`on_cluster`; ``close()`` it when done.
+
+    Raises:
+        ImportError: Dask is not installed (``pip install 'lstmbook[cluster]'``).
+        ConnectionError: nothing answered at ``scheduler``, or it has no workers.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError("running on a Dask cluster needs Dask: pip install 'lstmbook[cluster]' "
+                          "(or pip install 'dask[distributed]')") from None
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise TypeError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786'. "
+                        f"Received: scheduler={scheduler!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:
+        raise ValueError(f"timeout must be a number of seconds in (0, 3600). Received: timeout={timeout!r}")
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise ConnectionError(f"no Dask scheduler answered at scheduler={scheduler!r} within {timeout:g} s "
+                              f"({type(error).__name__}). Start one with `dask scheduler`, or run "
+                              "without a scheduler to train here.") from None
+    except ValueError as error:  # an address Dask cannot parse
+        raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786' ({error}). "
+                         f"Received: scheduler={scheduler!r}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ConnectionError(f"the Dask scheduler at scheduler={scheduler!r} has no workers after "
+                              f"{timeout:g} s: start some with `dask worker {scheduler}`") from None
+    return client
+
+
+@contextlib.contextmanager
+def on_cluster(scheduler, *, timeout: float = 10):
+    """Send every repeat inside the block to a Dask cluster.
+
+    ``with on_cluster("tcp://HOST:8786"):`` around :func:`repeated_evaluation` or
+    :func:`run_repeats` runs each repeat as a task on the cluster's workers, through joblib's
+    Dask backend; outside it they run here (or in ``jobs`` local processes) as before. It is
+    the same as ``with distributed.Client(address), joblib.parallel_config(backend="dask"):``,
+    which :func:`run_repeats` honours too, plus the checks: the scheduler must answer and have
+    a worker within ``timeout`` seconds, and the workers get this process's Keras backend.
+    Each repeat seeds itself, so the scores equal a local run's.
+
+    Every worker needs lstmbook, Keras and the backend installed, the same versions as here
+    (``pip install 'lstmbook[cluster]'``). Start them with one thread each
+    (``dask worker ADDRESS --nthreads 1 --nworkers N``): Keras seeds are per process, so a
+    worker runs one repeat at a time whatever its threads.
+
+    Args:
+        scheduler: the scheduler's address, or a ``distributed.Client`` (left open).
+        timeout: seconds to wait for the scheduler and for a first worker.
+
+    Yields:
+        The ``distributed.Client``.
+    """
+    from joblib import parallel_config
+
+    own = isinstance(scheduler, str)
+    client = connect_cluster(scheduler, timeout=timeout) if own else scheduler
+    if not own and type(client).__name__ != "Client":
+        raise TypeError(f"scheduler must be an address or a distributed.Client. "
+                        f"Received: scheduler={scheduler!r:.80}")
+    try:
+        with parallel_config(backend="dask", client=client):
+            yield client
+    finally:
+        if own:
+            client.close()
+
+
 def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | None = None) -> list:
     """Call ``fn(seed)`` for every seed, here or in ``jobs`` worker processes, with a progress bar.
 
     The engine under :func:`repeated_evaluation`, for repeated experiments of any shape
-    (Chapter 14 runs a whole walk-forward evaluation per seed). With ``jobs > 1`` the calls
-    go to joblib's ``loky`` worker processes. Each worker imports Keras with this process's
+    (Chapter 14 runs a whole walk-forward evaluation per seed). Inside :func:`on_cluster`
+    (or any ``joblib.parallel_config(backend="dask")``) every call is a task on the Dask
+    cluster and ``jobs`` is not used. Otherwise, with ``jobs > 1`` the calls go to joblib's
+    ``loky`` worker processes. Each worker imports Keras with this process's
     backend (``KERAS_BACKEND`` is set for them), clears its Keras session before each
     call, and exits 10 seconds after the last one, so memory stays at one small model per
     worker. ``fn`` and its results must be picklable (a module-level function or a
@@ -447,7 +597,7 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
     Args:
         fn: ``fn(seed)`` -> any picklable result.
         seeds: the seeds, one call each.
-        jobs: worker processes; 1 calls ``fn`` here, one seed after another.
+        jobs: local worker processes; 1 calls ``fn`` here, one seed after another.
         progress: show a tqdm progress bar (in a notebook it stays, finished, in the output).
         desc: the progress bar's label.
 
@@ -473,13 +623,23 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
     if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
         raise ValueError(f"jobs must be an int >= 1. Received: jobs={jobs!r}")
     backend = keras.backend.backend()
+    client = _dask_client()
+    if client is not None:
+        _prepare_workers(client, backend, timeout=10)
     results = {}
     # A notebook keeps the finished bar as the cell's record of the repeats; a terminal's
     # log (make all) is tidier without it.
     bar = tqdm(total=len(seeds), desc=desc or "repeats", disable=not progress,
                leave="ipykernel" in sys.modules)
     try:
-        if jobs == 1:
+        if client is not None:  # the active parallel_config sends each task to the cluster
+            from joblib import Parallel, delayed
+
+            tasks = (delayed(_in_worker)(fn, seed, backend) for seed in seeds)
+            for seed, result in Parallel(n_jobs=-1, return_as="generator_unordered")(tasks):
+                results[seed] = result
+                bar.update()
+        elif jobs == 1:
             for seed in seeds:
                 results[seed] = fn(seed)
                 bar.update()
@@ -509,8 +669,8 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     right before calling ``build_fn``, so it gets the same result whether it runs here or
     in a worker, first or last.
 
-    ``jobs > 1`` runs repeats in that many worker processes (joblib's ``loky`` backend).
-    Each worker imports Keras with this process's backend (``KERAS_BACKEND`` is set for
+    ``jobs > 1`` runs repeats in that many worker processes (joblib's ``loky`` backend);
+    inside :func:`on_cluster` they run on a Dask cluster instead. Each worker imports Keras with this process's backend (``KERAS_BACKEND`` is set for
     them), clears its Keras session between repeats, and exits shortly after the last
     one, so memory stays at one small model per worker. ``build_fn`` must be picklable
     by cloudpickle (a module-level function or ``functools.partial`` is safest).
