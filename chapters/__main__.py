@@ -14,7 +14,8 @@ Commands:
 - ``readme``: rewrite the README's chapter table from the registry.
 
 Flags for a chapter, ``all`` and ``notebooks``: ``--quick``, ``--seed N``, ``--epochs N``,
-``--verbose``, ``--tensorboard``, and for one chapter ``--output-dir DIR``. A quick run
+``--verbose``, ``--tensorboard``, ``--scheduler ADDRESS`` (chapters 12 and 14's repeats on a
+Dask cluster), and for one chapter ``--output-dir DIR``. A quick run
 writes to ``outputs/quick/`` and never to ``docs/``.
 
 Exit status: 0 when every chapter run passed (or ran, for a quick run), 1 when one
@@ -51,6 +52,7 @@ def usage() -> str:
         "  readme      rebuild the README's chapter table from the registry",
         "",
         "Flags: --quick  --seed N (42)  --epochs N  --verbose  --tensorboard  --output-dir DIR (one chapter)",
+        "       --scheduler tcp://HOST:PORT (chapters 12 and 14: repeats on a Dask cluster, docs/CLUSTER.md)",
         "In a notebook: LSTMBOOK_QUICK=1, LSTMBOOK_SEED=N, ... (see chapters/_book.py)",
     ]
     return "\n".join(lines)

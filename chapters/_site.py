@@ -110,7 +110,7 @@ def config(src: Path, site: Path) -> dict:
            {"Chapters": [{f"{c.number}. {c.title}": f"chapters/{c.name}.ipynb"}
                          for c in _book.CHAPTERS.values()]},
            {"Reproduction report": "report.md"}, {"Benchmarks": "benchmarks.md"},
-           {"API reference": "api.md"}]
+           {"Repeats on a cluster": "cluster.md"}, {"API reference": "api.md"}]
     return {
         "site_name": "lstmbook",
         "site_description": "Keras 3 companion to Long Short-Term Memory Networks With Python",
@@ -145,7 +145,7 @@ def build(outputs="outputs", site="site") -> Path:
         shutil.rmtree(src)
     (src / "chapters").mkdir(parents=True)
     (src / "index.md").write_text(home_page(outputs), encoding="utf-8")
-    for name, page in (("REPORT.md", "report.md"), ("BENCHMARKS.md", "benchmarks.md")):
+    for name, page in (("REPORT.md", "report.md"), ("BENCHMARKS.md", "benchmarks.md"), ("CLUSTER.md", "cluster.md")):
         text = (DOCS / name).read_text(encoding="utf-8") if (DOCS / name).is_file() \
             else f"# {page[:-3].title()}\n\nNot written yet.\n"
         (src / page).write_text(text, encoding="utf-8")

@@ -415,9 +415,16 @@ _ONE_REPEAT_AT_A_TIME = threading.Lock()
 
 
 def _in_worker(fn, seed, backend):
-    """Run ``fn(seed)`` in a worker process, checking its Keras backend and freeing the last run."""
+    """Run ``fn(seed)`` in a worker process, checking its Keras backend and freeing the last run.
+
+    ``fn`` may come as cloudpickle's bytes (the Dask path), so that only the worker unpickles it.
+    """
     import keras
 
+    if isinstance(fn, bytes):
+        import cloudpickle
+
+        fn = cloudpickle.loads(fn)
     if keras.backend.backend() != backend:
         raise RuntimeError(f"worker runs Keras backend {keras.backend.backend()!r} but the caller uses "
                            f"{backend!r}; set KERAS_BACKEND before starting Python")
@@ -469,6 +476,13 @@ def _worker_keras():
     return keras.backend.backend(), lstmbook.__version__
 
 
+def _can_load(fn: bytes) -> bool:
+    """A Dask task that only unpickles ``fn`` on a worker: the probe before the repeats."""
+    import cloudpickle
+
+    return callable(cloudpickle.loads(fn))
+
+
 def _dask_client():
     """The ``distributed.Client`` of an active ``parallel_config(backend="dask")``, else None."""
     from joblib.parallel import get_active_backend
@@ -482,8 +496,9 @@ def _prepare_workers(client, backend: str, timeout: float) -> int:
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (TimeoutError, OSError):
-        raise ConnectionError(f"the Dask scheduler at {client.scheduler.address} has no workers after "
-                              f"{timeout:g} s: start some with `dask worker {client.scheduler.address}`") from None
+        address = client.scheduler.address
+        raise ConnectionError(f"the Dask scheduler at {address} has no workers after {timeout:g} s: "
+                              f"start some with `dask worker {address}`") from None
     client.run(exec, _PREPARE_WORKER.format(backend=backend), {})
     try:
         found = client.run(_worker_keras)
@@ -496,6 +511,29 @@ def _prepare_workers(client, backend: str, timeout: float) -> int:
                            f"{sorted(set(wrong.values()))} before this process's {backend!r} could be set: "
                            f"restart them with KERAS_BACKEND={backend} dask worker ...")
     return len(found)
+
+
+def _pickled_for_workers(client, fn, timeout: float) -> bytes:
+    """``fn`` as cloudpickle's bytes, once a worker has shown it can unpickle them.
+
+    Sent as bytes, ``fn`` is unpickled only on the workers: Dask's scheduler unpickles every
+    task it receives, and would otherwise need every module ``fn`` comes from. Functions
+    defined in a script or notebook (``__main__``) travel by value; others need their
+    module installed on the workers. When a worker cannot unpickle a task, a plain
+    ``client.submit`` raises but joblib's Dask backend waits for ever: the probe task
+    turns that hang into an error.
+    """
+    import cloudpickle
+
+    payload = cloudpickle.dumps(fn)
+    try:
+        client.submit(_can_load, payload, pure=False).result(timeout=timeout)
+    except Exception as error:
+        raise RuntimeError(
+            f"the Dask workers cannot load fn={fn!r:.80} ({type(error).__name__}: {str(error)[:200]}). "
+            "Define the function in the script or notebook that runs the repeats (it is then sent by "
+            "value), or install its module on every worker") from None
+    return payload
 
 
 def connect_cluster(scheduler: str, *, timeout: float = 10):
@@ -626,6 +664,7 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
     client = _dask_client()
     if client is not None:
         _prepare_workers(client, backend, timeout=10)
+        payload = _pickled_for_workers(client, fn, timeout=120)
     results = {}
     # A notebook keeps the finished bar as the cell's record of the repeats; a terminal's
     # log (make all) is tidier without it.
@@ -635,7 +674,7 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
         if client is not None:  # the active parallel_config sends each task to the cluster
             from joblib import Parallel, delayed
 
-            tasks = (delayed(_in_worker)(fn, seed, backend) for seed in seeds)
+            tasks = (delayed(_in_worker)(payload, seed, backend) for seed in seeds)
             for seed, result in Parallel(n_jobs=-1, return_as="generator_unordered")(tasks):
                 results[seed] = result
                 bar.update()
@@ -670,7 +709,8 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     in a worker, first or last.
 
     ``jobs > 1`` runs repeats in that many worker processes (joblib's ``loky`` backend);
-    inside :func:`on_cluster` they run on a Dask cluster instead. Each worker imports Keras with this process's backend (``KERAS_BACKEND`` is set for
+    inside :func:`on_cluster` they run on a Dask cluster instead. Each worker imports Keras
+    with this process's backend (``KERAS_BACKEND`` is set for
     them), clears its Keras session between repeats, and exits shortly after the last
     one, so memory stays at one small model per worker. ``build_fn`` must be picklable
     by cloudpickle (a module-level function or ``functools.partial`` is safest).
