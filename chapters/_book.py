@@ -40,7 +40,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,25 +336,12 @@ def _plain(value):
 
 
 def write_atomic(path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``.
+    """Write ``data`` to ``path`` atomically (``lstmbook.persistence.write_atomic``): a reader
+    never sees half a file, an error leaves the previous file as it was, and the temporary
+    files of a killed run are removed by the next write into that folder."""
+    from lstmbook.persistence import write_atomic as _write
 
-    A reader never sees half a file, and an error leaves the previous file as it was.
-    """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False)
-    try:
-        with handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(handle.name)
-    return path
+    return _write(path, data)
 
 
 def write_json(path, record: dict) -> Path:

@@ -12,26 +12,37 @@ What this module adds is safety:
   numbered backup: ``model.keras`` becomes ``model.backup-1.keras``, the one before that
   ``model.backup-2.keras``, and so on, up to ``backups`` of them. Only files named that
   way are ever rotated or deleted.
-- :func:`save_architecture_and_weights` writes both files the same way, with backups of both.
+- A save is all or nothing. Everything that can fail (writing the model, linking or
+  copying the backups, a full disk) happens first, into new temporary files; then a few
+  renames move them into place, and if one of those fails the renames done are undone. A
+  failure at any step leaves the destination and every backup exactly as they were. A
+  process killed mid-save loses no saved version; its temporary files are removed by the
+  next save into that folder.
+- :func:`save_architecture_and_weights` saves the pair as one unit, with backups of both.
+  The JSON records the SHA-256 of the weights saved with it, and :func:`load_model`
+  refuses a pair that does not match (a save killed between its two renames) rather
+  than load a new architecture with old weights.
 - :func:`load_model` loads either form and says clearly what is wrong with a missing
   file, a wrong extension or a corrupt file.
+- :func:`write_atomic` writes any file of yours the same way (the book writes its
+  figures, records and notebooks with it).
 
 Introduced in Chapter 13 and used in Chapter 14 to save each updated model.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
-import shutil
 import warnings
 import zipfile
 from pathlib import Path
 
+from lstmbook import _files
 from lstmbook._checks import check_int as _check_int
-from lstmbook._files import fsync_file as _fsync_file
-from lstmbook._files import replacing as _replacing
 
 __all__ = [
     "finalize_model",
@@ -40,6 +51,7 @@ __all__ = [
     "save_architecture_and_weights",
     "load_model",
     "weights_path_for",
+    "write_atomic",
 ]
 
 KERAS_SUFFIX = ".keras"
@@ -48,6 +60,29 @@ WEIGHTS_SUFFIX = ".weights.h5"
 
 #: The most previous versions :func:`save_model` keeps.
 MAX_BACKUPS = 100
+
+#: The key under which the architecture JSON records the weights saved with it.
+PAIR_KEY = "lstmbook_weights"
+
+
+def write_atomic(path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one, never half.
+
+    The bytes (text is written as UTF-8) go to a temporary file beside ``path``, are
+    flushed to disk and moved over ``path`` with ``os.replace``. An error leaves the old
+    file as it was, and the temporary files of a write that was killed are removed by the
+    next write into that folder. ``path``'s folder must exist.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "notes.txt", "one").read_text()
+    'one'
+    """
+    path = _check_path(path)
+    if not isinstance(data, (bytes, str)):
+        raise TypeError(f"data must be bytes or str. Received: data of type {type(data).__name__}")
+    _check_destination(path, "path")
+    return _files.write_atomic(path, data)
 
 
 def _check_path(path, name: str = "path") -> Path:
@@ -141,30 +176,59 @@ def _check_backups(backups) -> int:
     return backups
 
 
-def _rotate_backups(path: Path, backups: int) -> None:
-    """Keep the file at ``path`` as backup 1, shifting older backups up and dropping those past ``backups``.
+def _commit(new_files: list[tuple[Path, Path]], backups: int) -> None:
+    """Move each ``(tmp, path)`` into place, keeping ``backups`` numbered versions: all or nothing.
 
-    ``path`` itself stays in place: backup 1 is a hard link to it (or a copy), so that the
-    destination exists at every moment until ``os.replace`` swaps in the new version.
+    1. Prepare, touching nothing that exists: for every version that moves one place up
+       (``path`` -> ``.backup-1``, ``.backup-1`` -> ``.backup-2``, ...), a hard link (or a
+       copy) under a temporary name; and a link or copy of every file that a rename below
+       will replace, to undo it. A full disk fails here, with nothing changed.
+    2. Rename, oldest backup first and ``path`` last, so that a saved version is never
+       missing even if the process is killed between two renames. When a rename fails,
+       the ones done are undone from step 1's copies.
+    3. Delete the backups past ``backups`` (when it was lowered) and the undo copies.
     """
-    if not path.exists():
-        return
-    for number, old in _numbered_backups(path):  # only our own ``.backup-N`` files
-        if number >= backups:  # it would be shifted past the last one kept
-            old.unlink()
-    for number in range(backups - 1, 0, -1):  # .backup-1 -> .backup-2, ...
-        older = _numbered(path, number)
-        if older.exists():
-            os.replace(older, _numbered(path, number + 1))
-    backup = _numbered(path, 1)
-    tmp = backup.with_name(f".{backup.name}.tmp")
-    if tmp.exists():
-        tmp.unlink()
+    renames, finals, undo, pruned, created = [], [], [], [], []
     try:
-        os.link(path, tmp)
-    except OSError:  # file systems without hard links
-        shutil.copy2(path, tmp)
-    os.replace(tmp, backup)
+        for tmp, path in new_files:
+            existing = dict(_numbered_backups(path))
+            if path.exists():
+                sources = [path] + [_numbered(path, number) for number in range(1, backups)]
+                for number, source in reversed(list(enumerate(sources, start=1))):
+                    if number == 1 or number - 1 in existing:  # move `source` up to backup `number`
+                        staged = _files.link_or_copy(source, _split_suffix(path)[1])
+                        created.append(staged)
+                        renames.append((staged, _numbered(path, number)))
+            pruned += [old for number, old in existing.items() if number > backups]
+            finals.append((tmp, path))
+        for _, target in renames + finals:  # the files a rename replaces, kept to undo it
+            if target.exists():
+                copy = _files.link_or_copy(target, _split_suffix(target)[1])
+                created.append(copy)
+                undo.append((copy, target))
+    except BaseException:
+        _files.unlink_quietly(created)
+        raise
+    done = []
+    try:
+        for source, target in renames + finals:
+            os.replace(source, target)
+            done.append(target)
+    except BaseException:
+        _undo(done, undo)
+        _files.unlink_quietly(created)
+        raise
+    _files.unlink_quietly(pruned + [copy for copy, _ in undo])
+
+
+def _undo(done: list[Path], undo: list[tuple[Path, Path]]) -> None:
+    """Put back every file a rename in ``done`` replaced, and remove those it created."""
+    kept = {target: copy for copy, target in undo}
+    for target in reversed(done):
+        if target in kept:
+            os.replace(kept.pop(target), target)
+        else:
+            _files.unlink_quietly([target])
 
 
 def _check_destination(path: Path, name: str) -> None:
@@ -204,11 +268,30 @@ def save_model(model, path, *, backups: int = 1) -> Path:
                          f"save_architecture_and_weights for JSON + weights). Received: path={str(path)!r}")
     backups = _check_backups(backups)
     _check_destination(path, "path")
-    with _replacing(path, KERAS_SUFFIX) as tmp:
+    _files.remove_stale(path.parent)
+    tmp = _files.create_beside(path, KERAS_SUFFIX)
+    try:
         model.save(tmp)  # the slow, fallible part: nothing else has been touched yet
-        _fsync_file(tmp)  # the new model is on disk before any backup is touched
-        _rotate_backups(path, backups)
+        _files.fsync_file(tmp)  # the new model is on disk before any backup is touched
+        _keep_mode(tmp, path)
+        _commit([(tmp, path)], backups)
+    finally:
+        _files.unlink_quietly([tmp])
     return path
+
+
+def _keep_mode(tmp: Path, path: Path) -> None:
+    """A replaced file keeps the permissions its owner gave it."""
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def save_architecture_and_weights(model, json_path, weights_path=None, *,
@@ -223,7 +306,9 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
     Both files are written in full to temporary files first; only then are the previous
     versions kept as backups (``m.backup-1.json`` and ``m.backup-1.weights.h5``, which load
     together when the weights file has its default name) and the new ones moved into
-    place. An error while writing leaves the old pair untouched.
+    place, as one unit: a failure at any step leaves the old pair and its backups as they
+    were. The JSON records the weights file's name and SHA-256 (under ``"lstmbook_weights"``),
+    so :func:`load_model` never pairs an architecture with weights saved at another time.
 
     Introduced in Chapter 13.
 
@@ -245,15 +330,23 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
     backups = _check_backups(backups)
     _check_destination(json_path, "json_path")
     _check_destination(weights_path, "weights_path")
-    text = model.to_json()
-    with _replacing(weights_path, WEIGHTS_SUFFIX) as tmp_weights, \
-            _replacing(json_path, JSON_SUFFIX) as tmp_json:
+    config = json.loads(model.to_json())
+    for folder in {json_path.parent, weights_path.parent}:
+        _files.remove_stale(folder)
+    tmp_weights = _files.create_beside(weights_path, WEIGHTS_SUFFIX)
+    tmp_json = None
+    try:
         model.save_weights(tmp_weights)
-        tmp_json.write_text(text, encoding="utf-8")
-        _fsync_file(tmp_weights)  # both new files are on disk before any backup is touched
-        _fsync_file(tmp_json)
-        _rotate_backups(weights_path, backups)
-        _rotate_backups(json_path, backups)
+        _files.fsync_file(tmp_weights)
+        config[PAIR_KEY] = {"file": weights_path.name, "sha256": _sha256(tmp_weights)}
+        tmp_json = _files.create_beside(json_path, JSON_SUFFIX)
+        tmp_json.write_text(json.dumps(config), encoding="utf-8")
+        _files.fsync_file(tmp_json)  # both new files are on disk before any backup is touched
+        _keep_mode(tmp_weights, weights_path)
+        _keep_mode(tmp_json, json_path)
+        _commit([(tmp_weights, weights_path), (tmp_json, json_path)], backups)
+    finally:
+        _files.unlink_quietly([tmp for tmp in (tmp_weights, tmp_json) if tmp is not None])
     return json_path, weights_path
 
 
@@ -327,9 +420,16 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
                          f"invalid JSON ({error})") from error
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"{str(path)!r} is not a Keras model architecture: no 'class_name' at its top level")
+    pair = config.pop(PAIR_KEY, None)
+    paired = isinstance(pair, dict) and pair.get("file") == weights_path.name
+    if paired and pair.get("sha256") != _sha256(weights_path):
+        raise ValueError(f"{str(weights_path)!r} is not the weights file saved with {str(path)!r} (its "
+                         f"SHA-256 differs from the one the architecture records; a save interrupted between "
+                         f"its two files?). The previous pair is {str(_numbered(path, 1))!r} with "
+                         f"{str(_numbered(weights_path, 1))!r}.")
     if not compile:
         config.pop("compile_config", None)
-        text = json.dumps(config)
+    text = json.dumps(config)
     try:
         model = keras.models.model_from_json(text, custom_objects=custom_objects)
     except (ValueError, KeyError, TypeError) as error:
