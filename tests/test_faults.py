@@ -168,7 +168,8 @@ def dead_pid() -> int:
 
 def test_the_next_save_removes_what_a_killed_save_left(tmp_path, models):
     pid = dead_pid()
-    left = [tmp_path / f".model.keras~{pid}-0123abcd.keras", tmp_path / f".model.backup-1.keras~{pid}-89abcdef.keras",
+    left = [tmp_path / f".model.keras~{pid}-0123abcd.keras",
+            tmp_path / f".model.backup-1.keras~{pid}-89abcdef.keras",
             tmp_path / f".fig.png~{pid}-00000000.tmp"]
     running = tmp_path / f".model.keras~{os.getppid()}-0123abcd.keras"  # a save in progress elsewhere
     mine = tmp_path / ".model.keras.notes"  # not a temporary file's name
