@@ -9,6 +9,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 
 
 def short(value, limit: int = 60) -> str:
@@ -36,4 +37,73 @@ def check_finite(array: np.ndarray, name: str, why: str = "") -> np.ndarray:
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         raise ValueError(f"{name} must hold finite numbers{why}. Received: {name} with "
                          f"{int(np.size(array) - np.isfinite(array).sum())} NaN or infinite value(s)")
+    return array
+
+
+def as_numbers(data, name: str, ndims=None, allow_empty: bool = False) -> np.ndarray:
+    """``data`` (array-like, list, pandas) as a float array of finite numbers, or a clear error.
+
+    Refused, rather than quietly converted: text, booleans (``True`` is not the number 1
+    here; pass ``.astype(float)`` if that is what you mean), complex numbers (the imaginary
+    part would be dropped), dates and times, ragged lists, NaN and infinity.
+    """
+    if data is None or isinstance(data, (str, bytes)):
+        raise TypeError(f"{name} must be array-like of numbers. Received: {name}={short(data)}")
+    if isinstance(data, (pd.Series, pd.DataFrame)):
+        data = data.to_numpy()
+    try:
+        array = np.asarray(data)
+    except ValueError:  # a ragged nested list
+        raise ValueError(f"{name} must be a rectangular array; its rows differ in length. "
+                         f"Received: {name}={short(data)}") from None
+    kind = array.dtype.kind
+    if kind == "O":  # e.g. a pandas column of mixed objects: numbers only
+        def is_number(v):
+            numeric = isinstance(v, (int, float, np.integer, np.floating))
+            return numeric and not isinstance(v, (bool, np.bool_))
+
+        bad = [v for v in array.ravel().tolist() if not is_number(v)][:1]
+        if bad:
+            bad = bad[0]
+            raise TypeError(f"{name} must hold numbers only. Received: {name} holding {short(bad)} "
+                            f"of type {type(bad).__name__}")
+        kind = "f"
+    elif kind not in "iuf":
+        what = {"b": "booleans", "c": "complex numbers", "M": "dates", "m": "time spans",
+                "U": "text", "S": "bytes"}.get(kind, f"dtype {array.dtype}")
+        raise TypeError(f"{name} must hold real numbers, not {what}. "
+                        f"Received: {name} with dtype {array.dtype}")
+    array = array.astype(float)
+    if ndims is not None and array.ndim not in ndims:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} dimension(s). "
+                         f"Received: {name} with shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
+    if np.isnan(array).any():
+        where = np.argwhere(np.isnan(array))[0].tolist()
+        raise ValueError(f"{name} contains NaN (first at index {where}). Received: {name}={short(data)}")
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values. Received: {name}={short(data)}")
+    return array
+
+
+def check_rows_set(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` unchanged, or a ValueError if a row along the last axis is all zeros.
+
+    An all-zero one-hot row encodes no class; its argmax, 0, would decode it as the first.
+    """
+    empty = ~np.any(array != 0, axis=-1)
+    if empty.any():
+        where = np.argwhere(empty)[0].tolist()
+        raise ValueError(f"{name} has an all-zero row at index {where}: it encodes no class, and "
+                         f"decoding it as class 0 would be wrong. Received: {name} with shape {array.shape}")
+    return array
+
+
+def check_finite_result(array: np.ndarray, name: str, what: str) -> np.ndarray:
+    """``array`` (a result computed from ``name``) unchanged, or a ValueError if it overflowed."""
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} is too large to {what}: the result overflows float64 to infinity or "
+                         f"NaN. Divide it by a power of ten first. Received: {name} with "
+                         f"{int(np.size(array) - np.isfinite(array).sum())} value(s) that overflow")
     return array

@@ -652,6 +652,8 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
 
     if not callable(fn):
         raise TypeError(f"fn must be callable. Received: fn={fn!r}")
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()  # np.arange(3) works like range(3)
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):

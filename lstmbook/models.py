@@ -34,6 +34,7 @@ from __future__ import annotations
 from numbers import Real
 
 import keras
+import numpy as np
 
 from lstmbook._checks import is_int as _is_int
 
@@ -67,7 +68,12 @@ def _check_units(value, name: str) -> int:
 
 
 def _check_sequence_shape(value, name: str = "input_shape") -> tuple:
-    """``(timesteps, features)`` with timesteps a positive int or None, features a positive int."""
+    """``(timesteps, features)`` with timesteps a positive int or None, features a positive int.
+
+    A list or a NumPy array of two ints (``np.array([10, 1])``) is taken as the tuple.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"{name} must be a (timesteps, features) tuple. Received: {name}={value!r}")
     timesteps, features = value
@@ -83,6 +89,8 @@ def _check_pair(value, name: str) -> tuple:
     """A positive int ``k`` (meaning ``(k, k)``) or a pair of positive ints."""
     if _is_int(value):
         value = (value, value)
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
     if (not isinstance(value, (tuple, list)) or len(value) != 2
             or not all(_is_int(v) and v >= 1 for v in value)):
         raise ValueError(f"{name} must be a positive int or a pair of positive ints. "

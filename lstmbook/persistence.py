@@ -16,8 +16,10 @@ What this module adds is safety:
   copying the backups, a full disk) happens first, into new temporary files; then a few
   renames move them into place, and if one of those fails the renames done are undone. A
   failure at any step leaves the destination and every backup exactly as they were. A
-  process killed mid-save loses no saved version; its temporary files are removed by the
-  next save into that folder.
+  process killed mid-save (no code runs to undo) leaves every file loadable and keeps
+  every version the save would have kept, though the oldest backup, which it was about to
+  drop, may be gone and backup-1 may equal the destination; its temporary files are
+  removed by the next save into that folder.
 - :func:`save_architecture_and_weights` saves the pair as one unit, with backups of both.
   The JSON records the SHA-256 of the weights saved with it, and :func:`load_model`
   refuses a pair that does not match (a save killed between its two renames) rather

@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
+from lstmbook import _checks
 from lstmbook._checks import check_finite
 
 __all__ = [
@@ -61,29 +62,8 @@ def _check_int(value, name: str, minimum: int | None = None) -> int:
 
 
 def _as_numeric(data, name: str, ndims=(1, 2), allow_empty: bool = False) -> np.ndarray:
-    """``data`` as a float array, checked: numeric, of an allowed rank, non-empty, no NaN."""
-    if isinstance(data, (str, bytes)) or data is None:
-        raise TypeError(f"{name} must be array-like of numbers. Received: {name}={_short(data)}")
-    if isinstance(data, (pd.Series, pd.DataFrame)):
-        data = data.to_numpy()
-    try:
-        if np.asarray(data).dtype.kind in "US":  # float("1") would quietly read text as a number
-            raise TypeError
-        array = np.asarray(data, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be array-like of numbers. Received: {name}={_short(data)}") from None
-    if array.ndim not in ndims:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} dimension(s). "
-                         f"Received: {name} with shape {array.shape}")
-    if array.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
-    if np.isnan(array).any():
-        where = np.argwhere(np.isnan(array))[0].tolist()
-        raise ValueError(f"{name} contains NaN (first at index {where}). Received: {name}={_short(data)}")
-    if np.isinf(array).any():
-        raise ValueError(f"{name} contains infinite values. Received: {name}={_short(data)}")
-    return array
+    """``data`` as a float array, checked: real numbers, of an allowed rank, non-empty, finite."""
+    return _checks.as_numbers(data, name, ndims=ndims, allow_empty=allow_empty)
 
 
 def _as_column(array: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -117,15 +97,18 @@ def scale(data, feature_range=(0.0, 1.0)):
     from sklearn.preprocessing import MinMaxScaler
 
     array = _as_numeric(data, "data")
-    if (not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2
-            or not all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in feature_range)
-            or not feature_range[0] < feature_range[1]):
+    bounds = np.asarray(feature_range, dtype=object) if not isinstance(feature_range, (str, bytes)) else None
+    if (bounds is None or bounds.shape != (2,)
+            or not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+                       for v in bounds.tolist())
+            or not bounds[0] < bounds[1]):
         raise ValueError(f"feature_range must be (lo, hi), finite numbers with lo < hi. "
                          f"Received: feature_range={feature_range!r}")
     column, flat = _as_column(array)
-    scaler = MinMaxScaler(feature_range=tuple(float(v) for v in feature_range))
-    scaled = scaler.fit_transform(column)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _checks.check_finite_result(column.max(axis=0) - column.min(axis=0), "data", "scale")
+        scaler = MinMaxScaler(feature_range=tuple(float(v) for v in bounds.tolist()))
+        scaled = _checks.check_finite_result(scaler.fit_transform(column), "data", "scale")
     return (scaled.ravel() if flat else scaled), scaler
 
 
@@ -147,7 +130,10 @@ def standardize(data):
     array = _as_numeric(data, "data")
     column, flat = _as_column(array)
     scaler = StandardScaler()
-    standardized = scaler.fit_transform(column)
+    with np.errstate(over="ignore", invalid="ignore"):
+        standardized = scaler.fit_transform(column)
+    _checks.check_finite_result(scaler.var_, "data", "standardize")
+    _checks.check_finite_result(standardized, "data", "standardize")
     return (standardized.ravel() if flat else standardized), scaler
 
 
@@ -169,7 +155,9 @@ def unscale(data, scaler):
     if column.shape[1] != scaler.n_features_in_:
         raise ValueError(f"data must have {scaler.n_features_in_} column(s), as the scaler was "
                          f"fitted on. Received: data with shape {array.shape}")
-    restored = scaler.inverse_transform(column)
+    with np.errstate(over="ignore", invalid="ignore"):
+        restored = scaler.inverse_transform(column)
+    _checks.check_finite_result(restored, "data", "unscale")
     return restored.ravel() if flat else restored
 
 
@@ -269,7 +257,7 @@ def one_hot_decode(encoded, encoder=None):
     array = _as_numeric(encoded, "encoded", ndims=(1, 2, 3))
     if array.ndim == 1:
         array = array.reshape(1, -1)
-    indices = np.argmax(array, axis=-1)
+    indices = np.argmax(_checks.check_rows_set(array, "encoded"), axis=-1)
     if encoder is None:
         return indices
     if not hasattr(encoder, "categories_"):
@@ -589,6 +577,15 @@ def to_3d(data, timesteps: int | None = None, features: int | None = None) -> np
         raise ValueError(
             f"{_SHAPE_HELP} data has {array.size} values, which do not divide into samples of "
             f"timesteps={timesteps} x features={features} = {per_sample} values. "
+            f"Received: data with shape {array.shape}")
+    row = array.shape[1] if array.ndim == 2 else per_sample
+    if row % per_sample and per_sample % row:
+        # A sample must be whole rows (rows are steps) or a row whole samples (rows are
+        # sequences): (n, 3) in samples of 2 values would splice row 0's last value to row
+        # 1's first.
+        raise ValueError(
+            f"{_SHAPE_HELP} Each row of data holds {row} values, and samples of timesteps={timesteps} x "
+            f"features={features} = {per_sample} values would mix pieces of different rows. "
             f"Received: data with shape {array.shape}")
     return array.reshape(array.size // per_sample, timesteps, features)
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
+from lstmbook._checks import check_rows_set as _check_rows_set
 from lstmbook._checks import short as _short
 
 __all__ = [
@@ -244,7 +245,7 @@ def decode_echo(encoded):
     if array.ndim < 1 or array.shape[-1] < 2 or not np.issubdtype(array.dtype, np.number):
         raise ValueError(f"encoded must be a numeric array (..., n_features) with n_features >= 2. "
                          f"Received: encoded with shape {array.shape} and dtype {array.dtype}")
-    return np.argmax(_check_finite(array, "encoded"), axis=-1)
+    return np.argmax(_check_rows_set(_check_finite(array, "encoded"), "encoded"), axis=-1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,6 +518,9 @@ def addition_lengths(n_terms: int = 3, largest: int = 10) -> tuple[int, int]:
     """
     n_terms = _check_int(n_terms, "n_terms")
     largest = _check_int(largest, "largest")
+    if n_terms * largest > np.iinfo(np.int64).max:  # the sums would wrap around in int64
+        raise ValueError(f"n_terms * largest must fit in a 64-bit integer ({np.iinfo(np.int64).max}). "
+                         f"Received: n_terms={n_terms}, largest={largest}")
     return n_terms * len(str(largest)) + n_terms - 1, len(str(n_terms * largest))
 
 
@@ -560,7 +564,7 @@ def addition_sequences(n: int, n_terms: int = 3, largest: int = 10, seed=None):
     n = _check_int(n, "n")
     in_length, out_length = addition_lengths(n_terms, largest)
     rng = np.random.default_rng(_check_seed(seed))
-    terms = rng.integers(1, largest + 1, size=(n, n_terms))
+    terms = rng.integers(1, largest, size=(n, n_terms), endpoint=True)
     problems = terms[:, 0].astype(str)
     for column in range(1, n_terms):  # a loop over the few terms, not over the samples
         problems = np.char.add(np.char.add(problems, "+"), terms[:, column].astype(str))
@@ -597,7 +601,7 @@ def decode_addition(encoded, strip: bool = True):
     if array.ndim not in (2, 3) or array.shape[-1] != len(ADDITION_ALPHABET) or 0 in array.shape:
         raise ValueError(f"encoded must have shape (samples, length, {len(ADDITION_ALPHABET)}) or "
                          f"(length, {len(ADDITION_ALPHABET)}). Received: encoded with shape {array.shape}")
-    _check_finite(array, "encoded")
+    _check_rows_set(_check_finite(array, "encoded"), "encoded")
     single = array.ndim == 2
     indices = np.argmax(array.reshape((1,) + array.shape) if single else array, axis=-1)
     length = indices.shape[1]

@@ -86,7 +86,7 @@ def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
         array = np.asarray(data)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}") from None
-    numeric = np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    numeric = array.dtype.kind in "biuf"  # bools as 0/1 labels; not complex, text or dates
     if not numeric or array.ndim < min_ndim:
         raise ValueError(f"{name} must be a numeric array with at least {min_ndim} dimension(s). "
                          f"Received: {name} with shape {array.shape} and dtype {array.dtype}")
@@ -123,8 +123,35 @@ def _check_model_input(model, x, name: str = "x") -> None:
                          f"model {model.name!r}. Received: {name} with shape {x.shape}")
 
 
-def _as_targets(y, n: int, name: str = "y"):
-    """``y`` as an array, or a list of arrays for a multi-output model, each with ``n`` rows."""
+def _check_targets_fit(model, y, name: str = "y") -> None:
+    """A single-output model's targets must be able to match its output's shape.
+
+    ``(n,)`` or ``(n, 1)`` targets fit any output (class labels for a sparse loss, or one
+    value); otherwise the axes after the first must equal the output's.
+    """
+    outputs = getattr(model, "outputs", None)
+    if isinstance(y, list) or not outputs or len(outputs) != 1:
+        return  # multi-output or subclassed models: leave it to Keras
+    expected = tuple(outputs[0].shape)[1:]
+    received = y.shape[1:]
+    if received in ((), (1,)):  # class labels for a sparse loss, or one value
+        return
+    if len(received) == len(expected) - 1:  # a class label per step
+        expected = expected[:-1]
+    if len(received) != len(expected) or any(e is not None and e != r for e, r in zip(expected, received,
+                                                                                        strict=True)):
+        shape = ", ".join(str(e) for e in expected)
+        raise ValueError(f"{name} cannot match the output of model {model.name!r}, (samples, {shape}). "
+                         f"Received: {name} with shape {y.shape}")
+
+
+def _as_targets(y, n: int, name: str = "y", model=None):
+    """``y`` as an array, or a list of arrays for a multi-output model, each with ``n`` rows.
+
+    For a model with one output, a list is the rows of one array (``[[0.0, 1.0], ...]``).
+    """
+    if isinstance(y, (list, tuple)) and len(getattr(model, "outputs", None) or ()) == 1:
+        y = _as_array(y, name)
     if isinstance(y, (list, tuple)):
         arrays = [_as_array(part, f"{name}[{i}]") for i, part in enumerate(y)]
     else:
@@ -264,7 +291,8 @@ def evaluate_loss(model, x, y, *, batch_size: int = 1024) -> dict:
     _check_compiled(model)
     x = _as_array(x, "x")
     _check_model_input(model, x)
-    y = _as_targets(y, len(x))
+    y = _as_targets(y, len(x), model=model)
+    _check_targets_fit(model, y)
     batch_size = _check_int(batch_size, "batch_size")
     totals, n = {}, len(x)
     for start in range(0, n, batch_size):
@@ -362,7 +390,8 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     _check_compiled(model)
     x = _as_array(x, "x")
     _check_model_input(model, x)
-    y = _as_targets(y, len(x))
+    y = _as_targets(y, len(x), model=model)
+    _check_targets_fit(model, y)
     epochs = _check_int(epochs, "epochs")
     validation_every = _check_int(validation_every, "validation_every")
     fixed = _fixed_batch_size(model)
@@ -391,7 +420,8 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
             raise ValueError(f"validation_data must be (x_val, y_val). Received: {_short(validation_data)}")
         x_val = _as_array(validation_data[0], "validation_data[0]")
         _check_model_input(model, x_val, "validation_data[0]")
-        y_val = _as_targets(validation_data[1], len(x_val), "validation_data[1]")
+        y_val = _as_targets(validation_data[1], len(x_val), "validation_data[1]", model)
+        _check_targets_fit(model, y_val, "validation_data[1]")
         extra.append(_SmallValidation(x_val, y_val, validation_every, max(batch_size, 1024)))
     if reset_state:
         extra.insert(0, ResetStatesCallback())
@@ -696,7 +726,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     """
     _check_model(model)
     x_train = _as_array(x_train, "x_train")
-    y_train = _as_targets(y_train, len(x_train), "y_train")
+    y_train = _as_targets(y_train, len(x_train), "y_train", model)
     x_test = _as_array(x_test, "x_test")
     _check_model_input(model, x_test, "x_test")
     batch_size = _check_int(batch_size, "batch_size")
@@ -712,7 +742,8 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     if y_test is None:
         raise ValueError("y_test is needed when update is given: each update learns from the test "
                          "rows observed so far. Received: y_test=None")
-    y_test = _as_targets(y_test, len(x_test), "y_test")
+    y_test = _as_targets(y_test, len(x_test), "y_test", model)
+    _check_targets_fit(model, y_train, "y_train")
     if isinstance(y_train, list) or isinstance(y_test, list):
         raise ValueError("walk_forward_validation supports single-output models. "
                          "Received: a list of targets")
