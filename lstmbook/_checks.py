@@ -107,3 +107,18 @@ def check_finite_result(array: np.ndarray, name: str, what: str) -> np.ndarray:
                          f"NaN. Divide it by a power of ten first. Received: {name} with "
                          f"{int(np.size(array) - np.isfinite(array).sum())} value(s) that overflow")
     return array
+
+
+def as_tuple(value):
+    """A 1-D NumPy array or pandas Series as a tuple of Python numbers; anything else unchanged.
+
+    So that ``np.array([10, 1])`` or ``pd.Series([0.5, 1.5])`` works wherever a tuple does.
+    """
+    if isinstance(value, (np.ndarray, pd.Series)) and np.ndim(value) == 1:
+        return tuple(np.asarray(value).tolist())
+    return value
+
+
+def is_bool(value) -> bool:
+    """``True``/``False``, NumPy's included (``np.True_``)."""
+    return isinstance(value, (bool, np.bool_))

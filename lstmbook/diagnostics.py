@@ -36,7 +36,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -558,7 +558,7 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise TypeError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786'. "
                         f"Received: scheduler={scheduler!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:
+    if isinstance(timeout, (bool, np.bool_)) or not isinstance(timeout, Real) or not 0 < timeout < 3600:
         raise ValueError(f"timeout must be a number of seconds in (0, 3600). Received: timeout={timeout!r}")
     try:
         client = Client(scheduler, timeout=timeout, set_as_default=False)
@@ -652,8 +652,9 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
 
     if not callable(fn):
         raise TypeError(f"fn must be callable. Received: fn={fn!r}")
-    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
-        seeds = seeds.tolist()  # np.arange(3) works like range(3)
+    from lstmbook._checks import as_tuple
+
+    seeds = as_tuple(seeds)  # np.arange(3) or a pandas Series works like range(3)
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):

@@ -36,6 +36,7 @@ from numbers import Real
 import keras
 import numpy as np
 
+from lstmbook import _checks
 from lstmbook._checks import is_int as _is_int
 
 __all__ = [
@@ -111,9 +112,9 @@ def _check_activation(value, name: str):
 
 
 def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, bool):
+    if not _checks.is_bool(value):
         raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-    return value
+    return bool(value)
 
 
 def _check_unroll(value, timesteps) -> bool:
@@ -307,6 +308,7 @@ def build_stacked_lstm(input_shape, output_units, units=(20, 20), output_activat
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units = _check_units(output_units, "output_units")
+    units = _checks.as_tuple(units)
     if _is_int(units):
         units = (units,)
     if not isinstance(units, (tuple, list)) or not units \
@@ -364,6 +366,7 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     >>> model.input_shape, model.get_layer("flatten").output.shape
     ((None, 50, 50, 50, 1), (None, 50, 1152))
     """
+    frame_shape = _checks.as_tuple(frame_shape)
     if (not isinstance(frame_shape, (tuple, list)) or len(frame_shape) != 3
             or not all(_is_int(v) and v >= 1 for v in frame_shape)):
         raise ValueError(f"frame_shape must be (rows, cols, channels) of positive ints. "

@@ -43,7 +43,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from lstmbook import _files
+from lstmbook import _checks, _files
 from lstmbook._checks import check_int as _check_int
 
 __all__ = [
@@ -379,8 +379,9 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     import lstmbook.models  # noqa: F401 - registers the builders' custom layers for deserialisation
 
     path = _check_path(path)
-    if not isinstance(compile, bool):
+    if not _checks.is_bool(compile):
         raise TypeError(f"compile must be a bool. Received: compile={compile!r}")
+    compile = bool(compile)
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict of name -> class or function, or None. "
                         f"Received: custom_objects={custom_objects!r:.80}")

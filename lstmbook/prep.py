@@ -407,7 +407,7 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
     array = _as_numeric(data, "data")
     n_in = _check_int(n_in, "n_in", minimum=0)
     n_out = _check_int(n_out, "n_out", minimum=1)
-    if not isinstance(dropnan, bool):
+    if not _checks.is_bool(dropnan):
         raise TypeError(f"dropnan must be a bool. Received: dropnan={dropnan!r}")
     column, _ = _as_column(array)
     n_rows, n_vars = column.shape
@@ -472,7 +472,7 @@ def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndar
     """
     array = _as_numeric(series, "series")
     timesteps = _check_int(timesteps, "timesteps", minimum=1)
-    if not isinstance(drop_remainder, bool):
+    if not _checks.is_bool(drop_remainder):
         raise TypeError(f"drop_remainder must be a bool. Received: drop_remainder={drop_remainder!r}")
     column, _ = _as_column(array)
     n = len(column)
@@ -504,7 +504,9 @@ def difference(series, interval: int = 1) -> np.ndarray:
     if interval >= len(array):
         raise ValueError(f"interval must be smaller than the series length {len(array)}. "
                          f"Received: interval={interval}")
-    return array[interval:] - array[:-interval]
+    with np.errstate(over="ignore", invalid="ignore"):
+        diffed = array[interval:] - array[:-interval]
+    return _checks.check_finite_result(diffed, "series", "difference")
 
 
 def invert_difference(diffed, initial, interval: int = 1) -> np.ndarray:
@@ -530,9 +532,10 @@ def invert_difference(diffed, initial, interval: int = 1) -> np.ndarray:
         raise ValueError(f"initial must hold the first {interval} value(s) of the original series, "
                          f"shaped like one row of diffed. Received: initial with shape {start.shape}")
     out = np.concatenate([start, d], axis=0)
-    for phase in range(interval):  # each season accumulates on its own
-        out[phase::interval] = np.cumsum(out[phase::interval], axis=0)
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        for phase in range(interval):  # each season accumulates on its own
+            out[phase::interval] = np.cumsum(out[phase::interval], axis=0)
+    return _checks.check_finite_result(out, "diffed", "invert")
 
 
 # ---------------------------------------------------------------------------------------------

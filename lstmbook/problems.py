@@ -23,6 +23,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
+from lstmbook._checks import as_tuple as _as_tuple
 from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import check_rows_set as _check_rows_set
@@ -113,6 +114,7 @@ def first_sign_sequences(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=Non
     n = _check_int(n, "n")
     timesteps = _check_int(timesteps, "timesteps")
     noise = _check_number(noise, "noise")
+    signal = _as_tuple(signal)
     if not isinstance(signal, (tuple, list)) or len(signal) != 2:
         raise ValueError(f"signal must be (lowest, highest). Received: signal={_short(signal)}")
     low, high = (_check_number(v, "signal") for v in signal)
@@ -330,6 +332,7 @@ def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20),
     n = _check_int(n, "n")
     length = _check_int(length, "length")
     n_out = _check_int(n_out, "n_out")
+    periods, decays = _as_tuple(periods), _as_tuple(decays)
     if (not isinstance(periods, (tuple, list)) or len(periods) != 2
             or not all(isinstance(p, Integral) and not isinstance(p, bool) for p in periods)
             or not 1 <= periods[0] <= periods[1]):

@@ -31,6 +31,7 @@ from numbers import Real
 import keras
 import numpy as np
 
+from lstmbook import _checks
 from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import short as _short
@@ -403,8 +404,9 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
                          f"with (a stateful model), and must divide the {len(x)} samples. "
                          f"Received: batch_size={batch_size}")
     batch_size = min(batch_size, len(x))
-    if not isinstance(reset_state, bool):
+    if not _checks.is_bool(reset_state):
         raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
+    reset_state = bool(reset_state)
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise TypeError(f"callbacks must be a list of keras callbacks. Received: callbacks={callbacks!r}")
     stateful = bool(_stateful_layers(model))
@@ -683,8 +685,9 @@ def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
     """
     epochs = _check_int(epochs, "epochs")
     batch_size = _check_int(batch_size, "batch_size")
-    if not isinstance(reset_state, bool):
+    if not _checks.is_bool(reset_state):
         raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
+    reset_state = bool(reset_state)
 
     def update(model, x_seen, y_seen):
         stateful = bool(_stateful_layers(model))

@@ -46,6 +46,8 @@ BAD = [
     (lambda: training.fit_epochs(tiny_model(), np.zeros((4, 3)), np.zeros(4), epochs=1, validation_data=(
         np.zeros((2, 3, 1)), np.zeros((2, 7)))), ValueError, "validation_data[1]"),
     (lambda: prep.scale([1.0, 2.0], feature_range=np.array([1, 0])), ValueError, "feature_range"),
+    (lambda: prep.difference([-1e308, 1e308]), ValueError, "series"),
+    (lambda: prep.invert_difference([1e308, 1e308], initial=1e308), ValueError, "diffed"),
 ]
 
 
@@ -74,6 +76,15 @@ def test_what_should_work_works():
     assert diagnostics.run_repeats(lambda seed: seed * 2, np.arange(3), progress=False) == [0, 2, 4]
     labels = problems.decode_echo(np.eye(3)[[2, 0]])
     assert labels.tolist() == [2, 0]
+    assert diagnostics.run_repeats(lambda seed: seed, pd.Series([4, 5]), progress=False) == [4, 5]
+    assert models.build_stacked_lstm((3, 1), 1, units=np.array([2, 2])).count_params() > 0
+    cnn_lstm = models.build_cnn_lstm(np.array([4, 4, 1]), timesteps=2, output_units=1)
+    assert cnn_lstm.input_shape == (None, 2, 4, 4, 1)
+    X, _ = problems.damped_sine_sequences(2, periods=np.array([10, 20]), decays=np.array([0.01, 0.1]), seed=0)
+    assert X.shape == (2, 50, 1)
+    assert problems.first_sign_sequences(2, signal=np.array([0.5, 1.5]), seed=0)[0].shape[0] == 2
+    assert prep.tbptt_split(np.arange(6.0), 3, drop_remainder=np.False_).shape[0] == 2
+    assert prep.series_to_supervised([1.0, 2.0, 3.0], dropnan=np.True_).shape == (2, 2)
 
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -126,7 +137,7 @@ def test_difference_gives_a_clear_error_or_inverts(values, interval):
     data = np.asarray(values, dtype=float)
     np.testing.assert_allclose(diffed, data[interval:] - data[:-interval])
     restored = prep.invert_difference(diffed, data[:interval], interval)
-    np.testing.assert_allclose(restored, data[interval:], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(restored, data, rtol=1e-9, atol=1e-6)  # the whole original series
 
 
 @settings(max_examples=60, deadline=None)
