@@ -17,7 +17,7 @@ export PYTHONHASHSEED ?= 0
 
 CHAPTERS := $(shell seq -f "ch%02g" 1 14)
 
-.PHONY: help install test test-oldest all smoke report bench lint clean notebooks site $(CHAPTERS)
+.PHONY: help install test test-oldest all smoke report bench sweep lint clean notebooks site $(CHAPTERS)
 
 help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
@@ -31,6 +31,7 @@ help: ## list the targets
 	@echo "  make notebooks   executed notebooks in notebooks/ (ARGS=--quick for quick runs)"
 	@echo "  make site        the rendered book in site/ (open site/index.html), from the last runs"
 	@echo "  make bench       the benchmarks, written to docs/BENCHMARKS.md"
+	@echo "  make sweep       the bad-input sweep: every public function, bad and should-work inputs"
 	@echo "  make lint        ruff"
 	@echo "  make install     create $(VENV) and install lstmbook[test,dev] (reruns when setup.cfg changes)"
 	@echo "  make clean       remove build files and outputs"
@@ -85,6 +86,9 @@ site: install ## the rendered book in site/
 
 bench: install ## benchmarks -> docs/BENCHMARKS.md
 	$(PY) -m benchmarks
+
+sweep: install ## the bad-input sweep (about a minute); ARGS="--json sweep.json" keeps every case
+	$(PY) benchmarks/bad_inputs.py $(ARGS)
 
 notebooks: install ## executed notebooks in notebooks/
 	$(PY) -m chapters notebooks $(ARGS)

@@ -122,3 +122,16 @@ def as_tuple(value):
 def is_bool(value) -> bool:
     """``True``/``False``, NumPy's included (``np.True_``)."""
     return isinstance(value, (bool, np.bool_))
+
+
+#: The most values one array the library builds may hold (2**31: 8 GB of float32). A larger
+#: request is a mistake (``n=10**15``), refused before NumPy tries to allocate it.
+MAX_VALUES = 2**31
+
+
+def check_size(n_values: int, **sizes) -> None:
+    """A ValueError naming the sizes if an array of ``n_values`` values would exceed MAX_VALUES."""
+    if n_values > MAX_VALUES:
+        given = ", ".join(f"{name}={value}" for name, value in sizes.items())
+        raise ValueError(f"{' * '.join(sizes)} asks for an array of {n_values:.3g} values, more than "
+                         f"the {MAX_VALUES:.3g} this library builds at once. Received: {given}")

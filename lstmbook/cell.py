@@ -41,6 +41,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lstmbook._checks import check_size
+
 __all__ = [
     "GATES",
     "LSTMWeights",
@@ -74,9 +76,16 @@ def _as_float_array(value, name: str, ndim: int | None = None, finite: bool = Tr
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array. Received: {name}={_describe(value)}")
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iufO":  # not bools, complex numbers, dates or text
+            raise TypeError
+        array = raw.astype(np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a numeric array. Received: {name}={_describe(value)}") from None
+        raise TypeError(f"{name} must be a numeric array of real numbers. "
+                        f"Received: {name}={_describe(value)} with dtype {np.asarray(value).dtype}") from None
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must hold finite numbers or +-inf, not NaN. "
+                         f"Received: {name}={_describe(array)}")
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s). Received: {name} with shape {array.shape}")
     if finite and not np.all(np.isfinite(array)):
@@ -139,6 +148,7 @@ class LSTMWeights(NamedTuple):
         >>> [w.shape for w in random_weights(features=3, units=4, seed=0).to_keras()]
         [(3, 16), (4, 16), (16,)]
         """
+        self = _check_weights(self)  # it may have been built by hand
         return [
             np.concatenate([self.W[g] for g in GATES], axis=1).astype(np.float32),
             np.concatenate([self.U[g] for g in GATES], axis=1).astype(np.float32),
@@ -256,10 +266,14 @@ def random_weights(features: int, units: int, scale: float = 0.5, seed=None) -> 
         raise ValueError(f"scale must be a positive, finite number. Received: scale={scale!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
         raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
+    check_size(4 * units * (features + units + 1), features=features, units=units)
     rng = np.random.default_rng(seed)
-    return split_gates(rng.normal(0.0, scale, (features, 4 * units)),
-                       rng.normal(0.0, scale, (units, 4 * units)),
-                       rng.normal(0.0, scale, 4 * units))
+    with np.errstate(over="ignore", invalid="ignore"):
+        drawn = [rng.normal(0.0, scale, (features, 4 * units)), rng.normal(0.0, scale, (units, 4 * units)),
+                 rng.normal(0.0, scale, 4 * units)]
+    if not all(np.isfinite(part).all() for part in drawn):
+        raise ValueError(f"scale is too large: the draws overflow float64. Received: scale={scale!r}")
+    return split_gates(*drawn)
 
 
 def weights_from_keras(layer) -> LSTMWeights:
@@ -349,6 +363,9 @@ def set_forget_bias(layer, bias):
         raise ValueError(f"layer must have a bias (use_bias=True) for its forget-gate bias to be set. "
                          f"Received: layer {layer.name!r} with use_bias=False")
     value = _as_float_array(bias, "bias")
+    if np.abs(value).max(initial=0.0) > np.finfo(np.float32).max:
+        raise ValueError(f"bias must fit in float32, the layer's weights (|bias| <= 3.4e38). "
+                         f"Received: bias={_describe(bias)}")
     if value.shape not in ((), (weights.units,)):
         raise ValueError(f"bias must be a number or an array (units,) = ({weights.units},). "
                          f"Received: bias with shape {value.shape}")
@@ -434,6 +451,8 @@ def lstm_step(x_t, h_prev, c_prev, weights: LSTMWeights) -> LSTMStep:
     """
     weights = _check_weights(weights)
     x_t = _as_float_array(x_t, "x_t", 2)
+    if x_t.shape[0] == 0:
+        raise ValueError(f"x_t must hold at least one sample. Received: x_t with shape {x_t.shape}")
     if x_t.shape[1] != weights.features:
         raise ValueError(f"x_t must be (batch, features) with features={weights.features}, as the "
                          f"weights expect. Received: x_t with shape {x_t.shape}")

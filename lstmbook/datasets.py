@@ -64,7 +64,7 @@ def sha256(path) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or path-like. Received: path={path!r}")
     if not Path(path).is_file():
-        raise FileNotFoundError(f"No file at {str(path)!r}.")
+        raise FileNotFoundError(f"path must be an existing file. Received: path={str(path)!r}")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 16), b""):
@@ -93,7 +93,9 @@ def file_path(name: str, directory=None) -> Path:
     if actual != expected:
         raise ValueError(
             f"Data file {name!r} at {path} has been altered or is corrupt: its SHA-256 is "
-            f"{actual}, expected {expected}. Reinstall lstmbook to restore the original.")
+            f"{actual}, expected {expected}. Reinstall lstmbook to restore the original, or point "
+            f"directory= (or ${DATA_ENV}) at a folder with the original. "
+            f"Received: directory={str(path.parent)!r}")
     return path
 
 

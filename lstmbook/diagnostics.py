@@ -121,6 +121,9 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(epochs) != len(loss):
         raise ValueError(f"history['epoch'] must match history['loss'] in length. Received: "
                          f"{len(epochs)} and {len(loss)}")
+    if epochs.ndim != 1 or (np.diff(epochs) <= 0).any():
+        raise ValueError(f"history['epoch'] must be increasing, one entry per epoch trained. "
+                         f"Received: history['epoch']={epochs.tolist()[:10]}")
     if len(val) != len(loss):
         if "val_epoch" not in record:
             raise ValueError(f"history['val_loss'] ({len(val)} values) must match history['loss'] "
@@ -265,6 +268,11 @@ def diagnose_runs(histories) -> Diagnosis:
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_label(value, name: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None. Received: {name}={value!r}")
+
+
 def _figure_and_axes(ax, figsize):
     """A new figure and axes of ``figsize``, or ``ax`` and its figure."""
     import matplotlib.pyplot as plt
@@ -298,6 +306,9 @@ def plot_learning_curves(history, *, title: str | None = None, start_epoch: int 
     histories = list(history) if isinstance(history, (list, tuple)) else [history]
     if not histories:
         raise ValueError("history must be a history or a non-empty list of them. Received: []")
+    _check_label(title, "title")
+    if not isinstance(show_diagnosis, (bool, np.bool_)):
+        raise TypeError(f"show_diagnosis must be True or False. Received: show_diagnosis={show_diagnosis!r}")
     if isinstance(start_epoch, bool) or not isinstance(start_epoch, Integral) or start_epoch < 1:
         raise ValueError(f"start_epoch must be an int >= 1. Received: start_epoch={start_epoch!r}")
     curves = [_curves(h) for h in histories]
@@ -336,6 +347,9 @@ def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "val
     Returns:
         The matplotlib Figure drawn on; the caller shows or saves it.
     """
+    _check_label(title, "title")
+    if not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a str. Received: ylabel={ylabel!r}")
     if not isinstance(results, dict) or not results:
         raise ValueError(f"results must be a non-empty dict of name -> scores. Received: {results!r:.80}")
     data = []
@@ -383,7 +397,9 @@ class RepeatedResult:
     @property
     def summary(self) -> dict:
         """``{"n", "mean", "std", "min", "max"}`` of the scores (``std`` with ddof=0, NumPy's default)."""
-        s = np.asarray(self.scores, dtype=float)
+        from lstmbook._checks import as_numbers
+
+        s = as_numbers(self.scores, "scores", ndims=(1,), allow_empty=True)
         if s.size == 0:
             raise ValueError("scores must not be empty to be summarised. Received: scores=[]")
         return {"n": int(s.size), "mean": float(s.mean()), "std": float(s.std()),
@@ -659,6 +675,12 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of ints. Received: seeds={seeds!r}")
+    if not all(0 <= s < 2**32 for s in seeds):  # what keras.utils.set_random_seed (NumPy) takes
+        raise ValueError(f"seeds must lie in [0, 2**32). Received: seeds={seeds!r:.80}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False. Received: progress={progress!r}")
+    if desc is not None and not isinstance(desc, str):
+        raise TypeError(f"desc must be a str or None. Received: desc={desc!r}")
     if len(set(seeds)) != len(seeds):  # results are kept by seed: a repeat would overwrite another
         raise ValueError(f"seeds must be distinct. Received: seeds={seeds!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:

@@ -403,26 +403,28 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
 
     if path.suffix == KERAS_SUFFIX:
         if not zipfile.is_zipfile(path):
-            raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: a .keras file is a zip "
+            raise ValueError(f"path {str(path)!r} is corrupt or not a Keras model: a .keras file is a zip "
                              f"archive and this one is not (truncated or overwritten?). Restore it from "
                              f"a backup such as {str(_numbered(path, 1))!r} if there is one.")
         try:
             return keras.models.load_model(path, compile=compile, custom_objects=custom_objects)
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
-            raise ValueError(f"{str(path)!r} is corrupt or not a Keras model: {error}") from error
+            raise ValueError(f"path {str(path)!r} is corrupt or not a Keras model: {error}") from error
 
     weights_path = _check_weights_path(weights_path, path)
     if not weights_path.is_file():
-        raise FileNotFoundError(f"No weights file at {str(weights_path)!r} for the architecture "
-                                f"{str(path)!r}: save both with save_architecture_and_weights.")
+        raise FileNotFoundError(f"No weights file for the architecture {str(path)!r}: save both with "
+                                f"save_architecture_and_weights. "
+                                f"Received: weights_path={str(weights_path)!r}")
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         config = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{str(path)!r} is corrupt or not a model architecture: "
+        raise ValueError(f"path {str(path)!r} is corrupt or not a model architecture: "
                          f"invalid JSON ({error})") from error
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"{str(path)!r} is not a Keras model architecture: no 'class_name' at its top level")
+        raise ValueError(f"path {str(path)!r} is not a Keras model architecture: no 'class_name' at its "
+                         "top level")
     pair = config.pop(PAIR_KEY, None)
     paired = isinstance(pair, dict) and pair.get("file") == weights_path.name
     if paired and pair.get("sha256") != _sha256(weights_path):
@@ -436,7 +438,7 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     try:
         model = keras.models.model_from_json(text, custom_objects=custom_objects)
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{str(path)!r} is not a Keras model architecture: {error}") from error
+        raise ValueError(f"path {str(path)!r} is not a Keras model architecture: {error}") from error
     try:
         with warnings.catch_warnings():
             # The weights file may hold the saved optimizer's few variables; a rebuilt model
@@ -444,7 +446,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model.load_weights(weights_path)
     except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"{str(weights_path)!r} is corrupt or does not match the architecture in "
+        raise ValueError(f"weights_path {str(weights_path)!r} is corrupt or does not match the architecture "
+                         f"in "
                          f"{str(path)!r}: {error}") from error
     return model
 
@@ -477,9 +480,15 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
 
     if not callable(build_fn):
         raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
+    if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
+        raise TypeError(f"compile_kwargs must be a dict of model.compile arguments or None. "
+                        f"Received: compile_kwargs={compile_kwargs!r:.80}")
     if seed is not None:
         keras.utils.set_random_seed(_check_int(seed, "seed", minimum=0))
-    model = _check_model(build_fn())
+    model = build_fn()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build_fn must return a keras.Model. Received: build_fn returned "
+                        f"{type(model).__name__}")
     if not model.compiled:
         model.compile(**({"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else compile_kwargs))
     history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks,

@@ -104,6 +104,9 @@ def scale(data, feature_range=(0.0, 1.0)):
             or not bounds[0] < bounds[1]):
         raise ValueError(f"feature_range must be (lo, hi), finite numbers with lo < hi. "
                          f"Received: feature_range={feature_range!r}")
+    if not math.isfinite(float(bounds[1]) - float(bounds[0])):
+        raise ValueError(f"feature_range must span a finite width (hi - lo overflows float64). "
+                         f"Received: feature_range={feature_range!r}")
     column, flat = _as_column(array)
     with np.errstate(over="ignore", invalid="ignore"):
         _checks.check_finite_result(column.max(axis=0) - column.min(axis=0), "data", "scale")
@@ -148,7 +151,8 @@ def unscale(data, scaler):
     Returns:
         The values in their original units, in ``data``'s shape.
     """
-    if not hasattr(scaler, "inverse_transform") or not hasattr(scaler, "n_features_in_"):
+    if (not hasattr(scaler, "inverse_transform") or not hasattr(scaler, "n_features_in_")
+            or not hasattr(scaler, "scale_")):  # MinMaxScaler, StandardScaler; not an encoder
         raise TypeError(f"scaler must be a fitted scikit-learn scaler. Received: scaler={_short(scaler)}")
     array = _as_numeric(data, "data")
     column, flat = _as_column(array)
@@ -187,7 +191,12 @@ def one_hot_encode(values, categories=None):
 
     if isinstance(values, (str, bytes)) or values is None:
         raise TypeError(f"values must be a 1-D sequence. Received: values={_short(values)}")
+    if _has_strings(values) and not all(isinstance(v, str) or v is None for v in values):
+        raise TypeError(f"values must be all labels (text) or all integers, not a mix. "
+                        f"Received: values={_short(values)}")
     array = np.asarray(values, dtype=object if _has_strings(values) else None)
+    if array.dtype.kind in "cbmMV":
+        raise TypeError(f"values must be integers or labels. Received: values with dtype {array.dtype}")
     if array.ndim != 1:
         raise ValueError(f"values must be 1-D. Received: values with shape {array.shape}")
     if array.size == 0:
@@ -319,6 +328,17 @@ def _check_dtype(dtype, sequences: list, value=0) -> str:
     return dtype
 
 
+def _check_fits(dtype, sequences: list, value) -> None:
+    """Every value and the padding ``value`` must fit ``dtype`` (a cast would wrap them round)."""
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else np.finfo(dtype)
+    largest = max([abs(float(value))] + [float(np.max(np.abs(np.asarray(seq, dtype=float))))
+                                         for seq in sequences if len(seq)])
+    if largest > max(abs(float(info.min)), float(info.max)):
+        raise ValueError(f"sequences and value must fit the dtype {np.dtype(dtype).name} "
+                         f"({info.min} to {info.max}); a cast would change them. "
+                         f"Received: values up to {largest:g}, value={value!r}")
+
+
 def _check_side(value, name: str) -> str:
     if value not in ("pre", "post"):
         raise ValueError(f"{name} must be 'pre' or 'post'. Received: {name}={value!r}")
@@ -348,8 +368,10 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
     seqs = _check_sequences(sequences)
     if maxlen is not None:
         _check_int(maxlen, "maxlen", minimum=1)
+        _checks.check_size(len(seqs) * maxlen, sequences=len(seqs), maxlen=maxlen)
     _check_side(padding, "padding")
     dtype = _check_dtype(dtype, seqs, value)
+    _check_fits(dtype, seqs, value)
     return pad_sequences(seqs, maxlen=maxlen, padding=padding, truncating="pre",
                          value=value, dtype=dtype)
 
@@ -375,8 +397,11 @@ def truncate(sequences, maxlen, truncating="pre", dtype=None):
 
     seqs = _check_sequences(sequences)
     _check_int(maxlen, "maxlen", minimum=1)
+    _checks.check_size(len(seqs) * maxlen, sequences=len(seqs), maxlen=maxlen)
     _check_side(truncating, "truncating")
-    return pad_sequences(seqs, maxlen=maxlen, truncating=truncating, dtype=_check_dtype(dtype, seqs))
+    dtype = _check_dtype(dtype, seqs)
+    _check_fits(dtype, seqs, 0)
+    return pad_sequences(seqs, maxlen=maxlen, truncating=truncating, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +436,7 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
         raise TypeError(f"dropnan must be a bool. Received: dropnan={dropnan!r}")
     column, _ = _as_column(array)
     n_rows, n_vars = column.shape
+    _checks.check_size(n_rows * n_vars * (n_in + n_out), n_in=n_in, n_out=n_out)
     if dropnan and n_in + n_out > n_rows:
         raise ValueError(f"n_in + n_out must be <= the series length {n_rows}, or no row is left. "
                          f"Received: n_in={n_in}, n_out={n_out}")

@@ -23,10 +23,14 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
+from lstmbook import _checks
+from lstmbook._checks import as_numbers as _as_numbers
 from lstmbook._checks import as_tuple as _as_tuple
 from lstmbook._checks import check_finite as _check_finite
+from lstmbook._checks import check_finite_result as _check_finite_result
 from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import check_rows_set as _check_rows_set
+from lstmbook._checks import check_size as _check_size
 from lstmbook._checks import short as _short
 
 __all__ = [
@@ -121,11 +125,17 @@ def first_sign_sequences(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=Non
     if not 0 < low <= high:
         raise ValueError(f"signal must be (lowest, highest) with 0 < lowest <= highest, so that the "
                          f"sign of step 0 is never zero. Received: signal={tuple(signal)!r}")
+    _check_size(n * timesteps, n=n, timesteps=timesteps)
     rng = np.random.default_rng(_check_seed(seed))
     X = rng.normal(0.0, noise, size=(n, timesteps, 1))
     sign = rng.choice([-1.0, 1.0], size=n)
     X[:, 0, 0] = sign * rng.uniform(low, high, size=n)
-    return X.astype(np.float32), (sign > 0).astype(np.float32)
+    with np.errstate(over="ignore"):
+        X = X.astype(np.float32)
+    if not np.isfinite(X).all():  # the float32 the models train on tops out at 3.4e38
+        raise ValueError(f"noise and signal must keep the values within float32 (3.4e38). "
+                         f"Received: noise={noise!r}, signal={tuple(signal)!r}")
+    return X, (sign > 0).astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,6 +179,7 @@ def adding_problem(n, timesteps=50, seed=None):
     """
     n = _check_int(n, "n")
     timesteps = _check_int(timesteps, "timesteps", minimum=2)
+    _check_size(2 * n * timesteps, n=n, timesteps=timesteps)
     rng = np.random.default_rng(_check_seed(seed))
     values = rng.uniform(size=(n, timesteps))
     rows = np.arange(n)
@@ -219,6 +230,7 @@ def echo_sequences(n, length=5, n_features=10, out_index=2, seed=None):
     length = _check_int(length, "length")
     n_features = _check_int(n_features, "n_features", minimum=2)
     out_index = _check_int(out_index, "out_index", minimum=0)
+    _check_size(n * length * n_features, n=n, length=length, n_features=n_features)
     if out_index >= length:
         raise ValueError(f"out_index must be < length ({length}). Received: out_index={out_index}")
     rng = np.random.default_rng(_check_seed(seed))
@@ -244,7 +256,7 @@ def decode_echo(encoded):
     [2, 0]
     """
     array = np.asarray(encoded)
-    if array.ndim < 1 or array.shape[-1] < 2 or not np.issubdtype(array.dtype, np.number):
+    if array.ndim < 1 or array.shape[-1] < 2 or array.dtype.kind not in "biuf":
         raise ValueError(f"encoded must be a numeric array (..., n_features) with n_features >= 2. "
                          f"Received: encoded with shape {array.shape} and dtype {array.dtype}")
     return np.argmax(_check_rows_set(_check_finite(array, "encoded"), "encoded"), axis=-1)
@@ -287,6 +299,7 @@ def damped_sine(length, period, decay):
     """
     length = _check_int(length, "length")
     period, decay = _as_floats(period, "period"), _as_floats(decay, "decay")
+    _check_size(length * max(period.size, decay.size), length=length)
     try:
         np.broadcast_shapes(period.shape, decay.shape)
     except ValueError:
@@ -300,7 +313,9 @@ def damped_sine(length, period, decay):
         raise ValueError(f"decay must be non-negative and finite. Received: decay={decay.tolist()!r}")
     i = np.arange(length, dtype=float)
     period, decay = np.broadcast_arrays(period, decay)
-    return 0.5 + 0.5 * np.sin(2.0 * math.pi * i / period[..., None]) * np.exp(-decay[..., None] * i)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        wave = 0.5 + 0.5 * np.sin(2.0 * math.pi * i / period[..., None]) * np.exp(-decay[..., None] * i)
+    return _check_finite_result(wave, "period", "draw a sine wave with")
 
 
 def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20), decays=(0.01, 0.1)):
@@ -332,11 +347,12 @@ def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20),
     n = _check_int(n, "n")
     length = _check_int(length, "length")
     n_out = _check_int(n_out, "n_out")
+    _check_size(n * (length + n_out), n=n, length=length, n_out=n_out)
     periods, decays = _as_tuple(periods), _as_tuple(decays)
     if (not isinstance(periods, (tuple, list)) or len(periods) != 2
             or not all(isinstance(p, Integral) and not isinstance(p, bool) for p in periods)
-            or not 1 <= periods[0] <= periods[1]):
-        raise ValueError(f"periods must be (lowest, highest) ints with 1 <= lowest <= highest. "
+            or not 1 <= periods[0] <= periods[1] < 2**62):
+        raise ValueError(f"periods must be (lowest, highest) ints with 1 <= lowest <= highest < 2**62. "
                          f"Received: periods={periods!r}")
     if (not isinstance(decays, (tuple, list)) or len(decays) != 2
             or not all(isinstance(d, Real) and not isinstance(d, bool) and math.isfinite(d) for d in decays)
@@ -388,6 +404,7 @@ def moving_line_videos(n, size=50, seed=None):
     """
     n = _check_int(n, "n")
     size = _check_int(size, "size", minimum=2)
+    _check_size(n * size**3, n=n, size=size)
     rng = np.random.default_rng(_check_seed(seed))
     right = rng.random(n) < 0.5
     rows = np.empty((n, size), dtype=np.int64)
@@ -421,15 +438,14 @@ def decode_directions(predictions, threshold=0.5):
     >>> decode_directions([[0.9], [0.2]]).tolist()
     ['right', 'left']
     """
-    try:
-        array = np.asarray(predictions, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"predictions must be numbers. Received: predictions={_short(predictions)}") from None
-    _check_finite(array, "predictions")
+    array = _as_numbers(predictions, "predictions", ndims=(1, 2))
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
         raise ValueError(f"predictions must have shape (n,) or (n, 1). Received: shape {array.shape}")
+    if array.min() < 0 or array.max() > 1:
+        raise ValueError(f"predictions must be probabilities in [0, 1] (a sigmoid output) or 0/1 labels. "
+                         f"Received: predictions from {array.min():g} to {array.max():g}")
     if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be a number in [0, 1]. Received: threshold={threshold!r}")
     return np.where(array > threshold, "right", "left")
@@ -460,6 +476,12 @@ class MovingLineDataset(keras.utils.PyDataset):
     """
 
     def __init__(self, n, batch_size=32, size=50, seed=None, **kwargs):
+        for key in ("workers", "max_queue_size"):
+            if key in kwargs and (not _checks.is_int(kwargs[key]) or kwargs[key] < 1):
+                raise ValueError(f"{key} must be an int >= 1. Received: {key}={kwargs[key]!r}")
+        if "use_multiprocessing" in kwargs and not _checks.is_bool(kwargs["use_multiprocessing"]):
+            raise TypeError(f"use_multiprocessing must be True or False. "
+                            f"Received: use_multiprocessing={kwargs['use_multiprocessing']!r}")
         super().__init__(**kwargs)
         self.n = _check_int(n, "n")
         self.batch_size = _check_int(batch_size, "batch_size")
@@ -566,6 +588,7 @@ def addition_sequences(n: int, n_terms: int = 3, largest: int = 10, seed=None):
     """
     n = _check_int(n, "n")
     in_length, out_length = addition_lengths(n_terms, largest)
+    _check_size(n * (in_length + out_length) * len(ADDITION_ALPHABET), n=n, n_terms=n_terms, largest=largest)
     rng = np.random.default_rng(_check_seed(seed))
     terms = rng.integers(1, largest, size=(n, n_terms), endpoint=True)
     problems = terms[:, 0].astype(str)
@@ -595,6 +618,8 @@ def decode_addition(encoded, strip: bool = True):
     >>> decode_addition(y[0]) == str(eval(decode_addition(X[0])))
     True
     """
+    if not _checks.is_bool(strip):
+        raise TypeError(f"strip must be True or False. Received: strip={strip!r}")
     if isinstance(encoded, (str, bytes)) or encoded is None:
         raise TypeError(f"encoded must be an array of shape (samples, length, 12). "
                         f"Received: encoded={encoded!r}")
@@ -641,6 +666,7 @@ def cumulative_sum_sequences(n: int, n_timesteps: int = 10, seed=None):
     """
     n = _check_int(n, "n")
     n_timesteps = _check_int(n_timesteps, "n_timesteps")
+    _check_size(2 * n * n_timesteps, n=n, n_timesteps=n_timesteps)
     rng = np.random.default_rng(_check_seed(seed))
     values = rng.random((n, n_timesteps)).astype(np.float32)
     # The float32 running sum is what the model sees, so the labels come from it.
@@ -673,6 +699,7 @@ def rectangle_sequences(n: int, seed=None):
     ([0.0, 0.0], True)
     """
     n = _check_int(n, "n")
+    _check_size(8 * n, n=n)
     rng = np.random.default_rng(_check_seed(seed))
     width, height = rng.random((2, n)).astype(np.float32)
     zero = np.zeros(n, dtype=np.float32)
@@ -707,10 +734,7 @@ def rectangle_shape_error(corners):
     """
     if isinstance(corners, (str, bytes)) or corners is None:
         raise TypeError(f"corners must be an array of shape (shapes, 3, 2). Received: corners={corners!r}")
-    try:
-        array = np.asarray(corners, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"corners must be numeric. Received: corners={corners!r}") from None
+    array = _as_numbers(corners, "corners", allow_empty=True)
     if array.ndim not in (2, 3) or array.shape[-2:] != (3, 2) or array.size == 0:
         raise ValueError(f"corners must have shape (shapes, 3, 2) or (3, 2). "
                          f"Received: corners with shape {array.shape}")
@@ -718,7 +742,8 @@ def rectangle_shape_error(corners):
         raise ValueError("corners must be finite. Received: corners with NaN or infinite values")
     single = array.ndim == 2
     p = array[None] if single else array
-    deviations = np.stack([p[:, 0, 1], p[:, 1, 0] - p[:, 0, 0], p[:, 2, 1] - p[:, 1, 1], p[:, 2, 0]],
-                          axis=1)
-    errors = np.abs(deviations).max(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        deviations = np.stack([p[:, 0, 1], p[:, 1, 0] - p[:, 0, 0], p[:, 2, 1] - p[:, 1, 1], p[:, 2, 0]],
+                              axis=1)
+    errors = _check_finite_result(np.abs(deviations).max(axis=1), "corners", "compare")
     return float(errors[0]) if single else errors

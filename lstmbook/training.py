@@ -60,6 +60,10 @@ AUTO_EPOCH_EXECUTION = 30
 #: Keras's own default ``batch_size`` in ``fit``.
 KERAS_DEFAULT_BATCH_SIZE = 32
 
+#: The most epochs :func:`fit_epochs` trains for: 800 times the book's longest run (1,250).
+#: More is a slip (``epochs=10**15`` would run for ever), refused at once.
+MAX_EPOCHS = 1_000_000
+
 
 # ---------------------------------------------------------------------------------------------
 # Input checks
@@ -165,6 +169,25 @@ def _as_targets(y, n: int, name: str = "y", model=None):
     return arrays if isinstance(y, (list, tuple)) else arrays[0]
 
 
+def _takes(fn, n: int) -> bool:
+    """Whether ``fn`` can be called with ``n`` positional arguments (True when unknowable)."""
+    import inspect
+
+    try:
+        inspect.signature(fn).bind(*range(n))
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins)
+        return True
+    return True
+
+
+def _check_verbose(verbose) -> None:
+    """What Keras's ``fit``/``predict`` take: ``"auto"``, 0, 1 or 2."""
+    if verbose != "auto" and (not _checks.is_int(verbose) or verbose not in (0, 1, 2)):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+
+
 def _sublayers(layer, seen=None) -> list:
     """Every layer inside ``layer``: through nested models and wrappers (TimeDistributed, Bidirectional)."""
     seen = set() if seen is None else seen
@@ -263,6 +286,8 @@ class EpochStream(keras.utils.PyDataset):
         return self.steps_per_epoch * self.epochs
 
     def __getitem__(self, index):
+        if not _checks.is_int(index):
+            raise TypeError(f"index must be an int. Received: index={index!r}")
         if not 0 <= index < len(self):
             raise IndexError(f"index must be in [0, {len(self)}). Received: index={index}")
         start = (index % self.steps_per_epoch) * self.batch_size
@@ -394,6 +419,8 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     y = _as_targets(y, len(x), model=model)
     _check_targets_fit(model, y)
     epochs = _check_int(epochs, "epochs")
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"epochs must be <= {MAX_EPOCHS}. Received: epochs={epochs}")
     validation_every = _check_int(validation_every, "validation_every")
     fixed = _fixed_batch_size(model)
     if batch_size is None:
@@ -407,8 +434,10 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     if not _checks.is_bool(reset_state):
         raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
     reset_state = bool(reset_state)
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+    if callbacks is not None and (not isinstance(callbacks, (list, tuple)) or not all(
+            isinstance(c, keras.callbacks.Callback) for c in callbacks)):
         raise TypeError(f"callbacks must be a list of keras callbacks. Received: callbacks={callbacks!r}")
+    _check_verbose(verbose)
     stateful = bool(_stateful_layers(model))
     if reset_state and not stateful:
         raise ValueError(f"reset_state=True needs a model with a stateful layer. "
@@ -474,7 +503,11 @@ def output_activation(model) -> str | None:
     'softmax'
     """
     _check_model(model)
-    if len(model.outputs) != 1:
+    if not getattr(model, "outputs", None) or len(model.outputs) != 1:
+        count = len(getattr(model, "outputs", None) or [])
+        if count == 0:
+            raise ValueError(f"model must have one output; it has none yet (an empty or unbuilt model). "
+                             f"Received: model {model.name!r}")
         raise ValueError(f"model must have one output. Received: model {model.name!r} with "
                          f"{len(model.outputs)} outputs")
     layer = model.layers[-1]  # a functional model lists its layers in order: the output's is last
@@ -529,6 +562,9 @@ def predict_proba(model, x, *, activation: str | None = None, batch_size: int | 
     activation = _resolve_activation(_check_model(model), activation)
     x = _as_array(x, "x")
     _check_model_input(model, x)
+    if batch_size is not None:
+        _check_int(batch_size, "batch_size")
+    _check_verbose(verbose)
     proba = np.asarray(model.predict(x, batch_size=batch_size, verbose=verbose))
     if activation == "softmax":
         sums = proba.sum(axis=-1)
@@ -566,8 +602,11 @@ def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.nda
     if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be a number in (0, 1). Received: threshold={threshold!r}")
     proba = _as_array(proba, "proba")
+    if proba.min() < 0 or proba.max() > 1:
+        raise ValueError(f"proba must hold probabilities in [0, 1]. "
+                         f"Received: proba from {proba.min():g} to {proba.max():g}")
     if activation == "softmax":
-        return np.argmax(proba, axis=-1).astype("int32")
+        return np.argmax(_checks.check_rows_set(proba, "proba"), axis=-1).astype("int32")
     labels = (proba > threshold).astype("int32")
     return labels[..., 0] if labels.shape[-1] == 1 else labels
 
@@ -636,6 +675,7 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
         raise ValueError(f"starts must be 2-D, (sequences, features). Received: starts with shape "
                          f"{starts.shape}")
     n_steps = _check_int(n_steps, "n_steps")
+    _checks.check_size(starts.size * n_steps, starts=len(starts), n_steps=n_steps)
     in_shape = _input_shape(model)
     outputs = getattr(model, "outputs", None)
     out_shape = tuple(outputs[0].shape) if outputs and len(outputs) == 1 else None
@@ -738,6 +778,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
                          f"Received: x_test with shape {x_test.shape}")
     if update is not None and not callable(update):
         raise TypeError(f"update must be callable or None. Received: update={update!r}")
+    if update is not None and not _takes(update, 3):
+        raise TypeError(f"update must take (model, x_seen, y_seen), as refit_update's does. "
+                        f"Received: update={update!r}")
     if on_update is not None and not callable(on_update):
         raise TypeError(f"on_update must be callable or None. Received: on_update={on_update!r}")
     if update is None:

@@ -318,9 +318,9 @@ def test_decode_directions():
         problems.decode_directions(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="threshold="):
         problems.decode_directions([0.5], threshold=2)
-    with pytest.raises(ValueError, match="predictions must hold finite numbers"):
+    with pytest.raises(ValueError, match="predictions"):
         problems.decode_directions([0.9, np.nan])  # NaN > 0.5 is False: it would read as "left"
-    with pytest.raises(TypeError, match="predictions must be numbers. Received: predictions=\\['x'\\]"):
+    with pytest.raises(TypeError, match="predictions"):
         problems.decode_directions(["x"])
 
 

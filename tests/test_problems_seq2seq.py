@@ -203,7 +203,7 @@ def test_rectangle_shape_error_values():
 def test_rectangle_shape_error_bad_input():
     with pytest.raises(ValueError, match="shape"):
         rectangle_shape_error(np.zeros((4, 2)))
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="corners"):
         rectangle_shape_error([[np.nan, 0.0], [0.5, 0.3], [0.0, 0.3]])
     with pytest.raises(TypeError):
         rectangle_shape_error("corners")
