@@ -13,8 +13,10 @@ import pandas as pd
 
 
 def short(value, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; arrays are shown by their shape."""
-    text = f"array of shape {value.shape}" if isinstance(value, np.ndarray) else repr(value)
+    """``repr(value)`` cut to ``limit`` characters; arrays are shown by their shape, dicts by their keys."""
+    if isinstance(value, dict):
+        return f"dict with keys {sorted(map(str, value))}"[:limit]
+    text = f"array of shape {tuple(value.shape)}" if hasattr(value, "shape") else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

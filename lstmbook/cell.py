@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmbook._checks import check_size
+from lstmbook._checks import short as _describe
 
 __all__ = [
     "GATES",
@@ -60,15 +61,6 @@ __all__ = [
 #: Keras's gate order inside ``kernel``, ``recurrent_kernel`` and ``bias``:
 #: input, forget, candidate ("cell"), output.
 GATES = ("i", "f", "c", "o")
-
-
-def _describe(value) -> str:
-    if isinstance(value, dict):
-        return f"dict with keys {sorted(map(str, value))}"
-    if isinstance(value, np.ndarray) or hasattr(value, "shape"):
-        return f"array of shape {tuple(value.shape)}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _as_float_array(value, name: str, ndim: int | None = None, finite: bool = True) -> np.ndarray:

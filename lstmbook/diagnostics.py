@@ -41,6 +41,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lstmbook import _checks
+
 __all__ = [
     "TAIL_FRACTION",
     "FALLING_FRACTION",
@@ -309,8 +311,7 @@ def plot_learning_curves(history, *, title: str | None = None, start_epoch: int 
     _check_label(title, "title")
     if not isinstance(show_diagnosis, (bool, np.bool_)):
         raise TypeError(f"show_diagnosis must be True or False. Received: show_diagnosis={show_diagnosis!r}")
-    if isinstance(start_epoch, bool) or not isinstance(start_epoch, Integral) or start_epoch < 1:
-        raise ValueError(f"start_epoch must be an int >= 1. Received: start_epoch={start_epoch!r}")
+    _checks.check_int(start_epoch, "start_epoch", minimum=1)
     curves = [_curves(h) for h in histories]
     for epochs, _, _ in curves:  # checked before any figure is made, so none is left open
         if not (epochs >= start_epoch).any():
@@ -683,8 +684,7 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
         raise TypeError(f"desc must be a str or None. Received: desc={desc!r}")
     if len(set(seeds)) != len(seeds):  # results are kept by seed: a repeat would overwrite another
         raise ValueError(f"seeds must be distinct. Received: seeds={seeds!r}")
-    if isinstance(jobs, bool) or not isinstance(jobs, Integral) or jobs < 1:
-        raise ValueError(f"jobs must be an int >= 1. Received: jobs={jobs!r}")
+    _checks.check_int(jobs, "jobs", minimum=1)
     backend = keras.backend.backend()
     client = _dask_client()
     if client is not None:
@@ -767,8 +767,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
                              ("seed", seed, 0), ("validation_every", validation_every, 1)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}. Received: {name}={value!r}")
+        _checks.check_int(value, name, minimum=low)
     if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
         raise TypeError(f"compile_kwargs must be a dict of model.compile arguments or None. "
                         f"Received: compile_kwargs={compile_kwargs!r:.80}")

@@ -15,13 +15,15 @@ Introduced in Chapter 3.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from lstmbook import _checks
 from lstmbook._checks import check_finite
+from lstmbook._checks import check_int as _check_int
+from lstmbook._checks import short as _short
 
 __all__ = [
     "scale",
@@ -44,21 +46,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Input checks shared by every function
 # ---------------------------------------------------------------------------------------------
-
-
-def _short(value, limit: int = 60) -> str:
-    text = repr(value)
-    if isinstance(value, np.ndarray):
-        text = f"array of shape {value.shape}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _check_int(value, name: str, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int. Received: {name}={_short(value)}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}. Received: {name}={value}")
-    return int(value)
 
 
 def _as_numeric(data, name: str, ndims=(1, 2), allow_empty: bool = False) -> np.ndarray:

