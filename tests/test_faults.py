@@ -18,19 +18,13 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from _kill_saves import model_with  # a model whose output on ones is 2 * value
 
 from chapters import _book, _report
 from lstmbook import _files, persistence
 
 ROOT = Path(__file__).resolve().parent.parent
 X = np.ones((1, 2), dtype="float32")
-
-
-def model_with(value: float) -> keras.Model:
-    inputs = keras.Input(shape=(2,), name="inputs")
-    model = keras.Model(inputs, keras.layers.Dense(1, name="output")(inputs), name="m")
-    model.set_weights([np.full((2, 1), value, "float32"), np.zeros(1, "float32")])
-    return model
 
 
 @pytest.fixture(scope="module")
