@@ -398,9 +398,7 @@ class RepeatedResult:
     @property
     def summary(self) -> dict:
         """``{"n", "mean", "std", "min", "max"}`` of the scores (``std`` with ddof=0, NumPy's default)."""
-        from lstmbook._checks import as_numbers
-
-        s = as_numbers(self.scores, "scores", ndims=(1,), allow_empty=True)
+        s = _checks.as_numbers(self.scores, "scores", ndims=(1,), allow_empty=True)
         if s.size == 0:
             raise ValueError("scores must not be empty to be summarised. Received: scores=[]")
         return {"n": int(s.size), "mean": float(s.mean()), "std": float(s.std()),
@@ -508,14 +506,18 @@ def _dask_client():
     return getattr(active, "client", None) if type(active).__name__ == "DaskDistributedBackend" else None
 
 
-def _prepare_workers(client, backend: str, timeout: float) -> int:
-    """Check that the cluster has workers, give them our Keras backend, and return how many."""
+def _wait_for_a_worker(client, timeout: float, address: str) -> None:
+    """A ConnectionError naming ``address`` if the cluster has no worker within ``timeout`` s."""
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (TimeoutError, OSError):
-        address = client.scheduler.address
-        raise ConnectionError(f"the Dask scheduler at {address} has no workers after {timeout:g} s: "
-                              f"start some with `dask worker {address}`") from None
+        raise ConnectionError(f"the Dask scheduler at scheduler={address!r} has no workers after "
+                              f"{timeout:g} s: start some with `dask worker {address}`") from None
+
+
+def _prepare_workers(client, backend: str, timeout: float) -> int:
+    """Check that the cluster has workers, give them our Keras backend, and return how many."""
+    _wait_for_a_worker(client, timeout, client.scheduler.address)
     client.run(exec, _PREPARE_WORKER.format(backend=backend), {})
     try:
         found = client.run(_worker_keras)
@@ -587,11 +589,10 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
         raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786' ({error}). "
                          f"Received: scheduler={scheduler!r}") from None
     try:
-        client.wait_for_workers(1, timeout=timeout)
-    except (TimeoutError, OSError):
+        _wait_for_a_worker(client, timeout, scheduler)
+    except ConnectionError:
         client.close()
-        raise ConnectionError(f"the Dask scheduler at scheduler={scheduler!r} has no workers after "
-                              f"{timeout:g} s: start some with `dask worker {scheduler}`") from None
+        raise
     return client
 
 
@@ -669,9 +670,7 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
 
     if not callable(fn):
         raise TypeError(f"fn must be callable. Received: fn={fn!r}")
-    from lstmbook._checks import as_tuple
-
-    seeds = as_tuple(seeds)  # np.arange(3) or a pandas Series works like range(3)
+    seeds = _checks.as_tuple(seeds)  # np.arange(3) or a pandas Series works like range(3)
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):

@@ -112,6 +112,12 @@ def _fixed_batch_size(model) -> int | None:
     return shape[0] if shape else None
 
 
+def _same_shape(expected: tuple, received: tuple) -> bool:
+    """Whether ``received`` fits ``expected``, where a None in ``expected`` matches any size."""
+    return len(expected) == len(received) and all(
+        e is None or e == r for e, r in zip(expected, received, strict=True))
+
+
 def _check_model_input(model, x, name: str = "x") -> None:
     """``x``'s shape after the first axis must match a single-input model's input shape."""
     model_shape = _input_shape(model)
@@ -121,8 +127,7 @@ def _check_model_input(model, x, name: str = "x") -> None:
     received = x.shape[1:]
     if len(received) == len(expected) - 1 and expected[-1] == 1:
         expected = expected[:-1]  # Keras adds a last axis of 1: (n, T) for Input((T, 1)) is fine
-    if len(expected) != len(received) or any(
-            e is not None and e != r for e, r in zip(expected, received, strict=True)):
+    if not _same_shape(expected, received):
         shape = ", ".join(str(e) for e in model_shape[1:])
         raise ValueError(f"{name} must have shape (samples, {shape}) for "
                          f"model {model.name!r}. Received: {name} with shape {x.shape}")
@@ -143,8 +148,7 @@ def _check_targets_fit(model, y, name: str = "y") -> None:
         return
     if len(received) == len(expected) - 1:  # a class label per step
         expected = expected[:-1]
-    if len(received) != len(expected) or any(e is not None and e != r for e, r in zip(expected, received,
-                                                                                        strict=True)):
+    if not _same_shape(expected, received):
         shape = ", ".join(str(e) for e in expected)
         raise ValueError(f"{name} cannot match the output of model {model.name!r}, (samples, {shape}). "
                          f"Received: {name} with shape {y.shape}")
