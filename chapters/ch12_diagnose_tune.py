@@ -66,7 +66,6 @@ TUNE_EPOCHS = run.epochs(300, 10)  # epochs per run: the book's repeated-run set
 TUNE_SEED_OFFSET = 1000  # seeds of the tuning runs start here (above the cases' seeds) ...
 TUNE_CONFIG_STRIDE = 100  # ... and each configuration's runs this far apart
 TUNE_BATCH_OFFSET = 5000  # the batch-size runs start this far above the cells runs
-JOBS = run.pick(2, 1)  # local worker processes for repeated runs (not used with --scheduler)
 
 # %% [markdown]
 # ## Prepare the data
@@ -132,11 +131,14 @@ with run.timed("cases_s"):
 
 # %% [markdown]
 # The fifth case: the same LSTM(10) trained several times, each run with its own seed
-# (`seed + 4 + i`), in `JOBS` worker processes. `repeated_evaluation` returns every run's
-# history and its final validation loss.
+# (`seed + 4 + i`). `repeated_evaluation` returns every run's history and its final
+# validation loss. With `ensemble=True` the runs train together, as one vectorised model
+# (`training.Ensemble`): each run starts from its own seed's weights and takes exactly the
+# steps it would take alone (the scores equal separate runs' to float precision), but a
+# step of the ensemble costs about one LSTM(10)'s step, so five runs take the time of one.
 #
 # `run.parallel()` says where repeats run: with `--scheduler tcp://HOST:PORT` (or
-# `LSTMBOOK_SCHEDULER`) it is `diagnostics.on_cluster(...)`, and every repeat becomes a
+# `LSTMBOOK_SCHEDULER`) it is `diagnostics.on_cluster(...)`, and each ensemble becomes a
 # task on that Dask cluster; without one it does nothing. Each repeat seeds itself, so the
 # scores are the same either way.
 
@@ -144,7 +146,7 @@ with run.timed("cases_s"):
 with run.timed("repeated_s"), run.parallel():
     repeated = diagnostics.repeated_evaluation(build_model, REPEATED_RUNS, X_train, y_train,
                                                epochs=REPEATED_EPOCHS, validation_data=(X_val, y_val),
-                                               seed=run.seed + len(CASES), jobs=JOBS, desc="repeated runs")
+                                               seed=run.seed + len(CASES), ensemble=True, desc="repeated runs")
 histories["repeated_runs"] = repeated.histories
 for run_seed, score in zip(repeated.seeds, repeated.scores, strict=True):
     print(f"repeated run, seed {run_seed}: final validation loss {score:.4f} after {REPEATED_EPOCHS} epochs")
@@ -206,13 +208,13 @@ robustness_seed = run.seed + ROBUSTNESS_SEED_OFFSET
 with run.timed("robustness_s"), run.parallel():
     long_runs = diagnostics.repeated_evaluation(build_model, ROBUSTNESS_SEEDS, X_train, y_train,
                                                 epochs=CASES["overfit"][3], validation_data=(X_val, y_val),
-                                                seed=robustness_seed, jobs=JOBS, desc="robustness, LSTM(10)")
+                                                seed=robustness_seed, ensemble=True, desc="robustness, LSTM(10)")
     _, optimizer, loss, capacity_epochs, _, _ = CASES["underfit_capacity"]
     capacity_runs = diagnostics.repeated_evaluation(
         functools.partial(build_model, SMALL_UNITS), ROBUSTNESS_SEEDS, X_train, y_train,
         epochs=capacity_epochs, validation_data=(X_val, y_val),
         compile_kwargs={"optimizer": optimizer, "loss": loss},
-        seed=robustness_seed, jobs=JOBS, desc="robustness, LSTM(1)")
+        seed=robustness_seed, ensemble=True, desc="robustness, LSTM(1)")
 print(f"LSTM(10): {len(long_runs.histories)} run(s) of {CASES['overfit'][3]} epochs, "
       f"LSTM(1): {len(capacity_runs.histories)} run(s) of {capacity_epochs} epochs; "
       f"seeds {long_runs.seeds}")
@@ -249,7 +251,8 @@ for row in robustness:
 #
 # Section 12.3: a single run says little, so every configuration is trained
 # `TUNE_REPEATS` times with different seeds and the final validation losses are
-# compared as box plots. The runs go to `JOBS` worker processes, or to the cluster. Configuration `i` of a
+# compared as box plots. Each configuration's runs train as one ensemble (here, or as one task
+# on the cluster). Configuration `i` of a
 # comparison starts its seeds `TUNE_CONFIG_STRIDE * i` above the comparison's first seed.
 
 # %%
@@ -260,7 +263,7 @@ def tune(label: str, values, build_fn_for, batch_size_for, seed: int) -> dict:
             results[value] = diagnostics.repeated_evaluation(
                 build_fn_for(value), TUNE_REPEATS, X_train, y_train, epochs=TUNE_EPOCHS,
                 validation_data=(X_val, y_val), batch_size=batch_size_for(value),
-                seed=seed + TUNE_CONFIG_STRIDE * i, jobs=JOBS, desc=f"{label}={value}")
+                seed=seed + TUNE_CONFIG_STRIDE * i, ensemble=True, desc=f"{label}={value}")
         s = results[value].summary
         print(f"{label}={value}: validation loss mean {s['mean']:.5f}, std {s['std']:.5f}, "
               f"min {s['min']:.5f}, max {s['max']:.5f} ({results[value].seconds:.1f} s)")

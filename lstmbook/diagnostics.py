@@ -424,6 +424,26 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
     return evaluate_loss(model, scored[0], scored[1])["loss"], history
 
 
+def _ensemble_repeats(build_fn, first_seed, sizes, x, y, validation_data, epochs, batch_size, compile_kwargs,
+                      validation_every):
+    """Build, train and score ``sizes[first_seed]`` repeats as one vectorised ensemble."""
+    from lstmbook.training import Ensemble, evaluate_loss
+
+    def build():
+        model = build_fn()
+        if not model.compiled:
+            model.compile(**compile_kwargs)
+        return model
+
+    seeds = [first_seed + i for i in range(sizes[first_seed])]
+    ensemble = Ensemble(build, seeds)
+    histories = ensemble.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                             validation_every=validation_every)
+    scored_x, scored_y = validation_data if validation_data is not None else (x, y)
+    losses = evaluate_loss(ensemble.model, scored_x, ensemble.targets(scored_y))
+    return [(losses[f"member_{k}_loss"], history) for k, history in enumerate(histories)]
+
+
 # Keras's seeds and session are per process: a Dask worker with several threads must still
 # run one repeat at a time, or two repeats would reseed and clear each other.
 _ONE_REPEAT_AT_A_TIME = threading.Lock()
@@ -723,7 +743,8 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
 def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validation_data=None,
                         batch_size: int | None = None, compile_kwargs: dict | None = None,
                         validation_every: int = 1, seed: int = 0, jobs: int = 1,
-                        progress: bool = True, desc: str | None = None) -> RepeatedResult:
+                        progress: bool = True, desc: str | None = None,
+                        ensemble: bool = False) -> RepeatedResult:
     """Train and score a model ``n_repeats`` times, each with its own seed, and summarise.
 
     A single run of a neural network is one draw from a distribution of outcomes; the
@@ -738,6 +759,15 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     them), clears its Keras session between repeats, and exits shortly after the last
     one, so memory stays at one small model per worker. ``build_fn`` must be picklable
     by cloudpickle (a module-level function or ``functools.partial`` is safest).
+
+    ``ensemble=True`` trains the repeats together as one vectorised model
+    (:class:`lstmbook.training.Ensemble`): each repeat starts from the weights its seed
+    gives it and takes exactly the steps it would take alone, so the scores are those of
+    separate runs to float precision, but a step costs about one small model's step, not
+    ``n_repeats`` of them. With ``jobs > 1`` the repeats are split into ``jobs`` ensembles,
+    one per worker; on a cluster the whole ensemble is one task. It needs a model the
+    ensemble can pack (a chain of LSTM/SimpleRNN/Dense layers, no dropout), one output,
+    and ``x``, ``y`` as arrays.
 
     Introduced in Chapter 12.
 
@@ -757,6 +787,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         jobs: worker processes; 1 runs the repeats here, one after another.
         progress: show a tqdm progress bar.
         desc: the progress bar's label.
+        ensemble: train the repeats as one vectorised ensemble (above).
 
     Returns:
         A :class:`RepeatedResult`: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
@@ -784,11 +815,24 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError(f"validation_data must be (x_val, y_val). Received: {validation_data!r:.80}")
         validation_data = tuple(np.asarray(a) for a in validation_data)
+    if not _checks.is_bool(ensemble):
+        raise TypeError(f"ensemble must be True or False. Received: ensemble={ensemble!r}")
     seeds = [int(seed) + i for i in range(n_repeats)]
-    one = functools.partial(_one_repeat, build_fn, x=x, y=y, validation_data=validation_data, epochs=epochs,
-                            batch_size=batch_size, compile_kwargs=compile_kwargs,
-                            validation_every=validation_every)
+    settings = {"x": x, "y": y, "validation_data": validation_data, "epochs": epochs,
+                "batch_size": batch_size,
+                "compile_kwargs": compile_kwargs, "validation_every": validation_every}
     start = time.perf_counter()
-    results = run_repeats(one, seeds, jobs=jobs, progress=progress, desc=desc)
+    if ensemble:
+        if isinstance(y, list):
+            raise ValueError("ensemble=True needs a single-output model's y, not a list of arrays. "
+                             "Received: y as a list")
+        groups = [list(g) for g in np.array_split(seeds, min(jobs, n_repeats))]
+        sizes = {int(g[0]): len(g) for g in groups}
+        one = functools.partial(_ensemble_repeats, build_fn, sizes=sizes, **settings)
+        parts = run_repeats(one, list(sizes), jobs=jobs, progress=progress, desc=desc)
+        results = [member for part in parts for member in part]
+    else:
+        one = functools.partial(_one_repeat, build_fn, **settings)
+        results = run_repeats(one, seeds, jobs=jobs, progress=progress, desc=desc)
     return RepeatedResult(scores=np.array([score for score, _ in results]), seeds=seeds,
                           histories=[history for _, history in results], seconds=time.perf_counter() - start)

@@ -49,6 +49,10 @@ __all__ = [
     "generate_closed_loop",
     "walk_forward_validation",
     "refit_update",
+    "Ensemble",
+    "BlockMask",
+    "MemberSum",
+    "MemberLosses",
 ]
 
 #: Above this many bytes, :func:`fit_epochs` streams batches lazily instead of tiling the arrays.
@@ -814,3 +818,404 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
         row = x_test[i:i + 1].astype(keras.backend.floatx())
         forecasts.append(keras.ops.convert_to_numpy(model(row, training=False)))
     return np.concatenate(forecasts, axis=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised ensembles: many small models trained as one
+# ---------------------------------------------------------------------------------------------
+
+_GATES = {"LSTM": 4, "SimpleRNN": 1, "Dense": 1}  # gate blocks in a kernel's columns
+
+
+def _block_mask(rows, cols, gates: int, shared_rows: bool) -> np.ndarray:
+    """1 where member ``k``'s inputs meet member ``k``'s units, 0 elsewhere; one block per gate."""
+    n_rows = rows if shared_rows else sum(rows)
+    mask = np.zeros((n_rows, gates * sum(cols)), dtype="float32")
+    width = sum(cols)
+    row = col = 0
+    for k, size in enumerate(cols):
+        r = slice(None) if shared_rows else slice(row, row + rows[k])
+        for g in range(gates):
+            mask[r, g * width + col:g * width + col + size] = 1.0
+        row += 0 if shared_rows else rows[k]
+        col += size
+    return mask
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class BlockMask(keras.constraints.Constraint):
+    """Keeps a packed weight block-diagonal: member ``k``'s units see only member ``k``'s inputs.
+
+    Used by :class:`Ensemble`. ``rows`` are the members' input sizes (or one int, an input
+    every member shares), ``cols`` their unit counts, ``gates`` the weight's gate blocks
+    (4 for an LSTM's kernels, 1 for a Dense kernel). Keras applies a constraint after each
+    update, so the weights the forward pass sees are always block-diagonal, and a member's
+    output depends on its own weights only.
+    """
+
+    def __init__(self, rows, cols, gates: int = 1):
+        self.rows = rows if isinstance(rows, int) else [int(r) for r in rows]
+        self.cols = [int(c) for c in cols]
+        self.gates = int(gates)
+        self._mask = _block_mask(self.rows, self.cols, self.gates, isinstance(self.rows, int))
+
+    def __call__(self, w):
+        return w * keras.ops.cast(self._mask, w.dtype)
+
+    def get_config(self):
+        return {"rows": self.rows, "cols": self.cols, "gates": self.gates}
+
+
+def _per_sample_loss(loss):
+    """A loss as a function ``(y_true, y_pred) -> per-sample values`` (the last axis reduced)."""
+    fn = keras.losses.get(loss)
+    if isinstance(fn, keras.losses.Loss):
+        return fn.call  # a Loss object's call() leaves the batch axes; __call__ would average them
+    return fn
+
+
+def _loss_config(loss):
+    """A compiled loss as a string or a serialised config, comparable between members."""
+    return loss if isinstance(loss, str) else keras.losses.serialize(keras.losses.get(loss))
+
+
+def _member_axes(y_true, y_pred, members: int):
+    """Packed ``(..., members * size)`` targets and outputs as ``(..., members, size)``."""
+    def split(a):  # the losses cast the targets to the outputs' dtype themselves
+        return keras.ops.reshape(a, (*keras.ops.shape(a)[:-1], members, -1))
+    return split(y_true), split(y_pred)
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class MemberSum(keras.losses.Loss):
+    """The sum over an :class:`Ensemble`'s members of each member's own loss.
+
+    Summing (not averaging) makes the gradient of member ``k``'s weights exactly the gradient
+    its own loss would give it alone.
+    """
+
+    def __init__(self, loss, members: int, name: str = "member_sum", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.loss = loss if isinstance(loss, dict) else _loss_config(loss)
+        self.members = int(members)
+        self._fn = _per_sample_loss(keras.losses.deserialize(self.loss) if isinstance(self.loss, dict)
+                                    else self.loss)
+
+    def call(self, y_true, y_pred):
+        y_true, y_pred = _member_axes(y_true, y_pred, self.members)
+        return keras.ops.sum(self._fn(y_true, y_pred), axis=-1)
+
+    def get_config(self):
+        return {"loss": self.loss, "members": self.members, "name": self.name}
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class MemberLosses(keras.metrics.Metric):
+    """Each :class:`Ensemble` member's own loss, as ``fit`` would report it for that member alone.
+
+    Its result is a dict, ``{"member_0_loss": ..., "member_1_loss": ..., ...}``, so the
+    history of a packed fit holds one learning curve per member.
+    """
+
+    def __init__(self, loss, members: int, name: str = "member_losses", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.loss = loss if isinstance(loss, dict) else _loss_config(loss)
+        self.members = int(members)
+        self._fn = _per_sample_loss(keras.losses.deserialize(self.loss) if isinstance(self.loss, dict)
+                                    else self.loss)
+        self.total = self.add_variable(shape=(self.members,), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _member_axes(y_true, y_pred, self.members)
+        values = self._fn(y_true, y_pred)  # (batch, ..., members)
+        flat = keras.ops.reshape(values, (-1, self.members))
+        batch = keras.ops.cast(keras.ops.shape(y_pred)[0], "float32")
+        # Keras weighs each batch's mean loss by its batch size; so does this.
+        self.total.assign_add(keras.ops.cast(keras.ops.mean(flat, axis=0), "float32") * batch)
+        self.count.assign_add(batch)
+
+    def result(self):
+        means = self.total / keras.ops.maximum(self.count, 1.0)
+        return {f"member_{k}_loss": means[k] for k in range(self.members)}
+
+    def reset_state(self):
+        self.total.assign(keras.ops.zeros((self.members,)))
+        self.count.assign(0.0)
+
+    def get_config(self):
+        return {"loss": self.loss, "members": self.members, "name": self.name}
+
+
+def _chain(model) -> list:
+    """The layers of a single-input, single-output model that is a plain chain, or a ValueError."""
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if len(model.inputs) != 1 or len(model.outputs) != 1 or not layers:
+        raise ValueError(f"build_fn must return a model with one input and one output. Received: "
+                         f"model {model.name!r} with {len(model.inputs)} input(s), "
+                         f"{len(model.outputs)} output(s)")
+    previous = model.inputs[0]
+    for layer in layers:
+        inner = layer.layer if isinstance(layer, keras.layers.TimeDistributed) else layer
+        kind = type(inner).__name__
+        if kind not in _GATES or type(inner) is not getattr(keras.layers, kind):
+            raise ValueError(f"Ensemble packs chains of LSTM, SimpleRNN, Dense and "
+                             f"TimeDistributed(Dense) layers. Received: model {model.name!r} with a "
+                             f"{type(layer).__name__} layer {layer.name!r}")
+        try:
+            if layer.input is not previous:
+                raise ValueError
+        except (AttributeError, ValueError):
+            raise ValueError(f"build_fn must return a chain of layers, each fed by the one before. "
+                             f"Received: model {model.name!r}, where {layer.name!r} is not") from None
+        for key in ("dropout", "recurrent_dropout"):
+            if getattr(inner, key, 0):
+                raise ValueError(f"Ensemble cannot pack a layer with {key}: its members would draw other "
+                                 f"dropout masks than alone. Received: {layer.name!r} with {key}="
+                                 f"{getattr(inner, key)}")
+        for key in ("kernel_constraint", "recurrent_constraint"):
+            if getattr(inner, key, None) is not None:
+                raise ValueError(f"Ensemble cannot pack a layer with a {key}. Received: {layer.name!r}")
+        previous = layer.output
+    return layers
+
+
+def _settings(layer) -> dict:
+    """A layer's configuration without the parts members may differ in (name, units, initializers)."""
+    config = dict(layer.get_config())
+    if "layer" in config:  # TimeDistributed
+        config = dict(layer.layer.get_config())
+    for key in ("name", "units", "seed", "trainable", "dtype"):
+        config.pop(key, None)
+    return {k: v for k, v in config.items() if not k.endswith("_initializer")}
+
+
+def _weight_kind(weight) -> str:
+    """``"kernel"``, ``"recurrent_kernel"`` or ``"bias"``, from a weight's path."""
+    return weight.path.split("/")[-1]
+
+
+def _member_blocks(kind: str, k: int, rows, cols, gates: int, shared: bool) -> list:
+    """Where member ``k``'s part of one packed weight lies: ``(packed_index, member_index)`` per gate.
+
+    A packed layer's columns hold each gate's block of all members' units side by side
+    (``[gate 0: member 0, member 1, ...][gate 1: ...]``), the layout Keras gives a layer
+    of ``sum(cols)`` units; its kernel's rows are the shared input, or the previous packed
+    layer's units.
+    """
+    width, col, size = sum(cols), sum(cols[:k]), cols[k]
+    if kind == "recurrent_kernel":
+        in_rows, own_rows = slice(col, col + size), slice(None)
+    elif shared:
+        in_rows, own_rows = slice(None), slice(None)
+    else:
+        row = sum(rows[:k])
+        in_rows, own_rows = slice(row, row + rows[k]), slice(None)
+    blocks = []
+    for g in range(gates):
+        packed_cols = slice(g * width + col, g * width + col + size)
+        own_cols = slice(g * size, (g + 1) * size)
+        if kind == "bias":
+            blocks.append(((packed_cols,), (own_cols,)))
+        else:
+            blocks.append(((in_rows, packed_cols), (own_rows, own_cols)))
+    return blocks
+
+
+def _inner(layer):
+    return layer.layer if isinstance(layer, keras.layers.TimeDistributed) else layer
+
+
+class Ensemble:
+    """Several independent copies of a small model, trained as one vectorised model.
+
+    Each member is ``build_fn()`` built right after ``keras.utils.set_random_seed(seed)``, so
+    it starts from the weights it would have alone. The members are then packed into one
+    model: each layer becomes one layer with the members' units side by side, and its
+    weights are block-diagonal (:class:`BlockMask`), so a member's units read only that
+    member's inputs. The packed loss is the sum of the members' own losses
+    (:class:`MemberSum`), which gives each member's weights exactly the gradient they would
+    get alone; the optimizers the book uses (Adam, SGD, RMSprop) update every weight on its
+    own, so each member takes the steps it would take alone. On a CPU a step of the packed
+    model costs about as much as a step of one member for the book's tiny models, so ten
+    repeats train in the time of one.
+
+    The members may differ in their number of units (Chapter 12 compares 1, 5 and 10
+    cells), but not in anything else: the same layers, settings, loss and optimizer, and the
+    same number of outputs. They share the input, the batch size and the data, and see the
+    same batches in the same order. Supported layers: ``LSTM``, ``SimpleRNN``
+    (stateful or not, with or without ``return_sequences``), ``Dense`` and
+    ``TimeDistributed(Dense)``, in a chain; no dropout.
+
+    Introduced in Chapter 12; Chapter 14 trains its repeats this way.
+
+    Args:
+        build_fn: ``build_fn()`` or ``build_fn(member_index)`` returns a compiled model.
+        seeds: one seed per member.
+
+    Attributes:
+        model: the packed, compiled ``keras.Model``. Its output is ``(batch, ..., members *
+            outputs)``; :meth:`targets` packs targets for it, :meth:`split` unpacks its output.
+        seeds: the members' seeds.
+
+    >>> def build():
+    ...     inputs = keras.Input(shape=(3, 1))
+    ...     outputs = keras.layers.Dense(1)(keras.layers.LSTM(2)(inputs))
+    ...     model = keras.Model(inputs, outputs)
+    ...     model.compile(loss="mse", optimizer="adam")
+    ...     return model
+    >>> ensemble = Ensemble(build, seeds=[1, 2, 3])
+    >>> histories = ensemble.fit(np.zeros((4, 3, 1)), np.zeros(4), epochs=2)
+    >>> len(histories), len(histories[0]["loss"]), ensemble.predict(np.zeros((4, 3, 1))).shape
+    (3, 2, (3, 4, 1))
+    """
+
+    def __init__(self, build_fn, seeds):
+        if not callable(build_fn):
+            raise TypeError(f"build_fn must be callable. Received: build_fn={_short(build_fn)}")
+        try:
+            seeds = list(np.asarray(seeds).ravel()) if not isinstance(seeds, (str, bytes, dict)) else None
+        except (TypeError, ValueError):
+            seeds = None
+        if seeds is None:
+            raise TypeError(f"seeds must be a list of ints, one per member. Received: seeds={_short(seeds)}")
+        if not seeds:
+            raise ValueError("seeds must hold one seed per member. Received: seeds=[]")
+        self.seeds = [_check_int(s, "seeds", minimum=0) for s in seeds]
+        takes_index = _takes(build_fn, 1)
+        self.members = []
+        for k, seed in enumerate(self.seeds):
+            keras.utils.set_random_seed(seed)
+            member = build_fn(k) if takes_index else build_fn()
+            _check_compiled(member)
+            self.members.append(member)
+        self.model = self._pack()
+
+    def _check_alike(self, chains) -> None:
+        first = self.members[0]
+        for m, chain in zip(self.members[1:], chains[1:], strict=True):
+            if (len(chain) != len(chains[0]) or tuple(m.inputs[0].shape) != tuple(first.inputs[0].shape)
+                    or any(type(a) is not type(b) or _settings(a) != _settings(b)
+                           for a, b in zip(chain, chains[0], strict=True))):
+                raise ValueError(f"every member must have the same layers and settings but their units. "
+                                 f"Received: {m.name!r} differs from {first.name!r}")
+            if tuple(m.outputs[0].shape) != tuple(first.outputs[0].shape):
+                raise ValueError(f"every member must have the same output shape. Received: "
+                                 f"{tuple(m.outputs[0].shape)} for {m.name!r}, "
+                                 f"{tuple(first.outputs[0].shape)} for {first.name!r}")
+            if _loss_config(m.loss) != _loss_config(first.loss):
+                raise ValueError(f"every member must be compiled with the same loss. Received: "
+                                 f"{m.loss!r} for {m.name!r}, {first.loss!r} for {first.name!r}")
+            if {**m.optimizer.get_config(), "name": None} != {**first.optimizer.get_config(), "name": None}:
+                raise ValueError(f"every member must be compiled with the same optimizer settings. "
+                                 f"Received: {m.name!r} differs from {first.name!r}")
+
+    def _layouts(self):
+        """For each layer position: the members' layers, gates, input sizes and units."""
+        chains = [_chain(m) for m in self.members]
+        self._check_alike(chains)
+        rows, shared = int(self.members[0].inputs[0].shape[-1]), True
+        for position in range(len(chains[0])):
+            inners = [_inner(c[position]) for c in chains]
+            cols = [inner.units for inner in inners]
+            yield chains[0][position], inners, _GATES[type(inners[0]).__name__], rows, cols, shared
+            rows, shared = cols, False
+
+    def _pack(self) -> keras.Model:
+        first = self.members[0]
+        inputs = keras.Input(batch_shape=tuple(first.inputs[0].shape), name="inputs")
+        hidden = inputs
+        for position, (layer, inners, gates, rows, cols, shared) in enumerate(self._layouts()):
+            config = dict(inners[0].get_config())
+            config.update(units=sum(cols), name=f"packed_{position}_{inners[0].name}",
+                          kernel_constraint=keras.constraints.serialize(BlockMask(rows, cols, gates)))
+            if "recurrent_constraint" in config:
+                config["recurrent_constraint"] = keras.constraints.serialize(BlockMask(cols, cols, gates))
+            packed = type(inners[0]).from_config(config)
+            if isinstance(layer, keras.layers.TimeDistributed):
+                packed = keras.layers.TimeDistributed(packed, name=f"packed_{position}_{layer.name}")
+            hidden = packed(hidden)
+            weights = []
+            for w_index, weight in enumerate(_inner(packed).weights):
+                big = np.zeros(weight.shape, dtype=weight.dtype)
+                kind = _weight_kind(weight)
+                for k, inner in enumerate(inners):
+                    own = inner.get_weights()[w_index]
+                    for packed_index, own_index in _member_blocks(kind, k, rows, cols, gates, shared):
+                        big[packed_index] = own[own_index]
+                weights.append(big)
+            _inner(packed).set_weights(weights)
+        model = keras.Model(inputs, hidden, name=f"ensemble_of_{len(self.members)}_{first.name}")
+        loss = _loss_config(first.loss)
+        model.compile(loss=MemberSum(loss, len(self.members)),
+                      optimizer=type(first.optimizer).from_config(first.optimizer.get_config()),
+                      metrics=[MemberLosses(loss, len(self.members))])
+        return model
+
+    def targets(self, y):
+        """Targets for every member: ``y`` (``(n, ...)``, one member's targets) tiled along the last axis."""
+        y = _as_array(y, "y")
+        outputs = tuple(self.members[0].outputs[0].shape)
+        if y.ndim == len(outputs) - 1:
+            y = y[..., None]  # (n,) targets for (n, 1) outputs, or a class label per step
+        return np.concatenate([y] * len(self.members), axis=-1)
+
+    def split(self, packed) -> np.ndarray:
+        """The packed model's output ``(n, ..., members * outputs)`` as ``(members, n, ..., outputs)``."""
+        packed = np.asarray(packed)
+        per_member = packed.reshape(*packed.shape[:-1], len(self.members), -1)
+        return np.moveaxis(per_member, -2, 0)
+
+    def fit(self, x, y, *, validation_data=None, **kwargs) -> list:
+        """Train every member at once with :func:`fit_epochs`; one history dict per member.
+
+        ``x`` and ``y`` are one member's data (every member trains on them); the other
+        arguments are :func:`fit_epochs`'s. Each history holds ``"epoch"`` and ``"loss"``
+        (and ``"val_epoch"``, ``"val_loss"``) as that member's own fit would report them.
+        """
+        x = _as_array(x, "x")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError(f"validation_data must be (x_val, y_val). "
+                                 f"Received: {_short(validation_data)}")
+            validation_data = (validation_data[0], self.targets(validation_data[1]))
+        history = fit_epochs(self.model, x, self.targets(y), validation_data=validation_data, **kwargs)
+        return self.split_history(history)
+
+    def split_history(self, history: dict) -> list:
+        """A packed fit's history as one dict per member (``loss``, ``val_loss``, epochs)."""
+        histories = []
+        for k in range(len(self.members)):
+            own = {key: history[key] for key in ("epoch", "val_epoch") if key in history}
+            own["loss"] = history[f"member_{k}_loss"]
+            if f"val_member_{k}_loss" in history:
+                own["val_loss"] = history[f"val_member_{k}_loss"]
+            histories.append(own)
+        return histories
+
+    def predict(self, x, *, batch_size: int | None = None) -> np.ndarray:
+        """Every member's predictions, ``(members, n, ...)``."""
+        x = _as_array(x, "x")
+        _check_model_input(self.model, x)
+        return self.split(self.model.predict(x, batch_size=batch_size, verbose=0))
+
+    def unpack(self) -> list:
+        """The members as separate models, holding the packed model's current (trained) weights.
+
+        They are the models ``build_fn`` returned, so they keep their own compile settings
+        (not the packed optimizer's state).
+        """
+        packed_layers = [layer for layer in self.model.layers
+                         if not isinstance(layer, keras.layers.InputLayer)]
+        layouts = self._layouts()
+        for packed, (_, inners, gates, rows, cols, shared) in zip(packed_layers, layouts, strict=True):
+            big = [(_weight_kind(w), np.asarray(w)) for w in _inner(packed).weights]
+            for k, inner in enumerate(inners):
+                weights = []
+                for (kind, source), own in zip(big, inner.get_weights(), strict=True):
+                    own = own.copy()
+                    for packed_index, own_index in _member_blocks(kind, k, rows, cols, gates, shared):
+                        own[own_index] = source[packed_index]
+                    weights.append(own)
+                inner.set_weights(weights)
+        return list(self.members)

@@ -86,16 +86,18 @@ def test_ch14_updating_models(quick_run):
     assert all(np.isfinite(lstm)) and all(value > 0 for value in lstm)
     assert record["table"]["update_2"]["published"] == 99.566
     assert record["table"]["persistence"]["mean"] == pytest.approx(metrics["rmse_persistence"])
-    # one repeat in a quick run, of the fixed model and the 2-epoch update
-    assert {name: len(runs) for name, runs in record["scores"].items()} == {"fixed": 1, "update_2": 1}
-    assert metrics["repeats"] == 1
-    assert metrics["rmse_fixed"] == pytest.approx(record["scores"]["fixed"][0])
+    # two repeats in a quick run (one ensemble), of the fixed model and the 2-epoch update
+    assert {name: len(runs) for name, runs in record["scores"].items()} == {"fixed": 2, "update_2": 2}
+    assert metrics["repeats"] == 2
+    assert record["scores"]["fixed"][0] != record["scores"]["fixed"][1]  # the repeats start apart
+    assert metrics["rmse_fixed"] == pytest.approx(np.mean(record["scores"]["fixed"]))
     assert metrics["worst_single_run_rmse"] == pytest.approx(max(max(s) for s in record["scores"].values()))
     folder = quick_run.output_dir / "models"
     names = sorted(p.name for p in folder.iterdir())
     # 11 updates saved atomically to one file, keeping the 2 previous versions; no temp files
-    assert names == ["seed_42_base.keras", "seed_42_update_2.backup-1.keras",
-                     "seed_42_update_2.backup-2.keras", "seed_42_update_2.keras"]
+    assert names == ["base.keras", "update_2.backup-1.keras", "update_2.backup-2.keras", "update_2.keras"]
+    reloaded = persistence.load_model(folder / "update_2.keras")  # the packed ensemble, loss and all
+    assert reloaded.output.shape[-1] == 2
     assert {"rmse_boxplot.png", "forecasts.png"} <= set(record["figures"])
     on_disk = json.loads((quick_run.output_dir / "metrics.json").read_text())
     assert on_disk["published"]["fixed"] == 109.565

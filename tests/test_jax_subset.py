@@ -75,6 +75,7 @@ def run_subset(out_dir: Path) -> dict:
             "same_layer_names": [layer.name for layer in model.layers]
             == [layer.name for layer in loaded.layers],
         }
+    results["ensemble_max_weight_diff"] = _ensemble_against_alone()
     for module_name in CHAPTERS:
         if not (ROOT / "chapters" / f"{module_name}.py").is_file():
             results["chapters"][module_name] = None  # not written yet
@@ -91,6 +92,26 @@ def run_subset(out_dir: Path) -> dict:
             "wall_seconds": time.perf_counter() - began,
         }
     return results
+
+
+def _ensemble_against_alone() -> float:
+    """The largest weight difference between Ensemble members and the same models trained alone."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_ensemble import CASES, SEEDS, alone
+
+    from lstmbook import training
+
+    worst = 0.0
+    for build_fn, x, y, fit_args in CASES.values():
+        ensemble = training.Ensemble(build_fn, SEEDS)
+        ensemble.fit(x, y, epochs=3, **fit_args)
+        for k, (seed, member) in enumerate(zip(SEEDS, ensemble.unpack(), strict=True)):
+            model, _ = alone(build_fn, k, seed, x, y, fit_args, epochs=3)
+            worst = max(worst, max(float(np.abs(a - b).max())
+                                   for a, b in zip(model.get_weights(), member.get_weights(), strict=True)))
+    return worst
 
 
 def _script(out_path: str) -> int:
@@ -164,6 +185,10 @@ EXPECTED_SHAPES = {
 def test_builder_output_shapes_on_jax(jax_results):
     shapes = {name: r["output_shape"] for name, r in jax_results["builders"].items()}
     assert shapes == {name: EXPECTED_SHAPES[name] for name in shapes}
+
+
+def test_ensemble_members_train_as_alone_on_jax(jax_results):
+    assert jax_results["ensemble_max_weight_diff"] <= 1e-6
 
 
 def test_ch03_quick_on_jax(jax_results):
