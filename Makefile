@@ -8,6 +8,10 @@ STAMP   := $(VENV)/.installed
 # Keras's own KERAS_BACKEND is honoured; BACKEND=jax is a shorthand for it.
 BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
 ARGS    ?=
+# make all SEEDS=5: every chapter at seeds 42..46 (ARGS="--seed S" moves the first one);
+# JOBS=2 runs two notebooks at a time.
+SEEDS   ?= 1
+JOBS    ?= 1
 EXTRAS  := test,dev
 
 export KERAS_BACKEND := $(BACKEND)
@@ -23,11 +27,13 @@ help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
 	@echo
 	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
+	@echo "                   (SEEDS=5: at seeds 42..46, the report shows seeds passed and mean (min-max);"
+	@echo "                   JOBS=2: two notebooks at a time)"
 	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
 	@echo "  make test-oldest the same tests on the lowest versions setup.cfg allows (in $(OLDEST))"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"
 	@echo "  make smoke       every chapter in quick mode, as notebooks (never writes docs/)"
-	@echo "  make report      write docs/REPORT.md from outputs/chNN_slug/metrics.json"
+	@echo "  make report      write docs/REPORT.md from outputs/chNN_slug/metrics.json (SEEDS=5 as for all)"
 	@echo "  make notebooks   executed notebooks in notebooks/ (ARGS=--quick for quick runs)"
 	@echo "  make site        the rendered book in site/ (open site/index.html), from the last runs"
 	@echo "  make bench       the benchmarks, written to docs/BENCHMARKS.md"
@@ -69,8 +75,8 @@ test-oldest: $(OLDEST)/.installed ## the tests on the oldest supported versions
 	@$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE "^(tensorflow|keras|numpy|pandas|scikit-learn|matplotlib|jax) "
 	$(OLDEST)/bin/python -m pytest -q
 
-all: install ## every chapter at full settings, then the report
-	$(PY) -m chapters all $(ARGS)
+all: install ## every chapter at full settings (at SEEDS seeds), then the report
+	$(PY) -m chapters all --seeds $(SEEDS) --jobs $(JOBS) $(ARGS)
 
 $(CHAPTERS): install
 	$(PY) -m chapters $(patsubst ch%,%,$@) $(ARGS)
@@ -78,8 +84,8 @@ $(CHAPTERS): install
 smoke: install ## every chapter in quick mode
 	$(PY) -m chapters all --quick $(ARGS)
 
-report: install ## docs/REPORT.md from the metrics
-	$(PY) -m chapters report
+report: install ## docs/REPORT.md from the metrics (of SEEDS seeds)
+	$(PY) -m chapters report --seeds $(SEEDS)
 
 site: install ## the rendered book in site/
 	$(PY) -m chapters site

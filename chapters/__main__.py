@@ -8,15 +8,28 @@ Commands:
   one chapter's memory and backend state never reach the next. The executed notebook is
   kept beside the chapter's metrics (``outputs/chNN_slug/chNN_slug.ipynb``), one line is
   printed per chapter, and a full run then writes ``docs/REPORT.md`` (``make all``).
-- ``notebooks``: every chapter executed as a notebook into ``notebooks/`` (``make notebooks``).
-- ``report``: ``docs/REPORT.md`` from the full runs' metrics (``make report``).
+  ``--seeds N`` runs every chapter at N seeds (``make all SEEDS=5``): ``--seed`` (42) and the
+  next N - 1, each run in a fresh kernel, so that each seed's result is what ``make chNN``
+  at that seed gives. The first seed's runs go to ``outputs/chNN_slug/`` as above (the site
+  and the figures use them), the others to ``outputs/seeds/SEED/chNN_slug/``; all 14
+  chapters run at the first seed, then at the next, and each line names its seed. The
+  report then counts, for each chapter, the seeds that passed and shows each metric's
+  mean and min–max over the seeds. ``--jobs N`` runs N notebooks at a time (``JOBS=2``;
+  default 1, one after the other): on a small machine the runs share its cores, so each
+  chapter's own seconds grow while the wall time may shrink.
+- ``notebooks``: every chapter executed as a notebook into ``notebooks/`` (``make notebooks``;
+  ``--jobs N`` as for ``all``).
+- ``report``: ``docs/REPORT.md`` from the full runs' metrics (``make report``; ``--seeds N``
+  and ``--seed S`` for the runs of ``all --seeds N --seed S``).
 - ``site``: the rendered book in ``site/`` (``make site``).
 - ``readme``: rewrite the README's chapter table from the registry.
 
 Flags for a chapter, ``all`` and ``notebooks``: ``--quick``, ``--seed N``, ``--epochs N``,
 ``--verbose``, ``--tensorboard``, ``--scheduler ADDRESS`` (chapters 12 and 14's repeats on a
 Dask cluster), and for one chapter ``--output-dir DIR``. A quick run
-writes to ``outputs/quick/`` and never to ``docs/``.
+writes to ``outputs/quick/`` (its further seeds to ``outputs/quick/seeds/SEED/``) and never
+to ``docs/``. ``--seeds`` belongs to ``all`` and ``report`` alone, and ``--jobs`` to ``all``
+and ``notebooks``: a chapter runs at one seed (``--seed N``).
 
 Exit status: 0 when every chapter run passed (or ran, for a quick run), 1 when one
 missed a target or failed, 2 for a bad command line.
@@ -24,6 +37,7 @@ missed a target or failed, 2 for a bad command line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import runpy
@@ -53,6 +67,8 @@ def usage() -> str:
         "",
         "Flags: --quick  --seed N (42)  --epochs N  --verbose  --tensorboard  --output-dir DIR (one chapter)",
         "       --scheduler tcp://HOST:PORT (chapters 12 and 14: repeats on a Dask cluster, docs/CLUSTER.md)",
+        "       --seeds N (all, report: every chapter at seeds --seed ... --seed + N - 1; make all SEEDS=5)",
+        "       --jobs N (all, notebooks: N notebooks at a time; make all JOBS=2)",
         "In a notebook: LSTMBOOK_QUICK=1, LSTMBOOK_SEED=N, ... (see chapters/_book.py)",
     ]
     return "\n".join(lines)
@@ -75,33 +91,116 @@ def run_one(number, argv: list[str]) -> int:
     return 0
 
 
-def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None) -> int:
-    """Every chapter as an executed notebook; one line each. Returns the number that failed."""
-    import json
+def take_count(argv: list[str], name: str, *, minimum: int = 1, default: int = 1) -> tuple[int, list[str]]:
+    """``name N`` (or ``name=N``) taken out of ``argv``: ``(N, the other flags)``.
 
-    from chapters import _notebooks
+    The last one wins when it is given twice; ``default`` when it is not given.
+
+    Raises:
+        ValueError: the value is missing, not an int, or below ``minimum``; the message names
+            the flag.
+    """
+    rest, value = [], default
+    argv = list(argv)
+    while argv:
+        flag = argv.pop(0)
+        key, equals, inline = flag.partition("=")
+        if key != name:
+            rest.append(flag)
+            continue
+        if not equals and not argv:
+            raise ValueError(f"{name} needs a value, an int >= {minimum}. Received: argv ending in {flag!r}")
+        text = inline if equals else argv.pop(0)
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{name} must be an int >= {minimum}. Received: {name} {text!r}") from None
+        if value < minimum:
+            raise ValueError(f"{name} must be an int >= {minimum}. Received: {name} {value}")
+    return value, rest
+
+
+def seed_list(argv: list[str], seeds: int) -> list[int]:
+    """The seeds ``all --seeds N`` runs: ``--seed`` in ``argv`` (default 42) and the next N - 1."""
+    from chapters import _notebooks, _report
+
+    text = _notebooks.flags_to_env(argv).get("LSTMBOOK_SEED", str(_report.BASE_SEED))
+    try:
+        base = int(text)
+    except ValueError:
+        raise ValueError(f"--seed must be an int >= 0. Received: --seed {text!r}") from None
+    if base < 0:
+        raise ValueError(f"--seed must be an int >= 0. Received: --seed {base}")
+    return list(range(base, base + seeds))
+
+
+def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None, seeds: int = 1,
+                  jobs: int = 1) -> int:
+    """Every chapter as an executed notebook, at each of ``seeds`` seeds; one line per run.
+
+    The first seed's runs are what ``argv`` asks for (``outputs/chNN_slug/``); each further
+    seed's run gets ``--seed SEED --output-dir outputs/seeds/SEED/chNN_slug`` on top of it
+    (``outputs/quick/seeds/...`` for a quick run). ``jobs`` notebooks run at a time, each in
+    its own kernel. Returns the number of runs that failed.
+    """
+    from chapters import _notebooks, _report
 
     if any(flag.startswith("--output-dir") for flag in argv):
         raise SystemExit("--output-dir names one chapter's folder; each chapter writes to its own")
-    _notebooks.flags_to_env(argv)  # a bad flag stops here, before the first chapter runs
-    failures, began = 0, time.perf_counter()
-    for chapter in _book.CHAPTERS.values():
-        path = notebooks_dir / f"{chapter.name}.ipynb" if notebooks_dir else None
-        result = _notebooks.execute(chapter, argv, notebook_path=path)
+    if notebooks_dir is not None and seeds > 1:
+        raise SystemExit("--seeds is for `all`: notebooks/ holds one notebook per chapter")
+    env = _notebooks.flags_to_env(argv)  # a bad flag stops here, before the first chapter runs
+    quick = env.get("LSTMBOOK_QUICK") == "1"
+    every = seed_list(argv, seeds)
+    root = _book.QUICK_ROOT if quick else _book.OUTPUT_ROOT
+    plan = []  # (chapter, seed, its flags, where its notebook goes), in the order they run
+    for index, seed in enumerate(every):
+        for chapter in _book.CHAPTERS.values():
+            if index == 0:
+                path = notebooks_dir / f"{chapter.name}.ipynb" if notebooks_dir else None
+                plan.append((chapter, seed, argv, path))
+            else:  # the later --seed and --output-dir win over any in argv
+                folder = _report.seed_outputs(root, seed) / chapter.name
+                plan.append((chapter, seed, [*argv, "--seed", str(seed), "--output-dir", str(folder)], None))
+    began = time.perf_counter()
+    if jobs == 1:  # one after the other, in this process: what `make all` has always done
+        results = (_notebooks.execute(chapter, flags, notebook_path=path) for chapter, _, flags, path in plan)
+    else:
+        from joblib import Parallel, delayed
+
+        # Each worker process runs its notebook in a kernel of its own. The results come back
+        # in the plan's order (each once it and those before it are done), without the
+        # executed notebook, which is on disk: its figures would be megabytes to send.
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_notebooks.execute_to_disk)(chapter, flags, notebook_path=path)
+            for chapter, _, flags, path in plan)
+    failures, missed = 0, set()
+    for (chapter, seed, _, _), result in zip(plan, results, strict=True):
         metrics = result.output_dir / "metrics.json"
         record = json.loads(metrics.read_text(encoding="utf-8")) if metrics.is_file() else {}
-        fresh = bool(record) and not record.get("superseded")
+        fresh = bool(record) and not record.get("superseded") and (seeds == 1 or record.get("seed") == seed)
         ok = result.ok and fresh and record.get("passed") is not False
         failures += not ok
+        if not ok:
+            missed.add(chapter.number)
         detail = _book.targets_text(record, bounds=False) if fresh else "no metrics written"
         if not result.ok:
             last = (result.error.strip().splitlines() or ["failed"])[-1]
             detail += " | " + re.sub(r"\x1b\[[0-9;]*m", "", last)[:200]  # without the traceback's colours
-        print(f"{'✓' if ok else '✗'} ch{chapter.number:02d} {chapter.slug:<22} {detail} | "
+        which = f" seed {seed} |" if seeds > 1 else ""
+        print(f"{'✓' if ok else '✗'} ch{chapter.number:02d} {chapter.slug:<22}{which} {detail} | "
               f"{result.seconds:.1f} s | {_book.shown_path(result.path)}", flush=True)
-    quick = "--quick" in argv
     verb = "ran (quick: targets not checked)" if quick else "passed"
-    print(f"{14 - failures}/14 chapters {verb} in {time.perf_counter() - began:.0f} s", flush=True)
+    wall = time.perf_counter() - began
+    if seeds == 1:
+        print(f"{14 - failures}/14 chapters {verb} in {wall:.0f} s", flush=True)
+        return failures
+    print(f"{len(plan) - failures}/{len(plan)} runs {verb} ({14 - len(missed)}/14 chapters at every one "
+          f"of {seeds} seeds, {every[0]}–{every[-1]}) in {wall:.0f} s", flush=True)
+    if not quick and notebooks_dir is None:  # the report shows the wall time of this run
+        _book.write_json(root / _report.SEEDS_FOLDER / _report.RUN_FILE, {
+            "seeds": every, "jobs": jobs, "wall_seconds": round(wall, 1), "runs": len(plan),
+            "passed": len(plan) - failures, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     return failures
 
 
@@ -120,15 +219,32 @@ def main(argv: list[str] | None = None) -> int:
         print(usage())
         return 0
     command, rest = argv[0], argv[1:]
+    given = {flag.partition("=")[0] for flag in rest}
     if command == "all":
-        failures = run_notebooks(rest)
+        try:
+            seeds, rest = take_count(rest, "--seeds")
+            jobs, rest = take_count(rest, "--jobs")
+            every = seed_list(rest, seeds)
+        except ValueError as error:
+            print(f"all: {error}", file=sys.stderr)
+            return 2
+        failures = run_notebooks(rest, seeds=seeds, jobs=jobs)
         if "--quick" not in rest:  # a quick run never writes docs/
             from chapters import _report
 
-            _report.main([])
+            _report.main(["--seeds", str(seeds), "--seed", str(every[0])] if seeds > 1 else [])
         return 1 if failures else 0
     if command == "notebooks":
-        return 1 if run_notebooks(rest, notebooks_dir=Path("notebooks")) else 0
+        if "--seeds" in given:
+            print("notebooks: --seeds is a flag of `all` and `report`; notebooks/ holds one run per "
+                  "chapter (--seed N picks its seed)", file=sys.stderr)
+            return 2
+        try:
+            jobs, rest = take_count(rest, "--jobs")
+        except ValueError as error:
+            print(f"notebooks: {error}", file=sys.stderr)
+            return 2
+        return 1 if run_notebooks(rest, notebooks_dir=Path("notebooks"), jobs=jobs) else 0
     if command == "report":
         from chapters import _report
 
@@ -147,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"unknown command or chapter {command!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    for flag, why in (("--seeds", "`all` and `report`: a chapter runs at one seed (--seed N)"),
+                      ("--jobs", "`all` and `notebooks`: a chapter is one run")):
+        if flag in given:
+            print(f"{flag} is a flag of {why}. Received: {command} {flag}", file=sys.stderr)
+            return 2
     return run_one(command, rest)
 
 

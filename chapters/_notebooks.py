@@ -9,6 +9,7 @@ The flags reach the kernel as ``LSTMBOOK_*`` environment variables (see ``_book`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from chapters import _book
 
-__all__ = ["NotebookRun", "execute", "flags_to_env", "read"]
+__all__ = ["NotebookRun", "execute", "execute_to_disk", "flags_to_env", "read"]
 
 #: Seconds a single cell may run before the kernel is stopped (the slowest full-run cell
 #: takes about four minutes on a 2-core CPU).
@@ -95,7 +96,7 @@ class NotebookRun:
     """What executing one chapter as a notebook gave."""
 
     chapter: _book.Chapter
-    notebook: object  # nbformat.NotebookNode, with its outputs
+    notebook: object  # nbformat.NotebookNode, with its outputs (None from execute_to_disk)
     path: Path | None  # where the executed notebook was written
     output_dir: Path
     error: str | None  # the failing cell's error, or None
@@ -175,3 +176,10 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
     path.parent.mkdir(parents=True, exist_ok=True)
     _book.write_atomic(path, nbformat.writes(notebook))
     return NotebookRun(chapter, notebook, path, output_dir, error, seconds)
+
+
+def execute_to_disk(number, argv=(), *, notebook_path=None) -> NotebookRun:
+    """:func:`execute`, returning the run without its executed notebook, which is on disk at
+    ``path``: what a worker process of ``python -m chapters all --jobs N`` sends back (a
+    notebook with its figures is megabytes; the runner needs only the outcome)."""
+    return dataclasses.replace(execute(number, argv, notebook_path=notebook_path), notebook=None)

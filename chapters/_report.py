@@ -14,6 +14,13 @@ Run it alone with ``make report`` or ``python -m chapters report [--outputs DIR]
 A row is PASS only for a **full** run whose targets all hold, re-checked here from the
 recorded metrics; a quick run (``--quick``) is never reported as PASS.
 
+Several seeds (``make all SEEDS=5``, ``python -m chapters report --seeds 5 [--seed 42]``): the
+base seed's run is read from ``outputs/chNN_slug/`` and each further seed's from
+``outputs/seeds/SEED/chNN_slug/``. A seed's run counts only when it is a full run of that seed
+(``seed`` in its record) that finished; a chapter is PASS only when it passed at every seed.
+The table then says how many seeds passed (``5/5``) and shows each metric as its mean and
+its min–max over the seeds' full runs.
+
 Exit status: 0 when all fourteen chapters are present and passed, 1 otherwise (a
 chapter missing, failed, quick or unreadable), 2 for bad command-line arguments. The
 report is written in every case. ``make all`` counts failures itself, so this status is
@@ -38,14 +45,16 @@ from pathlib import Path
 from chapters._book import CHAPTERS, OPS, check_target, write_atomic
 
 __all__ = [
-        "ChapterRow",
+    "ChapterRow",
     "build_report",
     "chapter_row",
     "copy_figure",
     "find_metrics",
     "load_record",
     "main",
+    "multi_seed_row",
     "render_report",
+    "seed_outputs",
 ]
 
 #: Keys a metrics.json must have for the report to read it.
@@ -55,6 +64,24 @@ STATUS_PASS, STATUS_FAIL, STATUS_QUICK = "PASS", "FAIL", "quick"
 STATUS_MISSING, STATUS_INVALID = "not run", "invalid"
 
 _FOLDER = re.compile(r"^ch(\d{2})_([A-Za-z_][A-Za-z0-9_]*)$")
+
+#: The base seed of a run: the chapters' default ``--seed``.
+BASE_SEED = 42
+
+#: What ``python -m chapters all --seeds N`` writes beside the chapters' folders: the runs at
+#: the seeds after the base one, ``outputs/seeds/SEED/chNN_slug/``, and ``run.json`` (the
+#: seeds, the jobs and the wall time of the last such run).
+SEEDS_FOLDER, RUN_FILE = "seeds", "run.json"
+
+
+def seed_outputs(outputs, seed: int) -> Path:
+    """The folder holding the chapters' runs at ``seed`` when it is not the base seed:
+    ``outputs/seeds/SEED`` (the base seed's runs are ``outputs/chNN_slug`` themselves).
+
+    >>> seed_outputs("outputs", 43).as_posix()
+    'outputs/seeds/43'
+    """
+    return Path(outputs) / SEEDS_FOLDER / str(seed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,6 +101,10 @@ class ChapterRow:
         folder: the chapter's output folder (None when not run).
         problem: why a row is FAIL or invalid, in words ("" otherwise).
         figure: the copied figure's path relative to the docs folder (None if none).
+        failed_targets: the targets the recorded metrics miss.
+        seed: the seed the record was checked against (None: not checked).
+        runs: in a multi-seed report, the row of each seed's run, in seed order; the
+            row's own ``record`` and ``folder`` are the base seed's. Empty otherwise.
     """
 
     number: int
@@ -84,15 +115,33 @@ class ChapterRow:
     problem: str = ""
     figure: str | None = None
     failed_targets: list = field(default_factory=list)
+    seed: int | None = None
+    runs: list = field(default_factory=list)
 
     @property
     def seconds(self) -> float | None:
+        """The run's seconds; over several seeds, the sum over the runs that recorded them."""
+        if self.runs:
+            times = [run.seconds for run in self.runs if run.seconds is not None]
+            return sum(times) if times else None
         value = (self.record or {}).get("seconds")
         return float(value) if _is_number(value) else None
 
     @property
     def backend(self) -> str:
+        if self.runs:
+            return ", ".join(_distinct(self.runs, lambda r: r.get("backend")))
         return str((self.record or {}).get("backend") or "")
+
+    @property
+    def seeds_passed(self) -> int:
+        """How many of the seeds' runs passed (a single-seed row: 1 or 0)."""
+        return sum(run.status == STATUS_PASS for run in self.runs or [self])
+
+    @property
+    def counted(self) -> list:
+        """The runs whose metrics count: full runs, of the right seed, that finished."""
+        return [run for run in self.runs or [self] if run.status in (STATUS_PASS, STATUS_FAIL)]
 
 
 def _is_number(value) -> bool:
@@ -149,7 +198,7 @@ def load_record(path) -> dict:
     return record
 
 
-def chapter_row(number: int, folder=None) -> ChapterRow:
+def chapter_row(number: int, folder=None, *, seed: int | None = None) -> ChapterRow:
     """The report's row for chapter ``number`` from its output folder (or None: not run).
 
     The status is recomputed, not trusted: a full run is PASS only when ``passed`` is true
@@ -159,6 +208,8 @@ def chapter_row(number: int, folder=None) -> ChapterRow:
     Args:
         number: the chapter number, 1 to 14.
         folder: the chapter's output folder holding ``metrics.json``, or None.
+        seed: the seed the run must have been made with; a record of another seed is
+            ``invalid``. None (the default) does not check it.
 
     Returns:
         A :class:`ChapterRow`.
@@ -169,22 +220,27 @@ def chapter_row(number: int, folder=None) -> ChapterRow:
     if not isinstance(number, int) or isinstance(number, bool) or number not in CHAPTERS:
         raise ValueError(f"number must be an int in 1..14. Received: number={number!r}")
     title = CHAPTERS[number].title
+    if seed is not None and not _is_seed(seed):
+        raise ValueError(f"seed must be an int >= 0 or None. Received: seed={seed!r}")
     if folder is None:
-        return ChapterRow(number, title, STATUS_MISSING)
+        return ChapterRow(number, title, STATUS_MISSING, seed=seed)
     if not isinstance(folder, (str, os.PathLike)):
         raise TypeError(f"folder must be a str, path-like or None. Received: folder={folder!r}")
     folder = Path(folder)
     path = folder / "metrics.json"
     if not path.is_file():
-        return ChapterRow(number, title, STATUS_MISSING, folder=folder)
+        return ChapterRow(number, title, STATUS_MISSING, folder=folder, seed=seed)
     try:
         record = load_record(path)
     except ValueError as error:
-        return ChapterRow(number, title, STATUS_INVALID, folder=folder, problem=str(error))
+        return ChapterRow(number, title, STATUS_INVALID, folder=folder, problem=str(error), seed=seed)
     if record["chapter"] != number:
-        return ChapterRow(number, title, STATUS_INVALID, folder=folder,
+        return ChapterRow(number, title, STATUS_INVALID, folder=folder, seed=seed,
                           problem=f"{path} says chapter {record['chapter']}, not {number}")
-    row = ChapterRow(number, title, STATUS_INVALID, record, folder)
+    if seed is not None and record.get("seed") != seed:
+        return ChapterRow(number, title, STATUS_INVALID, folder=folder, seed=seed,
+                          problem=f"{path} is a run at seed {record.get('seed')!r}, not {seed}")
+    row = ChapterRow(number, title, STATUS_INVALID, record, folder, seed=seed)
     if record.get("superseded"):  # a later run started in this folder and never finished
         row.problem = (f"a run started at {record['superseded']} did not finish; "
                        f"this record is from the run before it")
@@ -205,6 +261,47 @@ def chapter_row(number: int, folder=None) -> ChapterRow:
         row.status, row.problem = STATUS_FAIL, f"the run recorded passed={record['passed']}"
     else:
         row.status = STATUS_PASS
+    return row
+
+
+def _is_seed(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def multi_seed_row(number: int, runs) -> ChapterRow:
+    """Chapter ``number``'s row over several seeds, from the row of each seed's run.
+
+    PASS only when every run passed. When at least one run is a full run of its seed
+    (PASS or FAIL) but not all passed, FAIL, and the problem names each seed that did not
+    pass and why. Otherwise (no full run at any seed) the first run's own status that is
+    not "not run": quick, invalid, or not run.
+
+    Args:
+        number: the chapter number, 1 to 14.
+        runs: a non-empty list of :class:`ChapterRow`, one per seed in seed order, each from
+            ``chapter_row(number, folder, seed=seed)``; the first is the base seed's.
+
+    Returns:
+        A :class:`ChapterRow` with ``runs`` set and the base seed's record and folder.
+    """
+    runs = list(runs)
+    if not runs or not all(isinstance(run, ChapterRow) and run.number == number for run in runs):
+        raise TypeError(f"runs must be a non-empty list of chapter {number}'s ChapterRow. Received: {runs!r}")
+    base = runs[0]
+    row = ChapterRow(number, base.title, STATUS_MISSING, base.record, base.folder, seed=base.seed,
+                     runs=runs)
+    statuses = [run.status for run in runs]
+    if all(status == STATUS_PASS for status in statuses):
+        row.status = STATUS_PASS
+    elif any(status in (STATUS_PASS, STATUS_FAIL) for status in statuses):
+        row.status = STATUS_FAIL
+    else:
+        row.status = next((status for status in statuses if status != STATUS_MISSING), STATUS_MISSING)
+    row.failed_targets = list(dict.fromkeys(key for run in runs if run.status == STATUS_FAIL
+                                            for key in run.failed_targets))
+    if row.status != STATUS_MISSING:  # "not run" at every seed says it all
+        row.problem = "; ".join(f"seed {run.seed}: {run.problem or run.status}"
+                                for run in runs if run.status != STATUS_PASS)
     return row
 
 
@@ -281,18 +378,53 @@ def _format_value(value) -> str:
     return "—" if value is None else str(value)
 
 
-def _metric_cells(row: ChapterRow) -> tuple[str, str]:
-    """``(our metrics, targets)`` as Markdown cell text."""
-    if row.record is None:
-        return "—", "—"
-    metrics, targets = row.record["metrics"], row.record["targets"]
-    keys = list(targets) + [k for k in CHAPTERS[row.number].extra_metrics if k in metrics
+def _metric_keys(number: int, record: dict) -> list:
+    """The metrics a row shows: the targeted ones, then the registry's extra ones."""
+    metrics, targets = record["metrics"], record["targets"]
+    keys = list(targets) + [k for k in CHAPTERS[number].extra_metrics if k in metrics
                             and k not in targets]
     if not keys:  # a chapter without targets: show what it measured, briefly
         keys = [k for k, v in metrics.items() if _is_number(v)][:2]
-    ours = ", ".join(f"{k} = {_format_value(metrics.get(k))}" for k in keys) or "—"
-    wanted = ", ".join(f"{k} {t['op']} {_format_value(t['value'])}" for k, t in targets.items())
-    return ours, wanted or "—"
+    return keys
+
+
+def _targets_cell(record: dict) -> str:
+    return ", ".join(f"{k} {t['op']} {_format_value(t['value'])}" for k, t in record["targets"].items()) or "—"
+
+
+def _spread(values: list, seeds: int) -> str:
+    """``0.998 (0.995–1)``: the mean and the min–max of a metric over the seeds' runs, and
+    how many seeds gave it when not all did."""
+    if not values:
+        return "—"
+    text = _format_value(sum(values) / len(values))
+    notes = [f"{_format_value(min(values))}–{_format_value(max(values))}"] if len(values) > 1 else []
+    if len(values) < seeds:
+        notes.append(f"{len(values)} of {seeds} seeds")
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _metric_cells(row: ChapterRow) -> tuple[str, str]:
+    """``(our metrics, targets)`` as Markdown cell text; over several seeds, each metric as
+    its mean (min–max) over the runs that count."""
+    if row.runs:
+        counted = row.counted
+        shown = counted[0].record if counted else row.record
+        if shown is None:
+            return "—", "—"
+        if not counted:
+            return "—", _targets_cell(shown)
+        cells = []
+        for key in _metric_keys(row.number, shown):
+            values = [float(run.record["metrics"][key]) for run in counted
+                      if _is_number(run.record["metrics"].get(key))]
+            cells.append(f"{key} = {_spread(values, len(row.runs))}")
+        return ", ".join(cells) or "—", _targets_cell(shown)
+    if row.record is None:
+        return "—", "—"
+    metrics = row.record["metrics"]
+    ours = ", ".join(f"{k} = {_format_value(metrics.get(k))}" for k in _metric_keys(row.number, row.record))
+    return ours or "—", _targets_cell(row.record)
 
 
 def _cell(text: str) -> str:
@@ -305,22 +437,47 @@ _BADGE = {STATUS_PASS: "✅ PASS", STATUS_FAIL: "❌ FAIL", STATUS_QUICK: "quick
 
 
 def _distinct(rows, getter) -> list:
+    """The distinct non-empty ``getter(record)`` over the rows' records (every seed's, for a
+    multi-seed row), in order."""
     seen = []
     for row in rows:
-        if row.record is None:
-            continue
-        value = getter(row.record)
-        if value and value not in seen:
-            seen.append(value)
+        for run in row.runs or [row]:
+            if run.record is None:
+                continue
+            value = getter(run.record)
+            if value and value not in seen:
+                seen.append(value)
     return seen
 
 
-def render_report(rows, *, generated: str | None = None) -> str:
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
+
+
+def _headline(rows, counts) -> str:
+    """The report's first line: how many chapters reproduce the book (at every seed)."""
+    seeds = [run.seed for run in rows[0].runs]
+    others = ((STATUS_FAIL, "did not pass at every seed" if seeds else "failed"),
+              (STATUS_QUICK, "quick runs only"), (STATUS_MISSING, "not run"), (STATUS_INVALID, "unreadable"))
+    notes = "".join(f"; {counts[status]} {words}" for status, words in others if counts[status])
+    if not seeds:
+        return (f"**{counts[STATUS_PASS]}/{len(rows)} chapters reproduce the book** "
+                f"(full runs whose targets all hold){notes}.")
+    runs = [run for row in rows for run in row.runs]
+    passed = sum(run.status == STATUS_PASS for run in runs)
+    return (f"**{counts[STATUS_PASS]}/{len(rows)} chapters reproduce the book at every one of "
+            f"{len(seeds)} seeds ({seeds[0]}–{seeds[-1]})** (full runs whose targets all hold; "
+            f"{passed}/{len(runs)} runs passed){notes}.")
+
+
+def render_report(rows, *, generated: str | None = None, run: dict | None = None) -> str:
     """The Markdown text of ``REPORT.md`` for a list of :class:`ChapterRow`.
 
     Args:
-        rows: one ChapterRow per chapter, in chapter order.
+        rows: one ChapterRow per chapter, in chapter order: each from :func:`chapter_row`, or
+            each from :func:`multi_seed_row` with the same seeds (a multi-seed report).
         generated: the date line (default: now, local time).
+        run: a multi-seed report's ``outputs/seeds/run.json`` (its wall time is shown), or None.
 
     Returns:
         The report as a str.
@@ -328,37 +485,58 @@ def render_report(rows, *, generated: str | None = None) -> str:
     rows = list(rows)
     if not rows or not all(isinstance(row, ChapterRow) for row in rows):
         raise TypeError(f"rows must be a non-empty list of ChapterRow. Received: {rows!r}")
+    seeds = [run_row.seed for run_row in rows[0].runs]
+    if any([run_row.seed for run_row in row.runs] != seeds for row in rows):
+        raise ValueError("rows must all be single-seed rows or all be over the same seeds. "
+                         f"Received: seeds {[[r.seed for r in row.runs] for row in rows]}")
     generated = generated or time.strftime("%Y-%m-%d %H:%M %Z")
+    run = run or {}
     counts = {status: sum(row.status == status for row in rows) for status in _BADGE}
     total_seconds = sum(row.seconds or 0.0 for row in rows)
     backends = _distinct(rows, lambda r: r.get("backend"))
 
-    lines = ["# Reproduction report", ""]
-    lines.append(f"**{counts[STATUS_PASS]}/{len(rows)} chapters reproduce the book** "
-                 f"(full runs whose targets all hold)"
-                 + (f"; {counts[STATUS_FAIL]} failed" if counts[STATUS_FAIL] else "")
-                 + (f"; {counts[STATUS_QUICK]} quick runs only" if counts[STATUS_QUICK] else "")
-                 + (f"; {counts[STATUS_MISSING]} not run" if counts[STATUS_MISSING] else "")
-                 + (f"; {counts[STATUS_INVALID]} unreadable" if counts[STATUS_INVALID] else "")
-                 + ".")
-    lines.append("")
-    lines.append(f"Total chapter time: {total_seconds:.0f} s ({total_seconds / 60:.1f} min), "
-                 f"counted by each chapter from its first line to its last (Python and backend "
-                 f"start-up excluded). Backend: {', '.join(backends) or '—'}.")
-    lines.append("")
-    lines.append("Written by `make all` (or `make report`, which re-reads "
-                 "`outputs/chNN_slug/metrics.json`). A row is PASS only for a full run whose "
-                 "targets all hold; quick runs (`--quick`) are never counted.")
-    lines.append("")
-    lines.append("| ch | chapter | the book | ours | target | result | seconds | backend |")
-    lines.append("| ---: | --- | --- | --- | --- | --- | ---: | --- |")
+    lines = ["# Reproduction report", "", _headline(rows, counts), ""]
+    timing = ("counted by each chapter from its first line to its last (Python and backend "
+              "start-up excluded)")
+    if seeds:
+        timed = sum(r.seconds is not None for row in rows for r in row.runs)
+        command = f"python -m chapters all --seeds {len(seeds)}" + (
+            f" --seed {seeds[0]}" if seeds[0] != BASE_SEED else "")
+        wall = run.get("wall_seconds")
+        wall = (f" The last `{command}` took {_minutes(wall)} end to end with `--jobs {run.get('jobs', 1)}`."
+                if _is_number(wall) and run.get("seeds") == seeds else "")
+        lines.append(f"Total chapter time: {_minutes(total_seconds)} over {timed} runs, {timing}."
+                     f"{wall} Backend: {', '.join(backends) or '—'}.")
+        lines.append("")
+        lines.append(f"Written by `{command}` (`make all SEEDS={len(seeds)}`; `report` instead of `all` "
+                     f"rewrites it from the runs), "
+                     f"which reads seed {seeds[0]}'s runs from `outputs/chNN_slug/metrics.json` and "
+                     f"the other seeds' from `outputs/{SEEDS_FOLDER}/SEED/chNN_slug/metrics.json`. "
+                     f"A chapter is PASS only when its full run passed at every seed; \"ours\" is "
+                     f"each metric's mean (min–max) over the seeds' full runs. Quick runs "
+                     f"(`--quick`) and runs of another seed are never counted.")
+        lines.append("")
+        lines.append("| ch | chapter | the book | ours: mean (min–max) | target | seeds passed | result "
+                     "| seconds (all seeds) | backend |")
+        lines.append("| ---: | --- | --- | --- | --- | :---: | --- | ---: | --- |")
+    else:
+        lines.append(f"Total chapter time: {_minutes(total_seconds)}, {timing}. "
+                     f"Backend: {', '.join(backends) or '—'}.")
+        lines.append("")
+        lines.append("Written by `make all` (or `make report`, which re-reads "
+                     "`outputs/chNN_slug/metrics.json`). A row is PASS only for a full run whose "
+                     "targets all hold; quick runs (`--quick`) are never counted.")
+        lines.append("")
+        lines.append("| ch | chapter | the book | ours | target | result | seconds | backend |")
+        lines.append("| ---: | --- | --- | --- | --- | --- | ---: | --- |")
     for row in rows:
         ours, wanted = _metric_cells(row)
         book = CHAPTERS[row.number].book
         seconds = f"{row.seconds:.1f}" if row.seconds is not None else "—"
         title = f"[{row.title}]({row.figure})" if row.figure else row.title  # links to its figure
+        passed = f" {row.seeds_passed}/{len(seeds)} |" if seeds else ""
         lines.append(f"| {row.number} | {_cell(title)} | {_cell(book)} | {_cell(ours)} | "
-                     f"{_cell(wanted)} | {_BADGE[row.status]} | {seconds} | "
+                     f"{_cell(wanted)} |{passed} {_BADGE[row.status]} | {seconds} | "
                      f"{_cell(row.backend or '—')} |")
     lines.append("")
 
@@ -383,8 +561,7 @@ def render_report(rows, *, generated: str | None = None) -> str:
         lines.append("- Versions: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "unknown"))
     if len(version_sets) > 1 or len(machines) > 1:
         lines.append("- Note: the chapters ran on more than one machine or library set.")
-    finished = sorted(str(r.record.get("finished")) for r in rows
-                      if r.record is not None and r.record.get("finished"))
+    finished = sorted(_distinct(rows, lambda r: str(r["finished"]) if r.get("finished") else None))
     if finished:
         lines.append(f"- Runs finished between {finished[0]} and {finished[-1]}")
     lines.append(f"- Report written {generated}")
@@ -409,27 +586,56 @@ def render_report(rows, *, generated: str | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_report(outputs="outputs", docs="docs", *, generated: str | None = None) -> list:
+def read_run(outputs) -> dict | None:
+    """``outputs/seeds/run.json``, which ``python -m chapters all --seeds N`` writes (the seeds,
+    the jobs and the wall time of its last run), or None when absent or unreadable."""
+    path = Path(outputs) / SEEDS_FOLDER / RUN_FILE
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return run if isinstance(run, dict) else None
+
+
+def build_report(outputs="outputs", docs="docs", *, generated: str | None = None,
+                 seeds: int = 1, seed: int = BASE_SEED) -> list:
     """Read every chapter's metrics, copy the main figures, write ``docs/REPORT.md``.
 
     Args:
         outputs: the folder holding ``chNN_slug/metrics.json`` (default ``outputs``).
         docs: where ``REPORT.md`` and ``figures/`` go (default ``docs``; created if needed).
         generated: the date line (default: now).
+        seeds: how many seeds each chapter ran at: ``seed``, ``seed + 1``, ... The runs at
+            ``seed`` are read from ``outputs/chNN_slug/``, the others from
+            ``outputs/seeds/SEED/chNN_slug/``. 1 (the default) is the single-seed report,
+            which does not check the records' seed.
+        seed: the base seed (default 42).
 
     Returns:
-        The fourteen :class:`ChapterRow`, in chapter order.
+        The fourteen :class:`ChapterRow`, in chapter order (with ``runs`` when ``seeds > 1``).
 
     Raises:
-        TypeError, ValueError: a bad ``outputs`` or ``docs`` argument.
+        TypeError, ValueError: a bad ``outputs``, ``docs``, ``seeds`` or ``seed`` argument.
     """
     if not isinstance(docs, (str, os.PathLike)):
         raise TypeError(f"docs must be a str or path-like. Received: docs={docs!r}")
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise ValueError(f"seeds must be an int >= 1. Received: seeds={seeds!r}")
+    if not _is_seed(seed):
+        raise ValueError(f"seed must be an int >= 0. Received: seed={seed!r}")
     docs = Path(docs)
     if docs.exists() and not docs.is_dir():
         raise ValueError(f"docs must be a folder. Received: docs={str(docs)!r}")
     folders = find_metrics(outputs)
-    rows = [chapter_row(number, folders.get(number)) for number in CHAPTERS]
+    run = None
+    if seeds == 1:
+        rows = [chapter_row(number, folders.get(number)) for number in CHAPTERS]
+    else:
+        every = list(range(seed, seed + seeds))
+        by_seed = {s: folders if s == seed else find_metrics(seed_outputs(outputs, s)) for s in every}
+        rows = [multi_seed_row(number, [chapter_row(number, by_seed[s].get(number), seed=s) for s in every])
+                for number in CHAPTERS]
+        run = read_run(outputs)
     docs.mkdir(parents=True, exist_ok=True)
     for row in rows:
         name = (row.record or {}).get("main_figure")
@@ -442,14 +648,29 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
         target = f"ch{row.number:02d}_{name}"
         copy_figure(source, docs / "figures" / target)
         row.figure = f"figures/{target}"
-    write_atomic(docs / "REPORT.md", render_report(rows, generated=generated))
+    write_atomic(docs / "REPORT.md", render_report(rows, generated=generated, run=run))
     return rows
 
 
-def main(argv=None) -> int:
-    """``python -m chapters report [--outputs DIR] [--docs DIR]``; returns the exit status.
+def _count(minimum: int):
+    """An argparse type: an int >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}. Received: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}. Received: {value}")
+        return value
+    return parse
 
-    0 when all fourteen chapters are present and passed, 1 otherwise, 2 for bad arguments.
+
+def main(argv=None) -> int:
+    """``python -m chapters report [--outputs DIR] [--docs DIR] [--seeds N] [--seed S]``; returns
+    the exit status.
+
+    0 when all fourteen chapters are present and passed (at every seed), 1 otherwise, 2 for
+    bad arguments.
     """
     if argv is None:
         argv = sys.argv[1:]
@@ -459,17 +680,24 @@ def main(argv=None) -> int:
                                      description="Write docs/REPORT.md from outputs/*/metrics.json.")
     parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
     parser.add_argument("--docs", default="docs", help="where REPORT.md goes (default docs)")
+    parser.add_argument("--seeds", type=_count(1), default=1,
+                        help="the chapters ran at SEEDS seeds, --seed and the next ones "
+                             f"(outputs/{SEEDS_FOLDER}/SEED/ for all but the first; default 1)")
+    parser.add_argument("--seed", type=_count(0), default=BASE_SEED,
+                        help=f"the first of those seeds (default {BASE_SEED})")
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as stop:
         return int(stop.code or 0)
     try:
-        rows = build_report(args.outputs, args.docs)
+        rows = build_report(args.outputs, args.docs, seeds=args.seeds, seed=args.seed)
     except (TypeError, ValueError) as error:
         print(f"report: {error}", file=sys.stderr)
         return 2
     passed = sum(row.status == STATUS_PASS for row in rows)
-    print(f"Wrote {Path(args.docs) / 'REPORT.md'}: {passed}/{len(rows)} chapters passed", flush=True)
+    every = (f" at every one of {args.seeds} seeds ({args.seed}–{args.seed + args.seeds - 1})"
+             if args.seeds > 1 else "")
+    print(f"Wrote {Path(args.docs) / 'REPORT.md'}: {passed}/{len(rows)} chapters passed{every}", flush=True)
     for row in rows:
         if row.status != STATUS_PASS:
             print(f"  ch{row.number:02d} {row.title}: {row.status}"

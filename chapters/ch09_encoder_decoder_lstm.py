@@ -6,13 +6,21 @@ characters in and 2 out, one-hot over ``0-9``, ``+`` and space), the model
 ``LSTM(75) -> RepeatVector(2) -> LSTM(50, return_sequences) -> TimeDistributed(Dense(12,
 softmax))`` fitted for one epoch with batch size 32: loss 0.128, 100% per-character
 accuracy on 100 new problems, and 1 of 10 printed sums wrong.
-Here: the same data, model and batch size, trained for 3 epochs (one epoch ends near
-loss 0.65 here, not the book's 0.128), reach ``char_accuracy`` >= 0.99 on 1,000 new problems;
-``sum_accuracy`` counts the problems whose whole sum is right. Ten problems are printed
-with the expected and predicted sums.
+Here: the same problems, model and batch size, trained for one epoch, reach
+``char_accuracy`` >= 0.99 on 1,000 new problems; ``sum_accuracy`` counts the problems
+whose whole sum is right. Ten problems are printed with the expected and predicted sums.
+Two departures from the book's setting, on purpose. With Adam's default step (1e-3) one
+epoch ends near loss 0.65 here, not the book's 0.128, and it took three epochs to pass
+0.99, at some seeds only just (0.991 at seed 1). Here Adam starts at 4e-3 and decays to
+zero along a cosine over the run, and the epoch has 100,000 problems instead of 75,000
+(there are only 1,000 distinct problems, so this is a slightly longer epoch, not new data):
+one epoch then reaches 0.994 or more at every seed tried, in a third of the time.
+The LSTMs are unrolled over their 8 and 2 steps (the same model, without the loop).
 Beyond the book: the same builder on three terms in 1…100 (11 characters in, 3 out),
 with wider LSTMs (128 cells), a cosine-decayed learning rate and the input read back to
-front, reported as ``hard_char_accuracy`` and ``hard_sum_accuracy``.
+front, reported as ``hard_char_accuracy`` and ``hard_sum_accuracy`` (about 0.93 and 0.8
+per character and per sum after 8 epochs of 50,000 problems; 100,000 problems reach
+0.99 per character, at twice the chapter's time).
 
 Run it with ``make ch09``, ``python -m chapters.ch09_encoder_decoder_lstm [--quick]``, or
 open it as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
@@ -40,9 +48,10 @@ run = book.start(9)
 # The book's problem and model.
 N_TERMS = 3  # numbers added in each problem
 LARGEST = 10  # numbers are drawn from 1..LARGEST
-N_TRAIN = run.pick(75_000, 1_000)  # the book's training problems
+N_TRAIN = run.pick(100_000, 1_000)  # the book's 75,000, and a quarter more (see the docstring)
 BATCH_SIZE = 32  # the book's batch size
-EPOCHS = run.epochs(3, 1)  # the book fits one epoch; here it takes three to pass 0.99 per character
+EPOCHS = run.epochs(1, 1)  # the book's one epoch
+LEARNING_RATE = 4e-3  # Adam's first step, decaying to zero along a cosine (the book: a constant 1e-3)
 ENCODER_UNITS = 75
 DECODER_UNITS = 50
 N_TEST = run.pick(1_000, 200)  # new problems for the held-out accuracy
@@ -55,11 +64,11 @@ N_SHOWN = 10  # problems printed with their expected and predicted sums, as in t
 # are then the first ones of the problem), as Sutskever et al. (2014) and the keras-io addition
 # example do.
 HARD_LARGEST = 100
-HARD_N_TRAIN = run.pick(100_000, 1_000)
-HARD_BATCH_SIZE = 128
+HARD_N_TRAIN = run.pick(50_000, 1_000)
+HARD_BATCH_SIZE = 256
 HARD_EPOCHS = run.pick(8, 1)  # not run.epochs: --epochs sets the book setting's epochs only
 HARD_UNITS = 128  # encoder and decoder cells
-HARD_LEARNING_RATE = 5e-3  # the start of the cosine decay
+HARD_LEARNING_RATE = 1e-2  # the start of the cosine decay
 HARD_REVERSE_INPUT = True
 
 # %% [markdown]
@@ -86,16 +95,17 @@ for question, answer in zip(decode_addition(X[:3]), decode_addition(y[:3]), stri
 # harder setting below.
 
 # %%
-def compile_addition_model(X, y, *, name: str, learning_rate=1e-3,
-                           units: tuple = (ENCODER_UNITS, DECODER_UNITS), seed_offset: int = 0):
+def compile_addition_model(X, y, *, name: str, learning_rate, units: tuple = (ENCODER_UNITS, DECODER_UNITS),
+                           seed_offset: int = 0, unroll: bool = False):
     """The encoder-decoder for ``X``/``y``'s shapes, compiled.
 
-    ``learning_rate`` is Adam's: a float (Keras's default 1e-3, as in the book) or a schedule.
+    ``learning_rate`` is Adam's: a float or a schedule.
     """
     run.seed_everything(seed_offset)
     model = build_encoder_decoder_lstm(X.shape[1:], output_timesteps=y.shape[1],
                                        output_units=len(ADDITION_ALPHABET),
-                                       encoder_units=units[0], decoder_units=units[1], name=name)
+                                       encoder_units=units[0], decoder_units=units[1], unroll=unroll,
+                                       name=name)
     # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
     # which costs more than that training; JAX compiles faster than it runs eagerly.
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate),
@@ -103,7 +113,10 @@ def compile_addition_model(X, y, *, name: str, learning_rate=1e-3,
     return model
 
 
-model = compile_addition_model(X, y, name="addition")
+# Adam's step decays from LEARNING_RATE to zero along a cosine over the whole run.
+book_schedule = keras.optimizers.schedules.CosineDecay(
+    LEARNING_RATE, decay_steps=EPOCHS * math.ceil(len(X) / BATCH_SIZE))
+model = compile_addition_model(X, y, name="addition", learning_rate=book_schedule, unroll=True)
 model.summary()
 
 # %% [markdown]

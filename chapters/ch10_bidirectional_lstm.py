@@ -12,7 +12,10 @@ a second plot compares the four merge modes.
 Here: training is batched. Every variant (forward, backward, and Bidirectional with
 ``sum``, ``mul``, ``ave`` and ``concat``) is built with the same units and seed and fitted
 on the same sequences for the same epochs; the chapter's model is the ``concat`` one, and
-its per-step ``accuracy`` on 1,000 new sequences must reach 0.98. ``<variant>_final_loss``
+its per-step ``accuracy`` on 1,000 new sequences must reach 0.98 (the book fits one
+sequence at a time; here 10,000 sequences, batches of 128, 8 epochs, and Adam's step
+decaying from 6e-3 to zero along a cosine, which reaches 0.99 or more at every seed tried,
+0.9928 the lowest of seven). ``<variant>_final_loss``
 is each variant's training loss after the last epoch, and one figure plots every learning
 curve.
 
@@ -37,6 +40,8 @@ open it as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 # folder. Each setting is the full run's; `run.pick(full, quick)` swaps in the quick one.
 
 # %%
+import math
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -51,8 +56,8 @@ N_TIMESTEPS = 10  # values per sequence; the label turns to 1 once the sum passe
 UNITS = 50  # memory cells per direction, as in the book's Bidirectional model
 N_TRAIN = run.pick(10_000, 256)  # training sequences, shared by every variant
 BATCH_SIZE = 128
-LEARNING_RATE = 3e-3  # Adam's; batches of 128 train faster with a step above Keras's default 1e-3
-EPOCHS = run.epochs(20, 2)  # the same for every variant
+LEARNING_RATE = 6e-3  # Adam's first step, decaying to zero along a cosine over the run
+EPOCHS = run.epochs(8, 2)  # the same for every variant
 N_TEST = run.pick(1_000, 200)  # new sequences for the held-out accuracy
 MAIN_VARIANT = "bidirectional_concat"  # the chapter's model: Keras's default merge mode
 
@@ -82,7 +87,9 @@ print(f"share of steps labelled 1: {y.mean():.3f}")
 # The Bidirectional builder covers the four merge modes; the forward-only and
 # backward-only models are the Vanilla LSTM builder with one output per step. Every variant
 # maps `(batch, 10, 1)` to `(batch, 10, 1)`; `concat` hands the output layer `2 * 50`
-# features per step, the other merge modes 50.
+# features per step, the other merge modes 50. The LSTMs are unrolled over the 10 steps
+# (`unroll=True`: the same equations, without the symbolic loop), which is faster for
+# short sequences on a CPU.
 
 # %%
 def build_variant(variant: str):
@@ -91,9 +98,10 @@ def build_variant(variant: str):
     if variant in ("forward", "backward"):
         return build_vanilla_lstm(input_shape, output_units=1, units=UNITS, output_activation="sigmoid",
                                   return_sequences=True, go_backwards=variant == "backward",
-                                  name=variant)
+                                  unroll=True, name=variant)
     return build_bidirectional_lstm(input_shape, output_units=1, units=UNITS,
-                                    merge_mode=variant.removeprefix("bidirectional_"), name=variant)
+                                    merge_mode=variant.removeprefix("bidirectional_"), unroll=True,
+                                    name=variant)
 
 
 for variant in VARIANTS:
@@ -117,7 +125,8 @@ with run.timed("fit_s"):
         model = build_variant(variant)
         # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
         # which costs more than that training; JAX compiles faster than it runs eagerly.
-        model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(LEARNING_RATE),
+        schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, EPOCHS * math.ceil(len(X) / BATCH_SIZE))
+        model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(schedule),
                       metrics=["accuracy"], run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
         history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
                             verbose=run.fit_verbose, callbacks=run.callbacks(variant))
