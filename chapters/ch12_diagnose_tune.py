@@ -263,6 +263,7 @@ def tune(label: str, values, build_fn_for, batch_size_for, seed: int) -> dict:
             results[value] = diagnostics.repeated_evaluation(
                 build_fn_for(value), TUNE_REPEATS, X_train, y_train, epochs=TUNE_EPOCHS,
                 validation_data=(X_val, y_val), batch_size=batch_size_for(value),
+                validation_every=TUNE_EPOCHS,  # only the final validation loss is compared
                 seed=seed + TUNE_CONFIG_STRIDE * i, ensemble=True, desc=f"{label}={value}")
         s = results[value].summary
         print(f"{label}={value}: validation loss mean {s['mean']:.5f}, std {s['std']:.5f}, "

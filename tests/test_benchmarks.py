@@ -123,3 +123,41 @@ def test_render_with_synthetic_results():
     assert "80.0×" in text                    # ch11: only the repeat with both numbers counts
     assert "0.50× (0.50–0.50)" in text        # TF / JAX when JAX takes twice as long
     assert "2/2 ✓" in text
+
+
+def test_flops_are_counted_from_the_matmuls():
+    import keras
+
+    from benchmarks import throughput
+
+    inputs = keras.Input(shape=(7, 3))
+    hidden = keras.layers.LSTM(4, return_sequences=True)(inputs)
+    outputs = keras.layers.TimeDistributed(keras.layers.Dense(2))(hidden)
+    model = keras.Model(inputs, outputs)
+    lstm = 7 * 2 * (3 * 16 + 4 * 16)  # every step: the input and the recurrent kernel, 4 gates of 4 units
+    dense = 7 * 2 * 4 * 2  # the Dense head at every step
+    assert throughput.forward_flops(model) == lstm + dense
+    assert throughput.train_flops(model) == 3 * (lstm + dense)
+    both = keras.Model(inputs, keras.layers.Bidirectional(keras.layers.LSTM(4))(inputs))
+    assert throughput.forward_flops(both) == 2 * lstm
+    frames = keras.Input(shape=(5, 6, 6, 1))
+    conv = keras.layers.TimeDistributed(keras.layers.Conv2D(2, (2, 2)))(frames)  # 5 x 5 x 5 outputs
+    assert throughput.forward_flops(keras.Model(frames, conv)) == 2 * (2 * 2 * 1 * 2) * 5 * 5 * 5
+
+
+def test_throughput_section_replaces_only_its_part(tmp_path):
+    from benchmarks import throughput
+
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\n## 1. kept\n")
+    results = {"backend": "tensorflow", "seconds": 1.0, "machine": "cpu", "versions": "keras 3",
+               "when": "now", "matmul": {256: 5e10, 512: 1e11},
+               "cases": [{"chapter": 6, "label": "m", "batch_size": 32, "train_flops_per_sample": 3e6,
+                          "samples_per_s": 1000.0, "flops_per_s": 3e9}],
+               "ensembles": [{"label": "e", "members": 10, "ensemble_s": 1.0, "one_by_one_s": 8.0,
+                              "speedup": 8.0, "max_weight_diff": 0.0}]}
+    throughput.write_section(throughput.render(results), path)
+    throughput.write_section(throughput.render(results), path)  # a rerun replaces, never repeats
+    text = path.read_text()
+    assert text.count(throughput.START) == 1 and "## 1. kept" in text
+    assert "**100 GFLOP/s**" in text and "3.0%" in text and "8.0x" in text
