@@ -8,10 +8,10 @@ STAMP   := $(VENV)/.installed
 # Keras's own KERAS_BACKEND is honoured; BACKEND=jax is a shorthand for it.
 BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
 ARGS    ?=
-# make all SEEDS=5: every chapter at seeds 42..46 (ARGS="--seed S" moves the first one);
-# JOBS=2 runs two notebooks at a time.
+# make all SEEDS=5: every chapter at seeds 42..46 (ARGS="--seed S" moves the first one).
+# JOBS: notebooks executed at a time (each in its own kernel; the results do not depend on it).
 SEEDS   ?= 1
-JOBS    ?= 1
+JOBS    ?= 2
 EXTRAS  := test,dev
 
 export KERAS_BACKEND := $(BACKEND)
@@ -28,7 +28,7 @@ help: ## list the targets
 	@echo
 	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
 	@echo "                   (SEEDS=5: at seeds 42..46, the report shows seeds passed and mean (min-max);"
-	@echo "                   JOBS=2: two notebooks at a time)"
+	@echo "                   JOBS=N: N notebooks at a time, default 2; JOBS=1 one after another)"
 	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
 	@echo "  make test-oldest the same tests on the lowest versions setup.cfg allows (in $(OLDEST))"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"
