@@ -92,6 +92,7 @@ site: install ## the rendered book in site/
 
 bench: install ## benchmarks -> docs/BENCHMARKS.md
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.throughput
 
 sweep: install ## the bad-input sweep (about a minute); ARGS="--json sweep.json" keeps every case
 	$(PY) benchmarks/bad_inputs.py $(ARGS)

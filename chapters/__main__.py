@@ -25,7 +25,7 @@ Commands:
 - ``readme``: rewrite the README's chapter table from the registry.
 
 Flags for a chapter, ``all`` and ``notebooks``: ``--quick``, ``--seed N``, ``--epochs N``,
-``--verbose``, ``--tensorboard``, ``--scheduler ADDRESS`` (chapters 12 and 14's repeats on a
+``--verbose``, ``--tensorboard``, ``--scheduler ADDRESS`` (chapter 12's repeats on a
 Dask cluster), and for one chapter ``--output-dir DIR``. A quick run
 writes to ``outputs/quick/`` (its further seeds to ``outputs/quick/seeds/SEED/``) and never
 to ``docs/``. ``--seeds`` belongs to ``all`` and ``report`` alone, and ``--jobs`` to ``all``
@@ -66,7 +66,7 @@ def usage() -> str:
         "  readme      rebuild the README's chapter table from the registry",
         "",
         "Flags: --quick  --seed N (42)  --epochs N  --verbose  --tensorboard  --output-dir DIR (one chapter)",
-        "       --scheduler tcp://HOST:PORT (chapters 12 and 14: repeats on a Dask cluster, docs/CLUSTER.md)",
+        "       --scheduler tcp://HOST:PORT (chapter 12: repeats on a Dask cluster, docs/CLUSTER.md)",
         "       --seeds N (all, report: every chapter at seeds --seed ... --seed + N - 1; make all SEEDS=5)",
         "       --jobs N (all, notebooks: N notebooks at a time; make all JOBS=2)",
         "In a notebook: LSTMBOOK_QUICK=1, LSTMBOOK_SEED=N, ... (see chapters/_book.py)",

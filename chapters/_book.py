@@ -23,7 +23,7 @@ flag                       environment                 meaning
 ``--output-dir DIR``       ``LSTMBOOK_OUTPUT_DIR=DIR``  figures and metrics.json
 ``--verbose``              ``LSTMBOOK_VERBOSE=1``      Keras's progress bars
 ``--tensorboard``          ``LSTMBOOK_TENSORBOARD=1``  TensorBoard logs in DIR/logs
-``--scheduler ADDRESS``    ``LSTMBOOK_SCHEDULER=...``  run the repeats on a Dask cluster (12, 14)
+``--scheduler ADDRESS``    ``LSTMBOOK_SCHEDULER=...``  run the repeats on a Dask cluster (chapter 12)
 =========================  ==========================  ========================================
 
 A flag on the command line wins over the environment. A full run writes to
@@ -266,7 +266,7 @@ def parse_flags(chapter: Chapter, argv=None) -> argparse.Namespace:
                         help="write TensorBoard logs to OUTPUT_DIR/logs")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=env.get("LSTMBOOK_SCHEDULER") or None,
                         help="run the repeated experiments on the Dask cluster of this scheduler, "
-                             "e.g. tcp://10.0.0.5:8786 (chapters 12 and 14)")
+                             "e.g. tcp://10.0.0.5:8786 (chapter 12)")
     args = parser.parse_args(list(argv))
     if args.output_dir is None:
         args.output_dir = (QUICK_ROOT if args.quick else OUTPUT_ROOT) / chapter.name

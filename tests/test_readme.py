@@ -30,6 +30,9 @@ def test_library_example_runs():
     assert namespace["X"].shape == (1000, 8, 12) and namespace["y"].shape == (1000, 2, 12)
     assert namespace["seq2seq"].output_shape == (None, 2, 12)
     assert namespace["model"].get_layer("lstm_1").units == 20
+    assert namespace["ensemble"].predict(namespace["series_x"]).shape == (10, 6, 1)
+    assert len(namespace["histories"]) == 10 and len(namespace["histories"][0]["loss"]) == 50
+    assert len(namespace["repeats"]) == 10
 
 
 def test_version_is_defined_once():
