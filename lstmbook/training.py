@@ -1093,6 +1093,11 @@ class Ensemble:
 
     def _check_alike(self, chains) -> None:
         first = self.members[0]
+        for key in ("clipnorm", "global_clipnorm"):
+            if getattr(first.optimizer, key, None) is not None:
+                raise ValueError(f"Ensemble cannot pack members whose optimizer clips by norm: one packed "
+                                 f"weight holds every member's, so its norm would couple them (clipvalue "
+                                 f"is fine). Received: optimizer with {key}={getattr(first.optimizer, key)}")
         for m, chain in zip(self.members[1:], chains[1:], strict=True):
             if (len(chain) != len(chains[0]) or tuple(m.inputs[0].shape) != tuple(first.inputs[0].shape)
                     or any(type(a) is not type(b) or _settings(a) != _settings(b)

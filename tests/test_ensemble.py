@@ -148,6 +148,7 @@ def test_repeated_evaluation_splits_the_ensemble_over_jobs():
     (lambda k: build(k, optimizer="adam" if k else "sgd"), SEEDS, ValueError, "optimizer"),
     (lambda k: build(k, loss="mse" if k else "mae"), SEEDS, ValueError, "loss"),
     (lambda k: build(k, stacked=bool(k)), SEEDS, ValueError, "layers"),
+    (functools.partial(build, optimizer=keras.optimizers.Adam(clipnorm=1.0)), SEEDS, ValueError, "clipnorm"),
 ])
 def test_bad_ensembles_are_refused_by_name(build_fn, seeds, error, named):
     with pytest.raises(error, match=named):
