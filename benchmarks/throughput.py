@@ -56,8 +56,10 @@ def forward_flops(model) -> int:
     """Matmul FLOPs of one sample's forward pass: 2 per kernel weight per position it is applied at."""
     total = 0
     for layer in model.layers:
-        total += _layer_flops(layer, layer.input.shape if hasattr(layer, "input") else None,
-                              layer.output.shape)
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        inputs = layer.input[0] if isinstance(layer.input, list) else layer.input
+        total += _layer_flops(layer, inputs.shape, layer.output.shape)
     return total
 
 
@@ -200,7 +202,7 @@ def ensemble_cases(quick: bool) -> list:
     x14, y14 = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
     scale = 0.05 if quick else 1.0
     return [
-        ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", _ch12_model, [1000 + i for i in range(10)],
+        ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", lambda: _ch12_model(10), [1000 + i for i in range(10)],
          x12, y12, {"epochs": max(2, int(300 * scale))}),
         ("ch12: 1, 5, 10 cells x 10 repeats, 300 epochs", lambda k: _ch12_model((1, 5, 10)[k // 10]),
          [2000 + i for i in range(30)], x12, y12, {"epochs": max(2, int(300 * scale))}),
