@@ -67,7 +67,8 @@ def _layer_flops(layer, in_shape, out_shape) -> int:
     if isinstance(layer, keras.Model):
         return forward_flops(layer)
     if isinstance(layer, keras.layers.Bidirectional):
-        return sum(_layer_flops(half, in_shape, out_shape) for half in (layer.forward_layer, layer.backward_layer))
+        halves = (layer.forward_layer, layer.backward_layer)
+        return sum(_layer_flops(half, in_shape, out_shape) for half in halves)
     if isinstance(layer, keras.layers.TimeDistributed):
         return _kernel_flops(layer.layer, out_shape)
     if isinstance(layer, keras.layers.RNN):  # LSTM: input and recurrent kernels at every timestep
@@ -127,7 +128,8 @@ class Case:
 
 CASES = (
     Case(6, "LSTM(25) -> Dense(10), 5 x 10 one-hot",
-         lambda: models.build_vanilla_lstm((5, 10), output_units=10, units=25), "categorical_crossentropy", 32),
+         lambda: models.build_vanilla_lstm((5, 10), output_units=10, units=25),
+         "categorical_crossentropy", 32),
     Case(7, "LSTM(20) -> LSTM(20) -> Dense(5), 50 steps",
          lambda: models.build_stacked_lstm((50, 1), output_units=5, units=(20, 20)), "mae", 128),
     Case(8, "TimeDistributed(Conv2D(2)) -> LSTM(50), 50 frames of 50 x 50",
@@ -202,7 +204,8 @@ def ensemble_cases(quick: bool) -> list:
     x14, y14 = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
     scale = 0.05 if quick else 1.0
     return [
-        ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", lambda: _ch12_model(10), [1000 + i for i in range(10)],
+        ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", lambda: _ch12_model(10),
+         [1000 + i for i in range(10)],
          x12, y12, {"epochs": max(2, int(300 * scale))}),
         ("ch12: 1, 5, 10 cells x 10 repeats, 300 epochs", lambda k: _ch12_model((1, 5, 10)[k // 10]),
          [2000 + i for i in range(30)], x12, y12, {"epochs": max(2, int(300 * scale))}),
@@ -287,7 +290,8 @@ def write_section(text: str, path: Path) -> Path:
 def main(argv=None) -> int:
     from tqdm.auto import tqdm
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny runs, to check it works")
     parser.add_argument("--output", default=None, help="the Markdown file (default docs/BENCHMARKS.md)")
     args = parser.parse_args(argv)
