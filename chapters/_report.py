@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chapters._book import CHAPTERS, OPS, check_target, write_atomic
+from chapters._book import CHAPTERS, OPS, _int, check_target, write_atomic
 
 __all__ = [
     "ChapterRow",
@@ -652,19 +652,6 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
     return rows
 
 
-def _count(minimum: int):
-    """An argparse type: an int >= ``minimum``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}. Received: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an int >= {minimum}. Received: {value}")
-        return value
-    return parse
-
-
 def main(argv=None) -> int:
     """``python -m chapters report [--outputs DIR] [--docs DIR] [--seeds N] [--seed S]``; returns
     the exit status.
@@ -680,10 +667,10 @@ def main(argv=None) -> int:
                                      description="Write docs/REPORT.md from outputs/*/metrics.json.")
     parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
     parser.add_argument("--docs", default="docs", help="where REPORT.md goes (default docs)")
-    parser.add_argument("--seeds", type=_count(1), default=1,
+    parser.add_argument("--seeds", type=_int(1), default=1,
                         help="the chapters ran at SEEDS seeds, --seed and the next ones "
                              f"(outputs/{SEEDS_FOLDER}/SEED/ for all but the first; default 1)")
-    parser.add_argument("--seed", type=_count(0), default=BASE_SEED,
+    parser.add_argument("--seed", type=_int(0), default=BASE_SEED,
                         help=f"the first of those seeds (default {BASE_SEED})")
     try:
         args = parser.parse_args(list(argv))

@@ -10,6 +10,7 @@ import pytest
 import chapters.__main__ as runner
 from chapters import _book, _notebooks
 from chapters import _report as report
+from tests.test_report import table_rows as table
 
 SEEDS = [42, 43, 44, 45, 46]
 
@@ -44,14 +45,6 @@ def every_chapter_at_every_seed(outputs, skip=()):
                 write_run(outputs, number, seed, value=0.99 + 0.002 * (seed - 42))  # 0.99 ... 0.998
 
 
-def table(text):
-    """{chapter: its cells} from REPORT.md's table."""
-    rows = {}
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip("|").split(" | ")]
-        if line.startswith("| ") and cells[0].isdigit():
-            rows[int(cells[0])] = cells
-    return rows
 
 
 OURS, SEEDS_PASSED, RESULT, SECONDS = 3, 5, 6, 7
