@@ -377,6 +377,7 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     import keras
 
     import lstmbook.models  # noqa: F401 - registers the builders' custom layers for deserialisation
+    import lstmbook.training  # noqa: F401 - registers the Ensemble constraint, loss and metric
 
     path = _check_path(path)
     if not _checks.is_bool(compile):
