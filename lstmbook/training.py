@@ -879,6 +879,12 @@ def _loss_config(loss):
     return loss if isinstance(loss, str) else keras.losses.serialize(keras.losses.get(loss))
 
 
+def _member_loss(loss):
+    """A member's loss as ``(its serialisable config, its per-sample function)``."""
+    config = loss if isinstance(loss, dict) else _loss_config(loss)
+    return config, _per_sample_loss(keras.losses.deserialize(config) if isinstance(config, dict) else config)
+
+
 def _member_axes(y_true, y_pred, members: int):
     """Packed ``(..., members * size)`` targets and outputs as ``(..., members, size)``."""
     def split(a):  # the losses cast the targets to the outputs' dtype themselves
@@ -896,10 +902,8 @@ class MemberSum(keras.losses.Loss):
 
     def __init__(self, loss, members: int, name: str = "member_sum", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.loss = loss if isinstance(loss, dict) else _loss_config(loss)
+        self.loss, self._fn = _member_loss(loss)
         self.members = int(members)
-        self._fn = _per_sample_loss(keras.losses.deserialize(self.loss) if isinstance(self.loss, dict)
-                                    else self.loss)
 
     def call(self, y_true, y_pred):
         y_true, y_pred = _member_axes(y_true, y_pred, self.members)
@@ -919,10 +923,8 @@ class MemberLosses(keras.metrics.Metric):
 
     def __init__(self, loss, members: int, name: str = "member_losses", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.loss = loss if isinstance(loss, dict) else _loss_config(loss)
+        self.loss, self._fn = _member_loss(loss)
         self.members = int(members)
-        self._fn = _per_sample_loss(keras.losses.deserialize(self.loss) if isinstance(self.loss, dict)
-                                    else self.loss)
         self.total = self.add_variable(shape=(self.members,), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
