@@ -114,9 +114,9 @@ for offset, mapping in enumerate(MAPPINGS, start=1):
 # * **Many-to-many**: `return_sequences=True` keeps one output per input step, and the
 #   Dense layer is applied to each step.
 #
-# The sequences are short, so every LSTM is unrolled (`unroll=True`: the same equations
-# without the symbolic loop, faster on a CPU), and `steps_per_execution` runs 50 batches
-# per call into the backend.
+# The sequences are short, so on TensorFlow every LSTM is unrolled (`unroll=run.unroll`:
+# the same equations without the loop, faster there; JAX compiles its loop faster than the
+# unrolled steps), and `steps_per_execution` runs 50 batches per call into the backend.
 #
 # Each model is built right after `run.seed_everything(k)` and trained before the next
 # one is seeded, so that its weights and its shuffling depend on nothing else. Here is
@@ -126,11 +126,11 @@ for offset, mapping in enumerate(MAPPINGS, start=1):
 def build_model(mapping: str, input_shape: tuple, n_classes: int) -> keras.Model:
     inputs = keras.Input(shape=input_shape, name="inputs")
     if mapping == "one_to_many":
-        summary = keras.layers.LSTM(UNITS, unroll=True, name="encoder_lstm")(inputs)
+        summary = keras.layers.LSTM(UNITS, unroll=run.unroll, name="encoder_lstm")(inputs)
         repeated = keras.layers.RepeatVector(COUNT_STEPS, name="repeat")(summary)
-        hidden = keras.layers.LSTM(UNITS, return_sequences=True, unroll=True, name="decoder_lstm")(repeated)
+        hidden = keras.layers.LSTM(UNITS, return_sequences=True, unroll=run.unroll, name="decoder_lstm")(repeated)
     else:
-        hidden = keras.layers.LSTM(UNITS, return_sequences=mapping == "many_to_many", unroll=True,
+        hidden = keras.layers.LSTM(UNITS, return_sequences=mapping == "many_to_many", unroll=run.unroll,
                                    name="lstm")(inputs)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(hidden)
     return keras.Model(inputs, outputs, name=mapping)

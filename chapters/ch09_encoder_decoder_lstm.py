@@ -15,7 +15,8 @@ epoch ends near loss 0.65 here, not the book's 0.128, and it took three epochs t
 zero along a cosine over the run, and the epoch has 100,000 problems instead of 75,000
 (there are only 1,000 distinct problems, so this is a slightly longer epoch, not new data):
 one epoch then reaches 0.994 or more at every seed tried, in a third of the time.
-The LSTMs are unrolled over their 8 and 2 steps (the same model, without the loop).
+The LSTMs are unrolled over their few steps (the same model, without the loop), the
+harder setting's too: its 8 epochs take 15% less time on TensorFlow, 25% on JAX.
 Beyond the book: the same builder on three terms in 1…100 (11 characters in, 3 out),
 with wider LSTMs (128 cells), a cosine-decayed learning rate and the input read back to
 front, reported as ``hard_char_accuracy`` and ``hard_sum_accuracy`` (about 0.93 and 0.8
@@ -195,7 +196,7 @@ print(f"  the model reads {str(decode_addition(X_hard[0], strip=False))!r} for "
 schedule = keras.optimizers.schedules.CosineDecay(
     HARD_LEARNING_RATE, decay_steps=HARD_EPOCHS * math.ceil(len(X_hard) / HARD_BATCH_SIZE))
 hard_model = compile_addition_model(X_hard, y_hard, name="addition_hard", learning_rate=schedule,
-                                    units=(HARD_UNITS, HARD_UNITS), seed_offset=1)
+                                    units=(HARD_UNITS, HARD_UNITS), seed_offset=1, unroll=True)
 print(f"{hard_model.name}: {hard_model.count_params():,} parameters "
       f"(the book's model: {model.count_params():,})")
 with run.timed("hard_fit_s"):

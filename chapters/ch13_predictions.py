@@ -191,7 +191,7 @@ print(f"rising: {rising.mean():.0%} of the training sequences; "
 # %%
 def build_classifier(classes: int, activation: str, name: str) -> keras.Model:
     inputs = keras.Input(shape=(CLASS_TIMESTEPS, 1), name="inputs")
-    hidden = keras.layers.LSTM(UNITS, unroll=True, name="lstm")(inputs)  # 5 steps: unrolled is faster
+    hidden = keras.layers.LSTM(UNITS, unroll=run.unroll, name="lstm")(inputs)  # 5 steps: see run.unroll
     outputs = keras.layers.Dense(classes, activation=activation, name="output")(hidden)
     return keras.Model(inputs, outputs, name=name)
 
