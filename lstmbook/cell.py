@@ -35,14 +35,12 @@ Introduced in Chapter 1.
 
 from __future__ import annotations
 
-import math
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 
+from lstmbook import _checks
 from lstmbook._checks import check_size
-from lstmbook._checks import short as _describe
 
 __all__ = [
     "GATES",
@@ -63,27 +61,9 @@ __all__ = [
 GATES = ("i", "f", "c", "o")
 
 
-def _as_float_array(value, name: str, ndim: int | None = None, finite: bool = True) -> np.ndarray:
-    """``value`` as a float64 array, or a TypeError/ValueError that names ``name``."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric array. Received: {name}={_describe(value)}")
-    try:
-        raw = np.asarray(value)
-        if raw.dtype.kind not in "iufO":  # not bools, complex numbers, dates or text
-            raise TypeError
-        array = raw.astype(np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a numeric array of real numbers. "
-                        f"Received: {name}={_describe(value)} with dtype {np.asarray(value).dtype}") from None
-    if np.isnan(array).any():
-        raise ValueError(f"{name} must hold finite numbers or +-inf, not NaN. "
-                         f"Received: {name}={_describe(array)}")
-    if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension(s). Received: {name} with shape {array.shape}")
-    if finite and not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite numbers (no NaN or inf). "
-                         f"Received: {name}={_describe(array)}")
-    return array
+def _as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
+    """``value`` as a non-empty float64 array of finite numbers, of ``ndim`` dimensions if given."""
+    return _checks.as_numbers(value, name, None if ndim is None else (ndim,))
 
 
 def sigmoid(z):
@@ -104,7 +84,7 @@ def sigmoid(z):
     >>> sigmoid(np.array([0.0, 100.0, -100.0])).round(6).tolist()
     [0.5, 1.0, 0.0]
     """
-    z = _as_float_array(z, "z", finite=False)
+    z = _checks.as_numbers(z, "z", allow_empty=True, allow_inf=True)
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
@@ -208,11 +188,11 @@ def split_gates(kernel, recurrent_kernel, bias=None) -> LSTMWeights:
     kernel = _as_float_array(kernel, "kernel", 2)
     recurrent_kernel = _as_float_array(recurrent_kernel, "recurrent_kernel", 2)
     units = recurrent_kernel.shape[0]
-    if units == 0 or recurrent_kernel.shape[1] != 4 * units:
+    if recurrent_kernel.shape[1] != 4 * units:
         raise ValueError(
             "recurrent_kernel must be (units, 4 * units): one (units, units) block per gate i, f, c, o. "
             f"Received: recurrent_kernel with shape {recurrent_kernel.shape}")
-    if kernel.shape[0] == 0 or kernel.shape[1] != 4 * units:
+    if kernel.shape[1] != 4 * units:
         raise ValueError(
             f"kernel must be (features, 4 * units) = (features, {4 * units}) to match "
             f"recurrent_kernel's {units} units. Received: kernel with shape {kernel.shape}")
@@ -251,13 +231,9 @@ def random_weights(features: int, units: int, scale: float = 0.5, seed=None) -> 
     >>> w.W["o"].shape, w.U["o"].shape, w.b["o"].shape
     ((2, 3), (3, 3), (3,))
     """
-    for name, value in (("features", features), ("units", units)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
-    if isinstance(scale, bool) or not isinstance(scale, Real) or not 0 < scale < math.inf:
-        raise ValueError(f"scale must be a positive, finite number. Received: scale={scale!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
-        raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
+    features, units = _checks.check_int(features, "features"), _checks.check_int(units, "units")
+    scale = _checks.check_number(scale, "scale", 0.0, include="neither")
+    seed = None if seed is None else _checks.check_int(seed, "seed", minimum=0)
     check_size(4 * units * (features + units + 1), features=features, units=units)
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -357,7 +333,7 @@ def set_forget_bias(layer, bias):
     value = _as_float_array(bias, "bias")
     if np.abs(value).max(initial=0.0) > np.finfo(np.float32).max:
         raise ValueError(f"bias must fit in float32, the layer's weights (|bias| <= 3.4e38). "
-                         f"Received: bias={_describe(bias)}")
+                         f"Received: bias={_checks.short(bias)}")
     if value.shape not in ((), (weights.units,)):
         raise ValueError(f"bias must be a number or an array (units,) = ({weights.units},). "
                          f"Received: bias with shape {value.shape}")
@@ -375,13 +351,10 @@ def _check_weights(weights) -> LSTMWeights:
     for field_name, blocks, ndim in zip(LSTMWeights._fields, weights, (2, 2, 1), strict=True):
         if not isinstance(blocks, dict) or set(blocks) != set(GATES):
             raise ValueError(f"weights.{field_name} must be a dict with one array per gate {GATES}. "
-                             f"Received: weights.{field_name}={_describe(blocks)}")
+                             f"Received: weights.{field_name}={_checks.short(blocks)}")
         arrays[field_name] = {g: _as_float_array(blocks[g], f"weights.{field_name}[{g!r}]", ndim)
                               for g in GATES}
     features, units = arrays["W"]["i"].shape
-    if features == 0 or units == 0:
-        raise ValueError("weights.W['i'] must be (features, units) with both positive. "
-                         f"Received: shape {(features, units)}")
     shapes = {"W": ((features, units), "(features, units)"),
               "U": ((units, units), "(units, units)"),
               "b": ((units,), "(units,)")}
@@ -443,8 +416,6 @@ def lstm_step(x_t, h_prev, c_prev, weights: LSTMWeights) -> LSTMStep:
     """
     weights = _check_weights(weights)
     x_t = _as_float_array(x_t, "x_t", 2)
-    if x_t.shape[0] == 0:
-        raise ValueError(f"x_t must hold at least one sample. Received: x_t with shape {x_t.shape}")
     if x_t.shape[1] != weights.features:
         raise ValueError(f"x_t must be (batch, features) with features={weights.features}, as the "
                          f"weights expect. Received: x_t with shape {x_t.shape}")
@@ -480,9 +451,6 @@ def lstm_forward(x, weights: LSTMWeights, h0=None, c0=None) -> LSTMTrace:
     weights = _check_weights(weights)
     x = _as_float_array(x, "x", 3)
     batch, timesteps, features = x.shape
-    if batch == 0 or timesteps == 0:
-        raise ValueError("x must hold at least one sample and one timestep. "
-                         f"Received: x with shape {x.shape}")
     if features != weights.features:
         raise ValueError(f"x must be (batch, timesteps, features) with features={weights.features}, as "
                          f"the weights expect. Received: x with shape {x.shape}")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lstmbook import _checks
+
 __all__ = ["REGISTRY", "data_dir", "file_path", "load_airline_passengers", "load_shampoo_sales",
            "sha256"]
 
@@ -44,9 +46,7 @@ def data_dir(directory=None) -> Path:
     inside the package (``lstmbook/data/``).
     """
     if directory is not None:
-        if not isinstance(directory, (str, os.PathLike)):
-            raise TypeError(f"directory must be a str or path-like. Received: directory={directory!r}")
-        return Path(directory)
+        return _checks.check_path(directory, "directory")
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
     return Path(__file__).resolve().parent / "data"
@@ -61,9 +61,7 @@ def sha256(path) -> str:
     TypeError: path must be a str or path-like. Received: path=True
     """
     # open() takes an int as a file descriptor: sha256(0) would read, then close, stdin.
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or path-like. Received: path={path!r}")
-    if not Path(path).is_file():
+    if not _checks.check_path(path).is_file():
         raise FileNotFoundError(f"path must be an existing file. Received: path={str(path)!r}")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -79,10 +77,7 @@ def file_path(name: str, directory=None) -> Path:
         ValueError: ``name`` is not registered, or the file's hash is wrong (altered or corrupt).
         FileNotFoundError: the file is missing; the message says where it was looked for.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str. Received: name={name!r}")
-    if name not in REGISTRY:
-        raise ValueError(f"name must be one of {sorted(REGISTRY)}. Received: name={name!r}")
+    _checks.check_choice(_checks.check_type(name, "name", str, "a str"), "name", sorted(REGISTRY))
     path = data_dir(directory) / name
     if not path.is_file():
         raise FileNotFoundError(

@@ -36,7 +36,6 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -110,15 +109,9 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if missing:
         raise ValueError(f"history must hold 'loss' and 'val_loss' (train with validation data). "
                          f"Received: history with keys {sorted(record)}")
-    try:
-        loss = np.asarray(record["loss"], dtype=float)
-        val = np.asarray(record["val_loss"], dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("history['loss'] and history['val_loss'] must be lists of numbers. "
-                        "Received: non-numeric values") from None
-    if loss.ndim != 1 or val.ndim != 1:
-        raise ValueError(f"history['loss'] and ['val_loss'] must be 1-D. Received: shapes "
-                         f"{loss.shape} and {val.shape}")
+    # NaN or infinity in a loss means the training diverged: refused here, named.
+    loss, val = (_checks.as_numbers(record[key], f"history[{key!r}]", ndims=(1,))
+                 for key in ("loss", "val_loss"))
     epochs = np.asarray(record.get("epoch", np.arange(1, len(loss) + 1)), dtype=int)
     if len(epochs) != len(loss):
         raise ValueError(f"history['epoch'] must match history['loss'] in length. Received: "
@@ -140,9 +133,6 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(loss) < 3:
         raise ValueError(f"history must cover at least 3 epochs to be diagnosed. "
                          f"Received: {len(loss)} epoch(s)")
-    if not (np.isfinite(loss).all() and np.isfinite(val).all()):
-        raise ValueError("history's losses must be finite: training diverged (NaN or inf). "
-                         "Received: non-finite losses")
     return epochs, loss, val
 
 
@@ -257,7 +247,7 @@ def diagnose_runs(histories) -> Diagnosis:
         that comes first in ``("underfit", "good fit", "overfit")``.
     """
     if not isinstance(histories, (list, tuple)) or not histories:
-        raise ValueError(f"histories must be a non-empty list of histories. Received: {histories!r:.80}")
+        raise _checks.bad("histories", histories, "a non-empty list of histories")
     labels = [diagnose(h).label for h in histories]
     counts = {label: labels.count(label) for label in LABELS}
     label = max(LABELS, key=lambda name: (counts[name], -LABELS.index(name)))
@@ -271,8 +261,8 @@ def diagnose_runs(histories) -> Diagnosis:
 
 
 def _check_label(value, name: str) -> None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"{name} must be a str or None. Received: {name}={value!r}")
+    if value is not None:
+        _checks.check_type(value, name, str, "a str or None")
 
 
 def _figure_and_axes(ax, figsize):
@@ -282,7 +272,7 @@ def _figure_and_axes(ax, figsize):
     if ax is None:
         return plt.subplots(figsize=figsize)
     if not (hasattr(ax, "figure") and hasattr(ax, "plot")):
-        raise TypeError(f"ax must be a matplotlib Axes or None. Received: ax={ax!r:.80}")
+        raise _checks.bad("ax", ax, "a matplotlib Axes or None", TypeError)
     return ax.figure, ax
 
 
@@ -309,8 +299,7 @@ def plot_learning_curves(history, *, title: str | None = None, start_epoch: int 
     if not histories:
         raise ValueError("history must be a history or a non-empty list of them. Received: []")
     _check_label(title, "title")
-    if not isinstance(show_diagnosis, (bool, np.bool_)):
-        raise TypeError(f"show_diagnosis must be True or False. Received: show_diagnosis={show_diagnosis!r}")
+    _checks.check_bool(show_diagnosis, "show_diagnosis")
     _checks.check_int(start_epoch, "start_epoch", minimum=1)
     curves = [_curves(h) for h in histories]
     for epochs, _, _ in curves:  # checked before any figure is made, so none is left open
@@ -349,20 +338,11 @@ def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "val
         The matplotlib Figure drawn on; the caller shows or saves it.
     """
     _check_label(title, "title")
-    if not isinstance(ylabel, str):
-        raise TypeError(f"ylabel must be a str. Received: ylabel={ylabel!r}")
+    _checks.check_type(ylabel, "ylabel", str, "a str")
     if not isinstance(results, dict) or not results:
-        raise ValueError(f"results must be a non-empty dict of name -> scores. Received: {results!r:.80}")
-    data = []
-    for key, scores in results.items():
-        try:
-            values = np.asarray(getattr(scores, "scores", scores), dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise TypeError(f"results[{key!r}] must be a list of numbers. Received: {scores!r:.80}") from None
-        if values.size == 0 or not np.isfinite(values).all():
-            raise ValueError(f"results[{key!r}] must be a non-empty list of finite scores. "
-                             f"Received: {values.tolist()!r:.80}")
-        data.append(values)
+        raise _checks.bad("results", results, "a non-empty dict of name -> scores")
+    data = [_checks.as_numbers(getattr(scores, "scores", scores), f"results[{key!r}]").ravel()
+            for key, scores in results.items()]
     fig, ax = _figure_and_axes(ax, (1.6 * len(data) + 3, 4))
     ax.boxplot(data)
     ax.set_xticks(range(1, len(data) + 1), [str(k) for k in results])
@@ -595,10 +575,8 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
         raise ImportError("running on a Dask cluster needs Dask: pip install 'lstmbook[cluster]' "
                           "(or pip install 'dask[distributed]')") from None
     if not isinstance(scheduler, str) or not scheduler.strip():
-        raise TypeError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786'. "
-                        f"Received: scheduler={scheduler!r}")
-    if isinstance(timeout, (bool, np.bool_)) or not isinstance(timeout, Real) or not 0 < timeout < 3600:
-        raise ValueError(f"timeout must be a number of seconds in (0, 3600). Received: timeout={timeout!r}")
+        raise _checks.bad("scheduler", scheduler, "an address such as 'tcp://127.0.0.1:8786'", TypeError)
+    timeout = _checks.check_number(timeout, "timeout", 0, 3600, include="neither")
     try:
         client = Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as error:
@@ -688,21 +666,16 @@ def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | 
         warnings.filterwarnings("ignore", message="IProgress not found")
         from tqdm.auto import tqdm
 
-    if not callable(fn):
-        raise TypeError(f"fn must be callable. Received: fn={fn!r}")
+    _checks.check_callable(fn, "fn")
     seeds = _checks.as_tuple(seeds)  # np.arange(3) or a pandas Series works like range(3)
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds
-    if not isinstance(seeds, list) or not seeds or not all(
-            isinstance(s, Integral) and not isinstance(s, bool) for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of ints. Received: seeds={seeds!r}")
-    if not all(0 <= s < 2**32 for s in seeds):  # what keras.utils.set_random_seed (NumPy) takes
-        raise ValueError(f"seeds must lie in [0, 2**32). Received: seeds={seeds!r:.80}")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False. Received: progress={progress!r}")
-    if desc is not None and not isinstance(desc, str):
-        raise TypeError(f"desc must be a str or None. Received: desc={desc!r}")
+    if not isinstance(seeds, list) or not seeds:
+        raise _checks.bad("seeds", seeds, "a non-empty list of ints")
+    seeds = [_checks.check_seed(s, "seeds") for s in seeds]  # each in [0, 2**32), as Keras takes
+    _checks.check_bool(progress, "progress")
+    _check_label(desc, "desc")
     if len(set(seeds)) != len(seeds):  # results are kept by seed: a repeat would overwrite another
-        raise ValueError(f"seeds must be distinct. Received: seeds={seeds!r}")
+        raise _checks.bad("seeds", seeds, "distinct")
     _checks.check_int(jobs, "jobs", minimum=1)
     backend = keras.backend.backend()
     client = _dask_client()
@@ -793,14 +766,11 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         A :class:`RepeatedResult`: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
         ``summary`` (``mean``, ``std``, ``min``, ``max``).
     """
-    if not callable(build_fn):
-        raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
+    _checks.check_callable(build_fn, "build_fn")
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
                              ("seed", seed, 0), ("validation_every", validation_every, 1)):
         _checks.check_int(value, name, minimum=low)
-    if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
-        raise TypeError(f"compile_kwargs must be a dict of model.compile arguments or None. "
-                        f"Received: compile_kwargs={compile_kwargs!r:.80}")
+    _checks.check_kwargs(compile_kwargs, "compile_kwargs")
     compile_kwargs = {"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else dict(compile_kwargs)
     if not isinstance(compile_kwargs.get("optimizer", "adam"), (str, dict)):
         raise TypeError("compile_kwargs['optimizer'] must be a name or a config dict, so that each run "
@@ -813,10 +783,9 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
                          f"Received: x with shape {x.shape}, y with {y_rows} rows")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError(f"validation_data must be (x_val, y_val). Received: {validation_data!r:.80}")
+            raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
         validation_data = tuple(np.asarray(a) for a in validation_data)
-    if not _checks.is_bool(ensemble):
-        raise TypeError(f"ensemble must be True or False. Received: ensemble={ensemble!r}")
+    _checks.check_bool(ensemble, "ensemble")
     seeds = [int(seed) + i for i in range(n_repeats)]
     settings = {"x": x, "y": y, "validation_data": validation_data, "epochs": epochs,
                 "batch_size": batch_size,

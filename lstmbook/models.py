@@ -31,13 +31,9 @@ Introduced in Chapter 6; each builder names the chapter that introduces it.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import keras
-import numpy as np
 
 from lstmbook import _checks
-from lstmbook._checks import is_int as _is_int
 
 __all__ = [
     "MERGE_MODES",
@@ -60,81 +56,27 @@ MERGE_MODES = ("sum", "mul", "ave", "concat")
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_units(value, name: str) -> int:
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a positive int. Received: {name}={value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
-    return int(value)
-
-
-def _check_sequence_shape(value, name: str = "input_shape") -> tuple:
-    """``(timesteps, features)`` with timesteps a positive int or None, features a positive int.
-
-    A list or a NumPy array of two ints (``np.array([10, 1])``) is taken as the tuple.
-    """
-    if isinstance(value, np.ndarray) and value.ndim == 1:
-        value = tuple(value.tolist())
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a (timesteps, features) tuple. Received: {name}={value!r}")
-    timesteps, features = value
-    if timesteps is not None and (not _is_int(timesteps) or timesteps < 1):
-        raise ValueError(f"{name}[0] (timesteps) must be a positive int or None. "
-                         f"Received: {name}={value!r}")
-    if not _is_int(features) or features < 1:
-        raise ValueError(f"{name}[1] (features) must be a positive int. Received: {name}={value!r}")
-    return (None if timesteps is None else int(timesteps), int(features))
-
-
-def _check_pair(value, name: str) -> tuple:
-    """A positive int ``k`` (meaning ``(k, k)``) or a pair of positive ints."""
-    if _is_int(value):
-        value = (value, value)
-    if isinstance(value, np.ndarray) and value.ndim == 1:
-        value = tuple(value.tolist())
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(_is_int(v) and v >= 1 for v in value)):
-        raise ValueError(f"{name} must be a positive int or a pair of positive ints. "
-                         f"Received: {name}={value!r}")
-    return (int(value[0]), int(value[1]))
-
-
-def _check_activation(value, name: str):
-    """Any activation ``keras.activations.get`` knows (a name, a callable or None = linear)."""
-    if value is not None and not isinstance(value, str) and not callable(value):
-        raise TypeError(f"{name} must be an activation name, a callable or None. "
-                         f"Received: {name}={value!r}")
+def _check_common(output_units, output_activation, name, unroll, timesteps) -> tuple[int, bool]:
+    """The arguments every builder takes, checked: ``(output_units, unroll)``."""
+    output_units = _checks.check_int(output_units, "output_units")
+    activation = output_activation
+    if activation is not None and not isinstance(activation, str) and not callable(activation):
+        raise _checks.bad("output_activation", output_activation, "an activation name, a callable or None",
+                          TypeError)
     try:
-        keras.activations.get(value)
+        keras.activations.get(output_activation)
     except (ValueError, TypeError):
-        raise ValueError(f"{name} is not an activation Keras knows. Received: {name}={value!r}") from None
-    return value
+        raise _checks.bad("output_activation", output_activation, "an activation Keras knows") from None
+    if not isinstance(name, str) or not name:
+        raise _checks.bad("name", name, "a non-empty str")
+    if _checks.check_bool(unroll, "unroll") and timesteps is None:
+        raise _checks.bad("unroll", unroll, "False for timesteps=None (unrolling needs a fixed number)")
+    return output_units, bool(unroll)
 
 
-def _check_bool(value, name: str) -> bool:
-    if not _checks.is_bool(value):
-        raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
-    return bool(value)
-
-
-def _check_unroll(value, timesteps) -> bool:
-    _check_bool(value, "unroll")
-    if value and timesteps is None:
-        raise ValueError("unroll=True needs a fixed number of timesteps, not None. "
-                         f"Received: unroll={value!r} with timesteps=None")
-    return value
-
-
-def _check_name(value) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"name must be a non-empty str. Received: name={value!r}")
-    return value
-
-
-def _check_rate(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a float in [0, 1). Received: {name}={value!r}")
-    return float(value)
+def _check_sequence_shape(input_shape) -> tuple:
+    """``(timesteps, features)``: positive ints, timesteps None for any length."""
+    return _checks.check_ints(input_shape, "input_shape", 2, none_first=True)
 
 
 def _output_layer(x, output_units: int, activation, per_step: bool):
@@ -259,13 +201,10 @@ def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="s
     (None, None, 1)
     """
     input_shape = _check_sequence_shape(input_shape)
-    output_units = _check_units(output_units, "output_units")
-    units = _check_units(units, "units")
-    _check_activation(output_activation, "output_activation")
-    return_sequences = _check_bool(return_sequences, "return_sequences")
-    go_backwards = _check_bool(go_backwards, "go_backwards")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, input_shape[0])
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
+    units = _checks.check_int(units, "units")
+    return_sequences = _checks.check_bool(return_sequences, "return_sequences")
+    go_backwards = _checks.check_bool(go_backwards, "go_backwards")
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.LSTM(units, return_sequences=return_sequences, go_backwards=go_backwards,
@@ -307,17 +246,9 @@ def build_stacked_lstm(input_shape, output_units, units=(20, 20), output_activat
     ((None, 5), ['inputs', 'lstm_1', 'lstm_2', 'output'])
     """
     input_shape = _check_sequence_shape(input_shape)
-    output_units = _check_units(output_units, "output_units")
-    units = _checks.as_tuple(units)
-    if _is_int(units):
-        units = (units,)
-    if not isinstance(units, (tuple, list)) or not units \
-            or not all(_is_int(u) and u >= 1 for u in units):
-        raise ValueError(f"units must be a non-empty sequence of positive ints. Received: units={units!r}")
-    _check_activation(output_activation, "output_activation")
-    dropout = _check_rate(dropout, "dropout")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, input_shape[0])
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
+    units = _checks.check_ints(units, "units", None)
+    dropout = _checks.check_number(dropout, "dropout", 0.0, 1.0, include="left")
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = inputs
@@ -366,22 +297,13 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     >>> model.input_shape, model.get_layer("flatten").output.shape
     ((None, 50, 50, 50, 1), (None, 50, 1152))
     """
-    frame_shape = _checks.as_tuple(frame_shape)
-    if (not isinstance(frame_shape, (tuple, list)) or len(frame_shape) != 3
-            or not all(_is_int(v) and v >= 1 for v in frame_shape)):
-        raise ValueError(f"frame_shape must be (rows, cols, channels) of positive ints. "
-                         f"Received: frame_shape={frame_shape!r}")
-    frame_shape = tuple(int(v) for v in frame_shape)
-    output_units = _check_units(output_units, "output_units")
-    filters = _check_units(filters, "filters")
-    kernel_size = _check_pair(kernel_size, "kernel_size")
-    pool_size = _check_pair(pool_size, "pool_size")
-    units = _check_units(units, "units")
-    _check_activation(output_activation, "output_activation")
-    if timesteps is not None:
-        timesteps = _check_units(timesteps, "timesteps")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, timesteps)
+    frame_shape = _checks.check_ints(frame_shape, "frame_shape", 3)
+    timesteps = None if timesteps is None else _checks.check_int(timesteps, "timesteps")
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, timesteps)
+    filters = _checks.check_int(filters, "filters")
+    kernel_size = _checks.check_ints(kernel_size, "kernel_size", 2)
+    pool_size = _checks.check_ints(pool_size, "pool_size", 2)
+    units = _checks.check_int(units, "units")
     conv_rows, conv_cols = (frame_shape[0] - kernel_size[0] + 1, frame_shape[1] - kernel_size[1] + 1)
     if conv_rows < 1 or conv_cols < 1:
         raise ValueError(f"kernel_size must fit in a frame. Received: kernel_size={kernel_size!r} "
@@ -435,13 +357,10 @@ def build_encoder_decoder_lstm(input_shape, output_timesteps, output_units, enco
     (None, 2, 12)
     """
     input_shape = _check_sequence_shape(input_shape)
-    output_timesteps = _check_units(output_timesteps, "output_timesteps")
-    output_units = _check_units(output_units, "output_units")
-    encoder_units = _check_units(encoder_units, "encoder_units")
-    decoder_units = _check_units(decoder_units, "decoder_units")
-    _check_activation(output_activation, "output_activation")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, input_shape[0])
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
+    output_timesteps = _checks.check_int(output_timesteps, "output_timesteps")
+    encoder_units = _checks.check_int(encoder_units, "encoder_units")
+    decoder_units = _checks.check_int(decoder_units, "decoder_units")
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.LSTM(encoder_units, unroll=unroll, name="encoder_lstm")(inputs)
@@ -491,14 +410,10 @@ def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="
     (None, None, 50)
     """
     input_shape = _check_sequence_shape(input_shape)
-    output_units = _check_units(output_units, "output_units")
-    units = _check_units(units, "units")
-    if merge_mode not in MERGE_MODES:
-        raise ValueError(f"merge_mode must be one of {MERGE_MODES}. Received: merge_mode={merge_mode!r}")
-    return_sequences = _check_bool(return_sequences, "return_sequences")
-    _check_activation(output_activation, "output_activation")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, input_shape[0])
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
+    units = _checks.check_int(units, "units")
+    return_sequences = _checks.check_bool(return_sequences, "return_sequences")
+    _checks.check_choice(merge_mode, "merge_mode", MERGE_MODES)
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.Bidirectional(
@@ -539,11 +454,8 @@ def build_generative_lstm(input_shape=(1, 2), output_units=2, units=10, output_a
     (None, 2)
     """
     input_shape = _check_sequence_shape(input_shape)
-    output_units = _check_units(output_units, "output_units")
-    units = _check_units(units, "units")
-    _check_activation(output_activation, "output_activation")
-    name = _check_name(name)
-    unroll = _check_unroll(unroll, input_shape[0])
+    output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
+    units = _checks.check_int(units, "units")
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.LSTM(units, unroll=unroll, name="lstm")(inputs)

@@ -35,7 +35,6 @@ Introduced in Chapter 13 and used in Chapter 14 to save each updated model.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -43,8 +42,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from lstmbook import _checks, _files
-from lstmbook._checks import check_int as _check_int
+from lstmbook import _checks, _files, datasets
 
 __all__ = [
     "finalize_model",
@@ -87,18 +85,10 @@ def write_atomic(path, data: bytes | str) -> Path:
     return _files.write_atomic(path, data)
 
 
-def _check_path(path, name: str = "path") -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or path-like. Received: {name}={path!r}")
-    return Path(path)
+_check_path = _checks.check_path
 
 
-def _check_model(model):
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model. Received: model of type {type(model).__name__}")
-    return model
+_check_model = _checks.check_model
 
 
 def _check_weights_path(weights_path, json_path: Path) -> Path:
@@ -172,10 +162,7 @@ def _numbered_backups(path: Path) -> list[tuple[int, Path]]:
 
 
 def _check_backups(backups) -> int:
-    backups = _check_int(backups, "backups")
-    if backups > MAX_BACKUPS:
-        raise ValueError(f"backups must be <= {MAX_BACKUPS}. Received: backups={backups}")
-    return backups
+    return _checks.check_int(backups, "backups", maximum=MAX_BACKUPS)
 
 
 def _commit(new_files: list[tuple[Path, Path]], backups: int) -> None:
@@ -288,12 +275,6 @@ def _keep_mode(tmp: Path, path: Path) -> None:
         os.chmod(tmp, path.stat().st_mode & 0o777)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_architecture_and_weights(model, json_path, weights_path=None, *,
@@ -340,7 +321,7 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
     try:
         model.save_weights(tmp_weights)
         _files.fsync_file(tmp_weights)
-        config[PAIR_KEY] = {"file": weights_path.name, "sha256": _sha256(tmp_weights)}
+        config[PAIR_KEY] = {"file": weights_path.name, "sha256": datasets.sha256(tmp_weights)}
         tmp_json = _files.create_beside(json_path, JSON_SUFFIX)
         tmp_json.write_text(json.dumps(config), encoding="utf-8")
         _files.fsync_file(tmp_json)  # both new files are on disk before any backup is touched
@@ -380,12 +361,8 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
     import lstmbook.training  # noqa: F401 - registers the Ensemble constraint, loss and metric
 
     path = _check_path(path)
-    if not _checks.is_bool(compile):
-        raise TypeError(f"compile must be a bool. Received: compile={compile!r}")
-    compile = bool(compile)
-    if custom_objects is not None and not isinstance(custom_objects, dict):
-        raise TypeError(f"custom_objects must be a dict of name -> class or function, or None. "
-                        f"Received: custom_objects={custom_objects!r:.80}")
+    compile = _checks.check_bool(compile, "compile")
+    _checks.check_kwargs(custom_objects, "custom_objects")
     if path.suffix not in (KERAS_SUFFIX, JSON_SUFFIX):
         hint = ""
         if path.suffix in (".h5", ".hdf5"):
@@ -428,7 +405,7 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
                          "top level")
     pair = config.pop(PAIR_KEY, None)
     paired = isinstance(pair, dict) and pair.get("file") == weights_path.name
-    if paired and pair.get("sha256") != _sha256(weights_path):
+    if paired and pair.get("sha256") != datasets.sha256(weights_path):
         raise ValueError(f"{str(weights_path)!r} is not the weights file saved with {str(path)!r} (its "
                          f"SHA-256 differs from the one the architecture records; a save interrupted between "
                          f"its two files?). The previous pair is {str(_numbered(path, 1))!r} with "
@@ -479,17 +456,11 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
 
     from lstmbook.training import fit_epochs
 
-    if not callable(build_fn):
-        raise TypeError(f"build_fn must be callable. Received: build_fn={build_fn!r}")
-    if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
-        raise TypeError(f"compile_kwargs must be a dict of model.compile arguments or None. "
-                        f"Received: compile_kwargs={compile_kwargs!r:.80}")
+    _checks.check_callable(build_fn, "build_fn")
+    _checks.check_kwargs(compile_kwargs, "compile_kwargs")
     if seed is not None:
-        keras.utils.set_random_seed(_check_int(seed, "seed", minimum=0))
-    model = build_fn()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"build_fn must return a keras.Model. Received: build_fn returned "
-                        f"{type(model).__name__}")
+        keras.utils.set_random_seed(_checks.check_seed(seed))
+    model = _checks.check_model(build_fn(), "build_fn()")
     if not model.compiled:
         model.compile(**({"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else compile_kwargs))
     history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks,

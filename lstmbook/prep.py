@@ -15,15 +15,12 @@ Introduced in Chapter 3.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from lstmbook import _checks
-from lstmbook._checks import check_finite
 from lstmbook._checks import check_int as _check_int
-from lstmbook._checks import short as _short
 
 __all__ = [
     "scale",
@@ -84,20 +81,16 @@ def scale(data, feature_range=(0.0, 1.0)):
     from sklearn.preprocessing import MinMaxScaler
 
     array = _as_numeric(data, "data")
-    bounds = np.asarray(feature_range, dtype=object) if not isinstance(feature_range, (str, bytes)) else None
-    if (bounds is None or bounds.shape != (2,)
-            or not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
-                       for v in bounds.tolist())
-            or not bounds[0] < bounds[1]):
-        raise ValueError(f"feature_range must be (lo, hi), finite numbers with lo < hi. "
-                         f"Received: feature_range={feature_range!r}")
-    if not math.isfinite(float(bounds[1]) - float(bounds[0])):
-        raise ValueError(f"feature_range must span a finite width (hi - lo overflows float64). "
-                         f"Received: feature_range={feature_range!r}")
+    bounds = _checks.as_tuple(feature_range)
+    if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise _checks.bad("feature_range", feature_range, "(lo, hi)")
+    bounds = [_checks.check_number(v, "feature_range") for v in bounds]
+    if not bounds[0] < bounds[1] or not math.isfinite(bounds[1] - bounds[0]):
+        raise _checks.bad("feature_range", feature_range, "(lo, hi) with lo < hi, and hi - lo finite")
     column, flat = _as_column(array)
     with np.errstate(over="ignore", invalid="ignore"):
         _checks.check_finite_result(column.max(axis=0) - column.min(axis=0), "data", "scale")
-        scaler = MinMaxScaler(feature_range=tuple(float(v) for v in bounds.tolist()))
+        scaler = MinMaxScaler(feature_range=tuple(bounds))
         scaled = _checks.check_finite_result(scaler.fit_transform(column), "data", "scale")
     return (scaled.ravel() if flat else scaled), scaler
 
@@ -140,7 +133,7 @@ def unscale(data, scaler):
     """
     if (not hasattr(scaler, "inverse_transform") or not hasattr(scaler, "n_features_in_")
             or not hasattr(scaler, "scale_")):  # MinMaxScaler, StandardScaler; not an encoder
-        raise TypeError(f"scaler must be a fitted scikit-learn scaler. Received: scaler={_short(scaler)}")
+        raise _checks.bad("scaler", scaler, "a fitted scikit-learn scaler", TypeError)
     array = _as_numeric(data, "data")
     column, flat = _as_column(array)
     if column.shape[1] != scaler.n_features_in_:
@@ -177,10 +170,9 @@ def one_hot_encode(values, categories=None):
     from sklearn.preprocessing import OneHotEncoder
 
     if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"values must be a 1-D sequence. Received: values={_short(values)}")
+        raise _checks.bad("values", values, "a 1-D sequence", TypeError)
     if _has_strings(values) and not all(isinstance(v, str) or v is None for v in values):
-        raise TypeError(f"values must be all labels (text) or all integers, not a mix. "
-                        f"Received: values={_short(values)}")
+        raise _checks.bad("values", values, "all labels (text) or all integers, not a mix", TypeError)
     array = np.asarray(values, dtype=object if _has_strings(values) else None)
     if array.dtype.kind in "cbmMV":
         raise TypeError(f"values must be integers or labels. Received: values with dtype {array.dtype}")
@@ -189,25 +181,21 @@ def one_hot_encode(values, categories=None):
     if array.size == 0:
         raise ValueError("values must not be empty. Received: values=[]")
     if array.dtype == object and any(v is None for v in array.tolist()):
-        raise ValueError(f"values must not hold None. Received: values={_short(values)}")
+        raise _checks.bad("values", values, "free of None")
     if array.dtype.kind == "f":
-        if not np.isfinite(array).all():
-            raise ValueError(f"values contains NaN or infinity. Received: values={_short(values)}")
-        if not np.all(array == np.round(array)):
-            raise ValueError(f"values must be integers or labels, not fractions. "
-                             f"Received: values={_short(values)}")
+        if not np.isfinite(array).all() or not np.all(array == np.round(array)):
+            raise _checks.bad("values", values, "integers or labels, not fractions, NaN or infinity")
         array = array.astype(int)
     if categories is None:
         cats = "auto"
     else:
         cats_array = _check_categories(categories, array.dtype)
         if cats_array.ndim != 1 or cats_array.size == 0 or len(set(cats_array.tolist())) != cats_array.size:
-            raise ValueError(f"categories must be a non-empty list of distinct values. "
-                             f"Received: categories={_short(categories)}")
+            raise _checks.bad("categories", categories, "a non-empty list of distinct values")
         unknown = sorted(set(array.tolist()) - set(cats_array.tolist()), key=str)
         if unknown:
-            raise ValueError(f"values holds labels that are not in categories: {unknown[:5]}. "
-                             f"Received: categories={_short(list(cats_array))}")
+            missing = f"a list holding every value (missing: {unknown[:5]})"
+            raise _checks.bad("categories", list(cats_array), missing)
         cats = [cats_array]
     encoder = OneHotEncoder(categories=cats, sparse_output=False, handle_unknown="error",
                             dtype=np.float32)
@@ -218,7 +206,7 @@ def one_hot_encode(values, categories=None):
 def _check_categories(categories, dtype) -> np.ndarray:
     """``categories`` as an array of the values' dtype, refusing what the cast would change."""
     if isinstance(categories, (str, bytes)) or not hasattr(categories, "__iter__"):
-        raise TypeError(f"categories must be a list of values. Received: categories={_short(categories)}")
+        raise _checks.bad("categories", categories, "a list of values", TypeError)
     listed = list(categories)
     if dtype.kind == "O":
         return np.asarray(listed, dtype=object)
@@ -226,11 +214,10 @@ def _check_categories(categories, dtype) -> np.ndarray:
         raw = np.asarray(listed)
         cast = raw.astype(dtype)
     except (TypeError, ValueError):
-        raise TypeError(f"categories must be numbers like values (dtype {dtype}). "
-                        f"Received: categories={_short(categories)}") from None
+        like = f"numbers like values (dtype {dtype})"
+        raise _checks.bad("categories", categories, like, TypeError) from None
     if raw.dtype.kind not in "biuf" or (raw.size and not np.array_equal(cast, raw)):
-        raise TypeError(f"categories must be whole numbers like values (dtype {dtype}). "
-                        f"Received: categories={_short(categories)}")
+        raise _checks.bad("categories", categories, f"whole numbers like values (dtype {dtype})", TypeError)
     return cast
 
 
@@ -257,8 +244,7 @@ def one_hot_decode(encoded, encoder=None):
     if encoder is None:
         return indices
     if not hasattr(encoder, "categories_"):
-        raise TypeError(f"encoder must be the fitted encoder from one_hot_encode. "
-                        f"Received: encoder={_short(encoder)}")
+        raise _checks.bad("encoder", encoder, "the fitted encoder from one_hot_encode", TypeError)
     labels = np.asarray(encoder.categories_[0])
     if array.shape[-1] != labels.size:
         raise ValueError(f"encoded must have {labels.size} columns, one per known label "
@@ -272,21 +258,16 @@ def one_hot_decode(encoded, encoder=None):
 
 
 def _check_sequences(sequences, name: str = "sequences") -> list:
+    """``sequences`` as a non-empty list of lists of numbers (each may be empty)."""
     if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
-        raise TypeError(f"{name} must be a list of sequences. Received: {name}={_short(sequences)}")
+        raise _checks.bad(name, sequences, "a list of sequences", TypeError)
     if len(sequences) == 0:
-        raise ValueError(f"{name} must not be empty. Received: {name}={_short(sequences)}")
-    checked = []
+        raise _checks.bad(name, sequences, "non-empty")
     for i, seq in enumerate(sequences):
-        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__len__"):
-            raise TypeError(f"{name}[{i}] must be a sequence. Received: {name}[{i}]={_short(seq)}")
-        array = np.asarray(seq)
-        if array.size and array.dtype.kind not in "biuf":
-            raise TypeError(f"{name}[{i}] must hold numbers. Received: {name}[{i}]={_short(seq)}")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise ValueError(f"{name}[{i}] contains NaN or infinity. Received: {name}[{i}]={_short(seq)}")
-        checked.append(list(seq))
-    return checked
+        if not hasattr(seq, "__len__"):
+            raise _checks.bad(f"{name}[{i}]", seq, "a sequence", TypeError)
+        _checks.as_numbers(seq, f"{name}[{i}]", ndims=(1,), allow_empty=True, allow_bool=True)
+    return [list(seq) for seq in sequences]
 
 
 def _check_dtype(dtype, sequences: list, value=0) -> str:
@@ -295,8 +276,7 @@ def _check_dtype(dtype, sequences: list, value=0) -> str:
     An integer dtype for data with fractions would cut them off silently (``1.7`` -> ``1``),
     so that is refused.
     """
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise TypeError(f"value must be a finite number. Received: value={value!r}")
+    _checks.check_number(value, "value")
     fractional = any(np.any(np.mod(np.asarray(seq, dtype=float), 1) != 0) for seq in sequences if len(seq))
     fractional = fractional or float(value) % 1 != 0
     if dtype is None:
@@ -327,9 +307,7 @@ def _check_fits(dtype, sequences: list, value) -> None:
 
 
 def _check_side(value, name: str) -> str:
-    if value not in ("pre", "post"):
-        raise ValueError(f"{name} must be 'pre' or 'post'. Received: {name}={value!r}")
-    return value
+    return _checks.check_choice(value, name, ("pre", "post"))
 
 
 def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
@@ -419,8 +397,7 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
     array = _as_numeric(data, "data")
     n_in = _check_int(n_in, "n_in", minimum=0)
     n_out = _check_int(n_out, "n_out", minimum=1)
-    if not _checks.is_bool(dropnan):
-        raise TypeError(f"dropnan must be a bool. Received: dropnan={dropnan!r}")
+    dropnan = _checks.check_bool(dropnan, "dropnan")
     column, _ = _as_column(array)
     n_rows, n_vars = column.shape
     _checks.check_size(n_rows * n_vars * (n_in + n_out), n_in=n_in, n_out=n_out)
@@ -485,8 +462,7 @@ def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndar
     """
     array = _as_numeric(series, "series")
     timesteps = _check_int(timesteps, "timesteps", minimum=1)
-    if not _checks.is_bool(drop_remainder):
-        raise TypeError(f"drop_remainder must be a bool. Received: drop_remainder={drop_remainder!r}")
+    drop_remainder = _checks.check_bool(drop_remainder, "drop_remainder")
     column, _ = _as_column(array)
     n = len(column)
     if timesteps > n:
@@ -612,21 +588,12 @@ def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | N
     >>> check_3d(np.zeros((4, 5, 1))).shape
     (4, 5, 1)
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str. Received: name={_short(name)}")
+    _checks.check_type(name, "name", str, "a str")
     if timesteps is not None:
         _check_int(timesteps, "timesteps", minimum=1)
     if features is not None:
         _check_int(features, "features", minimum=1)
-    if isinstance(X, (str, bytes)) or X is None:
-        raise TypeError(f"{name} must be an array of numbers. Received: {name}={_short(X)}")
-    try:
-        array = np.asarray(X)
-    except ValueError:  # ragged nested lists
-        raise ValueError(f"{_SHAPE_HELP} Received: {name}, a ragged nested list (its rows differ "
-                         f"in length)") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers. Received: {name} with dtype {array.dtype}")
+    array = _checks.as_numbers(X, name, allow_bool=True, keep_dtype=True)
     if array.ndim != 3:
         hint = ""
         if array.ndim == 2:
@@ -639,6 +606,4 @@ def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | N
         raise ValueError(f"{name} must have {timesteps} timesteps (axis 1). Received: shape {array.shape}")
     if features is not None and array.shape[2] != features:
         raise ValueError(f"{name} must have {features} features (axis 2). Received: shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
-    return check_finite(array, name)
+    return array

@@ -18,7 +18,6 @@ introduces it.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 
 import keras
 import numpy as np
@@ -26,12 +25,10 @@ import numpy as np
 from lstmbook import _checks
 from lstmbook._checks import as_numbers as _as_numbers
 from lstmbook._checks import as_tuple as _as_tuple
-from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_finite_result as _check_finite_result
 from lstmbook._checks import check_int as _check_int
 from lstmbook._checks import check_rows_set as _check_rows_set
 from lstmbook._checks import check_size as _check_size
-from lstmbook._checks import short as _short
 
 __all__ = [
     "first_sign_sequences",
@@ -59,20 +56,8 @@ __all__ = [
 
 
 def _check_seed(seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral)):
-        raise TypeError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be None or a non-negative int. Received: seed={seed!r}")
-    return seed
-
-
-def _check_number(value, name: str, minimum: float = 0.0) -> float:
-    """``value`` as a finite float ``>= minimum``, or a TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number. Received: {name}={_short(value)}")
-    if not math.isfinite(value) or value < minimum:
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}. Received: {name}={value!r}")
-    return float(value)
+    """None or any int >= 0: NumPy's ``default_rng`` takes both."""
+    return None if seed is None else _check_int(seed, "seed", minimum=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,11 +102,11 @@ def first_sign_sequences(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=Non
     """
     n = _check_int(n, "n")
     timesteps = _check_int(timesteps, "timesteps")
-    noise = _check_number(noise, "noise")
+    noise = _checks.check_number(noise, "noise", minimum=0.0)
     signal = _as_tuple(signal)
     if not isinstance(signal, (tuple, list)) or len(signal) != 2:
-        raise ValueError(f"signal must be (lowest, highest). Received: signal={_short(signal)}")
-    low, high = (_check_number(v, "signal") for v in signal)
+        raise _checks.bad("signal", signal, "(lowest, highest)")
+    low, high = (_checks.check_number(v, "signal") for v in signal)
     if not 0 < low <= high:
         raise ValueError(f"signal must be (lowest, highest) with 0 < lowest <= highest, so that the "
                          f"sign of step 0 is never zero. Received: signal={tuple(signal)!r}")
@@ -255,25 +240,15 @@ def decode_echo(encoded):
     >>> decode_echo([[0, 0, 1], [0.7, 0.2, 0.1]]).tolist()
     [2, 0]
     """
-    array = np.asarray(encoded)
-    if array.ndim < 1 or array.shape[-1] < 2 or array.dtype.kind not in "biuf":
-        raise ValueError(f"encoded must be a numeric array (..., n_features) with n_features >= 2. "
-                         f"Received: encoded with shape {array.shape} and dtype {array.dtype}")
-    return np.argmax(_check_rows_set(_check_finite(array, "encoded"), "encoded"), axis=-1)
+    array = _as_numbers(encoded, "encoded", allow_empty=True, allow_bool=True, keep_dtype=True)
+    if array.ndim < 1 or array.shape[-1] < 2:
+        raise _checks.bad("encoded", array, "an array (..., n_features) with n_features >= 2")
+    return np.argmax(_check_rows_set(array, "encoded"), axis=-1)
 
 
 # ---------------------------------------------------------------------------------------------
 # Chapter 7: the damped sine wave
 # ---------------------------------------------------------------------------------------------
-
-
-def _as_floats(value, name: str) -> np.ndarray:
-    """A number or an array of them as a non-empty float array; bools and text refused."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "iuf" or array.size == 0:
-        raise TypeError(f"{name} must be a number or a non-empty array of numbers. "
-                        f"Received: {name}={_short(value)}")
-    return array.astype(float)
 
 
 def damped_sine(length, period, decay):
@@ -298,7 +273,7 @@ def damped_sine(length, period, decay):
     [0.5, 1.0, 0.5, 0.0]
     """
     length = _check_int(length, "length")
-    period, decay = _as_floats(period, "period"), _as_floats(decay, "decay")
+    period, decay = _as_numbers(period, "period"), _as_numbers(decay, "decay")
     _check_size(length * max(period.size, decay.size), length=length)
     try:
         np.broadcast_shapes(period.shape, decay.shape)
@@ -307,10 +282,10 @@ def damped_sine(length, period, decay):
                          f"or one a number). "
                          f"Received: period with shape {period.shape}, decay with shape {decay.shape}"
                          ) from None
-    if not np.all(np.isfinite(period)) or np.any(period <= 0):
-        raise ValueError(f"period must be positive and finite. Received: period={period.tolist()!r}")
-    if not np.all(np.isfinite(decay)) or np.any(decay < 0):
-        raise ValueError(f"decay must be non-negative and finite. Received: decay={decay.tolist()!r}")
+    if np.any(period <= 0):
+        raise _checks.bad("period", period.tolist(), "positive")
+    if np.any(decay < 0):
+        raise _checks.bad("decay", decay.tolist(), "non-negative")
     i = np.arange(length, dtype=float)
     period, decay = np.broadcast_arrays(period, decay)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -348,17 +323,12 @@ def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20),
     length = _check_int(length, "length")
     n_out = _check_int(n_out, "n_out")
     _check_size(n * (length + n_out), n=n, length=length, n_out=n_out)
-    periods, decays = _as_tuple(periods), _as_tuple(decays)
-    if (not isinstance(periods, (tuple, list)) or len(periods) != 2
-            or not all(isinstance(p, Integral) and not isinstance(p, bool) for p in periods)
-            or not 1 <= periods[0] <= periods[1] < 2**62):
-        raise ValueError(f"periods must be (lowest, highest) ints with 1 <= lowest <= highest < 2**62. "
-                         f"Received: periods={periods!r}")
-    if (not isinstance(decays, (tuple, list)) or len(decays) != 2
-            or not all(isinstance(d, Real) and not isinstance(d, bool) and math.isfinite(d) for d in decays)
-            or not 0 <= decays[0] <= decays[1]):
-        raise ValueError(f"decays must be (lowest, highest), finite, with 0 <= lowest <= highest. "
-                         f"Received: decays={decays!r}")
+    periods = _checks.check_ints(periods, "periods", 2)
+    if not periods[0] <= periods[1] < 2**62:
+        raise _checks.bad("periods", periods, "(lowest, highest) with 1 <= lowest <= highest < 2**62")
+    decays = _as_numbers(decays, "decays", ndims=(1,))
+    if decays.shape != (2,) or not 0 <= decays[0] <= decays[1]:
+        raise _checks.bad("decays", decays.tolist(), "(lowest, highest) with 0 <= lowest <= highest")
     rng = np.random.default_rng(_check_seed(seed))
     period = rng.integers(periods[0], periods[1] + 1, size=n)
     decay = rng.uniform(decays[0], decays[1], size=n)
@@ -442,12 +412,11 @@ def decode_directions(predictions, threshold=0.5):
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
-        raise ValueError(f"predictions must have shape (n,) or (n, 1). Received: shape {array.shape}")
+        raise _checks.bad("predictions", array, "of shape (n,) or (n, 1)")
     if array.min() < 0 or array.max() > 1:
         raise ValueError(f"predictions must be probabilities in [0, 1] (a sigmoid output) or 0/1 labels. "
                          f"Received: predictions from {array.min():g} to {array.max():g}")
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be a number in [0, 1]. Received: threshold={threshold!r}")
+    threshold = _checks.check_number(threshold, "threshold", 0.0, 1.0)
     return np.where(array > threshold, "right", "left")
 
 
@@ -477,11 +446,10 @@ class MovingLineDataset(keras.utils.PyDataset):
 
     def __init__(self, n, batch_size=32, size=50, seed=None, **kwargs):
         for key in ("workers", "max_queue_size"):
-            if key in kwargs and (not _checks.is_int(kwargs[key]) or kwargs[key] < 1):
-                raise ValueError(f"{key} must be an int >= 1. Received: {key}={kwargs[key]!r}")
-        if "use_multiprocessing" in kwargs and not _checks.is_bool(kwargs["use_multiprocessing"]):
-            raise TypeError(f"use_multiprocessing must be True or False. "
-                            f"Received: use_multiprocessing={kwargs['use_multiprocessing']!r}")
+            if key in kwargs:
+                _check_int(kwargs[key], key)
+        if "use_multiprocessing" in kwargs:
+            _checks.check_bool(kwargs["use_multiprocessing"], "use_multiprocessing")
         super().__init__(**kwargs)
         self.n = _check_int(n, "n")
         self.batch_size = _check_int(batch_size, "batch_size")
@@ -494,7 +462,7 @@ class MovingLineDataset(keras.utils.PyDataset):
 
     def videos(self, index):
         """Batch ``index`` as made by :func:`moving_line_videos`: ``(X bool, y uint8)``."""
-        if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= index < len(self):
+        if not _checks.is_int(index) or not 0 <= index < len(self):
             raise IndexError(f"index must be an int in [0, {len(self)}). Received: index={index!r}")
         count = min(self.batch_size, self.n - index * self.batch_size)
         # One independent stream per (seed, batch): batches never overlap and need no order.
@@ -618,18 +586,12 @@ def decode_addition(encoded, strip: bool = True):
     >>> decode_addition(y[0]) == str(eval(decode_addition(X[0])))
     True
     """
-    if not _checks.is_bool(strip):
-        raise TypeError(f"strip must be True or False. Received: strip={strip!r}")
-    if isinstance(encoded, (str, bytes)) or encoded is None:
-        raise TypeError(f"encoded must be an array of shape (samples, length, 12). "
-                        f"Received: encoded={encoded!r}")
-    array = np.asarray(encoded)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"encoded must be numeric. Received: encoded with dtype {array.dtype}")
-    if array.ndim not in (2, 3) or array.shape[-1] != len(ADDITION_ALPHABET) or 0 in array.shape:
-        raise ValueError(f"encoded must have shape (samples, length, {len(ADDITION_ALPHABET)}) or "
-                         f"(length, {len(ADDITION_ALPHABET)}). Received: encoded with shape {array.shape}")
-    _check_rows_set(_check_finite(array, "encoded"), "encoded")
+    _checks.check_bool(strip, "strip")
+    array = _as_numbers(encoded, "encoded", ndims=(2, 3), allow_bool=True, keep_dtype=True)
+    if array.shape[-1] != len(ADDITION_ALPHABET):
+        raise _checks.bad("encoded", array, f"of shape (samples, length, {len(ADDITION_ALPHABET)}) or "
+                                            f"(length, {len(ADDITION_ALPHABET)})")
+    _check_rows_set(array, "encoded")
     single = array.ndim == 2
     indices = np.argmax(array.reshape((1,) + array.shape) if single else array, axis=-1)
     length = indices.shape[1]
@@ -732,14 +694,9 @@ def rectangle_shape_error(corners):
     >>> round(rectangle_shape_error([[0.5, 0.02], [0.45, 0.3], [0.01, 0.3]]), 6)
     0.05
     """
-    if isinstance(corners, (str, bytes)) or corners is None:
-        raise TypeError(f"corners must be an array of shape (shapes, 3, 2). Received: corners={corners!r}")
-    array = _as_numbers(corners, "corners", allow_empty=True)
-    if array.ndim not in (2, 3) or array.shape[-2:] != (3, 2) or array.size == 0:
-        raise ValueError(f"corners must have shape (shapes, 3, 2) or (3, 2). "
-                         f"Received: corners with shape {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError("corners must be finite. Received: corners with NaN or infinite values")
+    array = _as_numbers(corners, "corners", ndims=(2, 3))
+    if array.shape[-2:] != (3, 2):
+        raise _checks.bad("corners", array, "of shape (shapes, 3, 2) or (3, 2)")
     single = array.ndim == 2
     p = array[None] if single else array
     with np.errstate(over="ignore", invalid="ignore"):

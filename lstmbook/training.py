@@ -26,15 +26,12 @@ Introduced in Chapters 8 (``StepSync``), 11 (``generate_closed_loop``), 12 (``fi
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import keras
 import numpy as np
 
 from lstmbook import _checks
-from lstmbook._checks import check_finite as _check_finite
 from lstmbook._checks import check_int as _check_int
-from lstmbook._checks import short as _short
 
 __all__ = [
     "ResetStatesCallback",
@@ -74,34 +71,22 @@ MAX_EPOCHS = 1_000_000
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_model(model, name: str = "model"):
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{name} must be a keras.Model. Received: {name} of type {type(model).__name__}")
-    return model
+_check_model = _checks.check_model
 
 
 def _check_compiled(model):
-    _check_model(model)
-    if not getattr(model, "compiled", False):
+    if not getattr(_check_model(model), "compiled", False):
         raise ValueError(f"model must be compiled before training. Call model.compile(...) first. "
                          f"Received: model {model.name!r}, not compiled")
     return model
 
 
-def _as_array(data, name: str, min_ndim: int = 1) -> np.ndarray:
-    if data is None or isinstance(data, (str, bytes)):
-        raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}")
-    try:
-        array = np.asarray(data)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a NumPy array. Received: {name}={_short(data)}") from None
-    numeric = array.dtype.kind in "biuf"  # bools as 0/1 labels; not complex, text or dates
-    if not numeric or array.ndim < min_ndim:
-        raise ValueError(f"{name} must be a numeric array with at least {min_ndim} dimension(s). "
-                         f"Received: {name} with shape {array.shape} and dtype {array.dtype}")
-    if array.shape[0] == 0:
-        raise ValueError(f"{name} must not be empty. Received: {name} with shape {array.shape}")
-    return _check_finite(array, name, " (NaN or infinity would turn the model's weights into NaN)")
+def _as_array(data, name: str) -> np.ndarray:
+    """Samples for Keras: real numbers (bools as 0/1 labels), finite, at least one row; dtype kept."""
+    array = _checks.as_numbers(data, name, allow_bool=True, keep_dtype=True)
+    if array.ndim < 1:
+        raise _checks.bad(name, data, "an array of samples, not one number")
+    return array
 
 
 def _input_shape(model) -> tuple | None:
@@ -192,8 +177,7 @@ def _takes(fn, n: int) -> bool:
 
 def _check_verbose(verbose) -> None:
     """What Keras's ``fit``/``predict`` take: ``"auto"``, 0, 1 or 2."""
-    if verbose != "auto" and (not _checks.is_int(verbose) or verbose not in (0, 1, 2)):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    _checks.check_choice(verbose, "verbose", ("auto", 0, 1, 2))
 
 
 def _sublayers(layer, seen=None) -> list:
@@ -426,9 +410,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
     _check_model_input(model, x)
     y = _as_targets(y, len(x), model=model)
     _check_targets_fit(model, y)
-    epochs = _check_int(epochs, "epochs")
-    if epochs > MAX_EPOCHS:
-        raise ValueError(f"epochs must be <= {MAX_EPOCHS}. Received: epochs={epochs}")
+    epochs = _check_int(epochs, "epochs", maximum=MAX_EPOCHS)
     validation_every = _check_int(validation_every, "validation_every")
     fixed = _fixed_batch_size(model)
     if batch_size is None:
@@ -439,9 +421,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
                          f"with (a stateful model), and must divide the {len(x)} samples. "
                          f"Received: batch_size={batch_size}")
     batch_size = min(batch_size, len(x))
-    if not _checks.is_bool(reset_state):
-        raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
-    reset_state = bool(reset_state)
+    reset_state = _checks.check_bool(reset_state, "reset_state")
     if callbacks is not None and (not isinstance(callbacks, (list, tuple)) or not all(
             isinstance(c, keras.callbacks.Callback) for c in callbacks)):
         raise TypeError(f"callbacks must be a list of keras callbacks. Received: callbacks={callbacks!r}")
@@ -456,7 +436,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
             raise ValueError("validation_data is not supported for a stateful model: a validation "
                              "pass would change its state. Received: validation_data with a stateful model")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError(f"validation_data must be (x_val, y_val). Received: {_short(validation_data)}")
+            raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
         x_val = _as_array(validation_data[0], "validation_data[0]")
         _check_model_input(model, x_val, "validation_data[0]")
         y_val = _as_targets(validation_data[1], len(x_val), "validation_data[1]", model)
@@ -528,15 +508,9 @@ def output_activation(model) -> str | None:
     return name if name in ("softmax", "sigmoid") else None
 
 
-def _check_activation(activation):
-    if activation not in (None, "softmax", "sigmoid"):
-        raise ValueError(f"activation must be 'softmax', 'sigmoid' or None (read it from the model). "
-                         f"Received: activation={activation!r}")
-
-
 def _resolve_activation(model, activation):
-    _check_activation(activation)
-    if activation is not None:
+    """``activation``, or the model's output activation when None; softmax or sigmoid only."""
+    if _checks.check_choice(activation, "activation", (None, "softmax", "sigmoid")) is not None:
         return activation
     found = output_activation(model)
     if found not in ("softmax", "sigmoid"):
@@ -605,10 +579,8 @@ def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.nda
     >>> classes_from_proba(np.array([[0.2], [0.9]]), "sigmoid").tolist()
     [0, 1]
     """
-    if activation not in ("softmax", "sigmoid"):
-        raise ValueError(f"activation must be 'softmax' or 'sigmoid'. Received: activation={activation!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold must be a number in (0, 1). Received: threshold={threshold!r}")
+    _checks.check_choice(activation, "activation", ("softmax", "sigmoid"))
+    threshold = _checks.check_number(threshold, "threshold", 0.0, 1.0, include="neither")
     proba = _as_array(proba, "proba")
     if proba.min() < 0 or proba.max() > 1:
         raise ValueError(f"proba must hold probabilities in [0, 1]. "
@@ -733,9 +705,7 @@ def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
     """
     epochs = _check_int(epochs, "epochs")
     batch_size = _check_int(batch_size, "batch_size")
-    if not _checks.is_bool(reset_state):
-        raise TypeError(f"reset_state must be a bool. Received: reset_state={reset_state!r}")
-    reset_state = bool(reset_state)
+    reset_state = _checks.check_bool(reset_state, "reset_state")
 
     def update(model, x_seen, y_seen):
         stateful = bool(_stateful_layers(model))
@@ -784,13 +754,11 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     if x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(f"x_test's rows must be shaped like x_train's {x_train.shape[1:]}. "
                          f"Received: x_test with shape {x_test.shape}")
-    if update is not None and not callable(update):
-        raise TypeError(f"update must be callable or None. Received: update={update!r}")
-    if update is not None and not _takes(update, 3):
+    if update is not None and not _takes(_checks.check_callable(update, "update"), 3):
         raise TypeError(f"update must take (model, x_seen, y_seen), as refit_update's does. "
                         f"Received: update={update!r}")
-    if on_update is not None and not callable(on_update):
-        raise TypeError(f"on_update must be callable or None. Received: on_update={on_update!r}")
+    if on_update is not None:
+        _checks.check_callable(on_update, "on_update")
     if update is None:
         return np.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))
     if y_test is None:
@@ -1073,14 +1041,13 @@ class Ensemble:
     """
 
     def __init__(self, build_fn, seeds):
-        if not callable(build_fn):
-            raise TypeError(f"build_fn must be callable. Received: build_fn={_short(build_fn)}")
+        _checks.check_callable(build_fn, "build_fn")
         try:
             seeds = list(np.asarray(seeds).ravel()) if not isinstance(seeds, (str, bytes, dict)) else None
         except (TypeError, ValueError):
             seeds = None
         if seeds is None:
-            raise TypeError(f"seeds must be a list of ints, one per member. Received: seeds={_short(seeds)}")
+            raise _checks.bad("seeds", seeds, "a list of ints, one per member", TypeError)
         if not seeds:
             raise ValueError("seeds must hold one seed per member. Received: seeds=[]")
         self.seeds = [_check_int(s, "seeds", minimum=0) for s in seeds]
@@ -1183,8 +1150,7 @@ class Ensemble:
         x = _as_array(x, "x")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError(f"validation_data must be (x_val, y_val). "
-                                 f"Received: {_short(validation_data)}")
+                raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
             validation_data = (validation_data[0], self.targets(validation_data[1]))
         history = fit_epochs(self.model, x, self.targets(y), validation_data=validation_data, **kwargs)
         return self.split_history(history)

@@ -42,7 +42,7 @@ BAD = [
      ValueError, "y"),  # (4, 5) targets for a (None, 2) output
     (lambda: training.evaluate_loss(tiny_model(), np.zeros((4, 3, 1)), np.zeros((4, 2, 2))), ValueError, "y"),
     (lambda: training.fit_epochs(tiny_model(), np.zeros((4, 3, 1)), np.zeros(4, dtype=complex), epochs=1),
-     ValueError, "y"),
+     TypeError, "y"),
     (lambda: training.fit_epochs(tiny_model(), np.zeros((4, 3)), np.zeros(4), epochs=1, validation_data=(
         np.zeros((2, 3, 1)), np.zeros((2, 7)))), ValueError, "validation_data[1]"),
     (lambda: prep.scale([1.0, 2.0], feature_range=np.array([1, 0])), ValueError, "feature_range"),

@@ -73,7 +73,7 @@ def test_diagnose_errors():
         diagnostics.diagnose({"loss": [1.0, 0.5, 0.2]})
     with pytest.raises(ValueError, match="at least 3"):
         diagnostics.diagnose(history([1.0, 0.5], [1.0, 0.6]))
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="loss"):
         diagnostics.diagnose(history([1.0, np.nan, 0.2], [1.0, 0.6, 0.4]))
     with pytest.raises(ValueError, match="match"):
         diagnostics.diagnose(history([1.0, 0.5, 0.2, 0.1], [1.0, 0.6, 0.4]))

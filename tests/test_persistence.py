@@ -168,7 +168,7 @@ def test_clear_errors(tmp_path, models):
         persistence.save_model("model", tmp_path / "m.keras")
     with pytest.raises(ValueError, match="backups"):
         persistence.save_model(model, tmp_path / "m.keras", backups=0)  # the previous model is always kept
-    with pytest.raises(ValueError, match="backups must be <= 100"):
+    with pytest.raises(ValueError, match="backups"):
         persistence.save_model(model, tmp_path / "m.keras", backups=10**9)
     persistence.save_model(model, tmp_path / "ok.keras")
     with pytest.raises(TypeError, match="compile"):

@@ -161,7 +161,7 @@ def test_decode_echo_argmax_and_bad_input():
     assert problems.decode_echo([[0.1, 0.7, 0.2], [0, 0, 1]]).tolist() == [1, 2]
     with pytest.raises(ValueError, match="encoded"):
         problems.decode_echo([1.0])  # one feature: nothing to decode
-    with pytest.raises(ValueError, match="encoded"):
+    with pytest.raises(TypeError, match="encoded"):
         problems.decode_echo([["a", "b"]])
     with pytest.raises(ValueError, match="encoded"):
         problems.decode_echo([[0.2, np.nan], [0.1, 0.9]])  # argmax would quietly say 1
@@ -197,10 +197,10 @@ def test_damped_sine_bad_arguments(kwargs, name):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"period": "a"}, TypeError, "period must be a number .* Received: period='a'"),
-    ({"period": []}, TypeError, "period must be a number or a non-empty array"),
-    ({"decay": True}, TypeError, "decay must be a number"),
-    ({"period": [10, 12], "decay": [0.1, 0.2, 0.3]}, ValueError, "period and decay must have shapes"),
+    ({"period": "a"}, TypeError, "period.*Received: period='a'"),
+    ({"period": []}, ValueError, "period"),
+    ({"decay": True}, TypeError, "decay"),
+    ({"period": [10, 12], "decay": [0.1, 0.2, 0.3]}, ValueError, "period and decay"),
 ])
 def test_damped_sine_refuses_wrong_types_and_shapes(kwargs, error, message):
     with pytest.raises(error, match=message):

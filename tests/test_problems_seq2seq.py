@@ -114,7 +114,7 @@ def test_decode_addition_bad_input():
         decode_addition("12")
     with pytest.raises(TypeError):
         decode_addition(np.array([["a"] * 12]))
-    with pytest.raises(ValueError, match="encoded must hold finite numbers"):
+    with pytest.raises(ValueError, match="encoded"):
         decode_addition(np.full((1, 2, 12), np.nan))
 
 
