@@ -10,6 +10,7 @@ rows, overflow).
 
 from __future__ import annotations
 
+import functools
 import os
 from numbers import Integral, Real
 from pathlib import Path
@@ -182,6 +183,7 @@ def _kind(raw: np.ndarray, name: str) -> str:
     return "f" if odd is None else "b"
 
 
+@functools.cache
 def _no_finite_check() -> dict:
     """``check_array``'s switch for its own NaN/infinity check, which was renamed in scikit-learn 1.6."""
     import inspect

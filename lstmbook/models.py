@@ -59,8 +59,8 @@ MERGE_MODES = ("sum", "mul", "ave", "concat")
 def _check_common(output_units, output_activation, name, unroll, timesteps) -> tuple[int, bool]:
     """The arguments every builder takes, checked: ``(output_units, unroll)``."""
     output_units = _checks.check_int(output_units, "output_units")
-    activation = output_activation
-    if activation is not None and not isinstance(activation, str) and not callable(activation):
+    if output_activation is not None and not isinstance(output_activation, str) \
+            and not callable(output_activation):
         raise _checks.bad("output_activation", output_activation, "an activation name, a callable or None",
                           TypeError)
     try:
