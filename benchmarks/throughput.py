@@ -181,11 +181,11 @@ def measure_case(case: Case, seconds: float) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _ch12_model(units=10):
+def _ch12_model(units=10, optimizer="adam", loss="mse"):
     inputs = keras.Input(shape=(1, 1))
     hidden = keras.layers.LSTM(units, unroll=True)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
-    model.compile(loss="mse", optimizer="adam")
+    model.compile(loss=loss, optimizer=optimizer)
     return model
 
 
@@ -209,6 +209,12 @@ def ensemble_cases(quick: bool) -> list:
          x12, y12, {"epochs": max(2, int(300 * scale))}),
         ("ch12: 1, 5, 10 cells x 10 repeats, 300 epochs", lambda k: _ch12_model((1, 5, 10)[k // 10]),
          [2000 + i for i in range(30)], x12, y12, {"epochs": max(2, int(300 * scale))}),
+        ("ch12: 5 repeats of LSTM(1), SGD and MAE (the capacity case), 300 epochs",
+         lambda: _ch12_model(1, "sgd", "mae"), [3000 + i for i in range(5)], x12, y12,
+         {"epochs": max(2, int(300 * scale))}),
+        ("ch12: 10 repeats of LSTM(10), batch 1 (the batch-size tuning), 300 epochs",
+         lambda: _ch12_model(10), [4000 + i for i in range(10)], x12, y12,
+         {"epochs": max(2, int(300 * scale)), "batch_size": 1}),
         ("ch14: 10 repeats of stateful LSTM(1), batch 1, 100 of the 500 base epochs", _ch14_model,
          [42 + i for i in range(10)], x14, y14,
          {"epochs": max(2, int(100 * scale)), "batch_size": 1, "reset_state": True}),
