@@ -203,18 +203,19 @@ def ensemble_cases(quick: bool) -> list:
     y12 = x12[:, 0, 0] + 0.1
     x14, y14 = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
     scale = 0.05 if quick else 1.0
+    ch12_fit = {"epochs": max(2, int(300 * scale))}  # the book's repeated-run setting
     return [
         ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", lambda: _ch12_model(10),
          [1000 + i for i in range(10)],
-         x12, y12, {"epochs": max(2, int(300 * scale))}),
+         x12, y12, ch12_fit),
         ("ch12: 1, 5, 10 cells x 10 repeats, 300 epochs", lambda k: _ch12_model((1, 5, 10)[k // 10]),
-         [2000 + i for i in range(30)], x12, y12, {"epochs": max(2, int(300 * scale))}),
+         [2000 + i for i in range(30)], x12, y12, ch12_fit),
         ("ch12: 5 repeats of LSTM(1), SGD and MAE (the capacity case), 300 epochs",
          lambda: _ch12_model(1, "sgd", "mae"), [3000 + i for i in range(5)], x12, y12,
-         {"epochs": max(2, int(300 * scale))}),
+         ch12_fit),
         ("ch12: 10 repeats of LSTM(10), batch 1 (the batch-size tuning), 300 epochs",
          lambda: _ch12_model(10), [4000 + i for i in range(10)], x12, y12,
-         {"epochs": max(2, int(300 * scale)), "batch_size": 1}),
+         {**ch12_fit, "batch_size": 1}),
         ("ch14: 10 repeats of stateful LSTM(1), batch 1, 100 of the 500 base epochs", _ch14_model,
          [42 + i for i in range(10)], x14, y14,
          {"epochs": max(2, int(100 * scale)), "batch_size": 1, "reset_state": True}),
