@@ -134,6 +134,47 @@ def seed_list(argv: list[str], seeds: int) -> list[int]:
     return list(range(base, base + seeds))
 
 
+def expected_seconds(chapter: _book.Chapter, folder: Path, backend: str) -> float:
+    """How long a run of ``chapter`` into ``folder`` should take: its last run's own clock
+    there, if that run used ``backend``, else the registry's figure for ``backend``."""
+    metrics = folder / "metrics.json"
+    try:
+        record = json.loads(metrics.read_text(encoding="utf-8"))
+        if record.get("backend") == backend and float(record["seconds"]) > 0:
+            return float(record["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no run there yet, or one this runner cannot read: the registry's figure
+    return chapter.seconds.get(backend, chapter.seconds["tensorflow"])
+
+
+def _run_indexed(index: int, chapter, flags, path, env):
+    """One worker's run, with its place in the plan (the results come back as they end)."""
+    from chapters import _notebooks
+
+    return index, _notebooks.execute_to_disk(chapter, flags, notebook_path=path, env=env)
+
+
+def _run_longest_first(plan: list, jobs: int):
+    """The plan's runs, ``jobs`` at a time in worker processes: ``(index in plan, run)`` as
+    each ends.
+
+    The longest runs start first, so that no long chapter is left to run alone at the end
+    while the other workers wait. Each worker process runs its notebook in a kernel of its
+    own, with its share of the cores (:func:`chapters._notebooks.thread_env`), and sends back
+    the outcome without the executed notebook, which is on disk (its figures would be
+    megabytes to send).
+    """
+    from joblib import Parallel, delayed
+
+    from chapters import _notebooks
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # what each kernel will use
+    order = sorted(range(len(plan)), key=lambda i: -expected_seconds(plan[i][0], plan[i][4], backend))
+    env = _notebooks.thread_env((os.cpu_count() or 1) // jobs)
+    return Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(_run_indexed)(i, plan[i][0], plan[i][2], plan[i][3], env) for i in order)
+
+
 def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None, seeds: int = 1,
                   jobs: int = 1) -> int:
     """Every chapter as an executed notebook, at each of ``seeds`` seeds; one line per run.
@@ -153,29 +194,25 @@ def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None, seeds: 
     quick = env.get("LSTMBOOK_QUICK") == "1"
     every = seed_list(argv, seeds)
     root = _book.QUICK_ROOT if quick else _book.OUTPUT_ROOT
-    plan = []  # (chapter, seed, its flags, where its notebook goes), in the order they run
+    plan = []  # (chapter, seed, its flags, where its notebook goes, its output folder), in order
     for index, seed in enumerate(every):
         for chapter in _book.CHAPTERS.values():
             if index == 0:
                 path = notebooks_dir / f"{chapter.name}.ipynb" if notebooks_dir else None
-                plan.append((chapter, seed, argv, path))
+                plan.append((chapter, seed, argv, path, root / chapter.name))
             else:  # the later --seed and --output-dir win over any in argv
                 folder = _report.seed_outputs(root, seed) / chapter.name
-                plan.append((chapter, seed, [*argv, "--seed", str(seed), "--output-dir", str(folder)], None))
+                plan.append((chapter, seed, [*argv, "--seed", str(seed), "--output-dir", str(folder)], None,
+                             folder))
     began = time.perf_counter()
     if jobs == 1:  # one after the other, in this process: what `make all` has always done
-        results = (_notebooks.execute(chapter, flags, notebook_path=path) for chapter, _, flags, path in plan)
+        results = ((i, _notebooks.execute(chapter, flags, notebook_path=path))
+                   for i, (chapter, _, flags, path, _) in enumerate(plan))
     else:
-        from joblib import Parallel, delayed
-
-        # Each worker process runs its notebook in a kernel of its own. The results come back
-        # in the plan's order (each once it and those before it are done), without the
-        # executed notebook, which is on disk: its figures would be megabytes to send.
-        results = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_notebooks.execute_to_disk)(chapter, flags, notebook_path=path)
-            for chapter, _, flags, path in plan)
+        results = _run_longest_first(plan, jobs)
     failures, missed = 0, set()
-    for (chapter, seed, _, _), result in zip(plan, results, strict=True):
+    for index, result in results:  # as each run ends
+        chapter, seed, *_ = plan[index]
         metrics = result.output_dir / "metrics.json"
         record = json.loads(metrics.read_text(encoding="utf-8")) if metrics.is_file() else {}
         fresh = bool(record) and not record.get("superseded") and (seeds == 1 or record.get("seed") == seed)

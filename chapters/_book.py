@@ -85,6 +85,8 @@ class Chapter:
         shows: what the chapter shows, in a line (the README's chapter table).
         repeats: the chapter runs repeated experiments, which ``--scheduler`` sends to a
             Dask cluster.
+        seconds: ``{backend: seconds}``, about how long a full run takes on a 2-core CPU
+            (the chapter's own clock); ``all --jobs N`` starts the longest first.
     """
 
     number: int
@@ -96,6 +98,7 @@ class Chapter:
     extra_metrics: tuple = ()
     shows: str = ""
     repeats: bool = False
+    seconds: dict = field(default_factory=lambda: {"tensorflow": 30.0})
 
     def __post_init__(self):
         for key, (op, bound) in self.targets.items():
@@ -122,77 +125,91 @@ CHAPTERS = {chapter.number: chapter for chapter in (
             book="prose only: the gates of the memory cell, and why MLPs need a fixed window",
             targets={"max_abs_diff": ("<=", 1e-5), "lstm_accuracy": (">=", 0.95)},
             main_figure="gate_activations.png", extra_metrics=("mlp_accuracy",),
-            shows="a NumPy LSTM cell that equals `keras.layers.LSTM` with the same weights; an LSTM solving a task a windowed MLP cannot"),
+            shows="a NumPy LSTM cell that equals `keras.layers.LSTM` with the same weights; an LSTM solving a task a windowed MLP cannot",
+            seconds={"tensorflow": 19.8, "jax": 20.3}),
     Chapter(2, "training_lstms", "How to Train LSTMs",
             book="prose only: BPTT, TBPTT, vanishing gradients, LSTM bridges long time lags (1997)",
             targets={"lstm_adding_mse": ("<=", 0.01), "rnn_adding_mse": (">=", 0.1)},
             main_figure="gradient_vs_lag.png",
-            shows="vanishing gradients (SimpleRNN vs LSTM, lags 1…100), truncated BPTT, the adding problem of Hochreiter & Schmidhuber (1997)"),
+            shows="vanishing gradients (SimpleRNN vs LSTM, lags 1…100), truncated BPTT, the adding problem of Hochreiter & Schmidhuber (1997)",
+            seconds={"tensorflow": 74.3, "jax": 57.5}),
     Chapter(3, "preparing_data", "How to Prepare Data for LSTMs",
             book="the printed outputs of the chapter's listings",
             targets={"book_outputs_matched": (">=", 1.0)},
             main_figure="airline_preparation.png",
-            shows="scaling, one-hot encoding, padding, truncation, shift framing; `series_to_supervised` on real data"),
+            shows="scaling, one-hot encoding, padding, truncation, shift framing; `series_to_supervised` on real data",
+            seconds={"tensorflow": 0.7, "jax": 0.6}),
     Chapter(4, "lstms_in_keras", "How to Develop LSTMs in Keras",
             book="LSTM(10) on 0.0…0.9 (t-1 -> t), 1,000 epochs: predictions close to 0.1…0.9",
             targets={"mse": ("<=", 1e-3), "max_error": ("<=", 0.05)},
             main_figure="life_cycle.png",
-            shows="the 5-step model life cycle, the 3-D input reshape, stateful LSTMs the Keras 3 way"),
+            shows="the 5-step model life cycle, the 3-D input reshape, stateful LSTMs the Keras 3 way",
+            seconds={"tensorflow": 10.2, "jax": 9.5}),
     Chapter(5, "sequence_models", "Models for Sequence Prediction",
             book="diagrams of one-to-one, one-to-many, many-to-one and many-to-many",
             targets={"min_accuracy": (">=", 0.9)},
             main_figure="sequence_mappings.png",
-            shows="one-to-one, one-to-many, many-to-one, many-to-many"),
+            shows="one-to-one, one-to-many, many-to-one, many-to-many",
+            seconds={"tensorflow": 20.5, "jax": 30.8}),
     Chapter(6, "vanilla_lstm", "How to Develop Vanilla LSTMs",
             book="100% accuracy on 100 new echo sequences (LSTM(25), 10,000 one-sample fits)",
             targets={"accuracy": (">=", 0.99)},
             main_figure="echo_examples.png",
-            shows="echo the value at index 2 of a random sequence"),
+            shows="echo the value at index 2 of a random sequence",
+            seconds={"tensorflow": 4.9, "jax": 15.5}),
     Chapter(7, "stacked_lstm", "How to Develop Stacked LSTMs",
             book="MAE about 0.02 on 1,000 new damped sine waves (LSTM(20) -> LSTM(20) -> Dense(5))",
             targets={"mae": ("<=", 0.03)},
             main_figure="damped_sine_predictions.png",
-            shows="predict the next 5 steps of a damped sine wave"),
+            shows="predict the next 5 steps of a damped sine wave",
+            seconds={"tensorflow": 28.9, "jax": 22.5}),
     Chapter(8, "cnn_lstm", "How to Develop CNN LSTMs",
             book="100% accuracy on 100 new moving-line videos (5,000 training videos, one epoch)",
             targets={"accuracy": (">=", 0.95), "peak_rss_mb": ("<", 2048)},
             main_figure="moving_line_frames.png",
-            shows="classify a moving line's direction from 50×50 video frames"),
+            shows="classify a moving line's direction from 50×50 video frames",
+            seconds={"tensorflow": 45.4, "jax": 155.6}),
     Chapter(9, "encoder_decoder_lstm", "How to Develop Encoder-Decoder LSTMs",
             book="loss 0.128 after one epoch; 100% per-character accuracy on 100 problems, "
                  "1 of 10 sums wrong",
             targets={"char_accuracy": (">=", 0.99)},
             main_figure="addition_results.png", extra_metrics=("sum_accuracy",),
-            shows="add three numbers given as characters (seq2seq)"),
+            shows="add three numbers given as characters (seq2seq)",
+            seconds={"tensorflow": 98.4, "jax": 112.2}),
     Chapter(10, "bidirectional_lstm", "How to Develop Bidirectional LSTMs",
             book="all 10 steps of a new sequence right; Bidirectional loss below forward and backward",
             targets={"accuracy": (">=", 0.98)},
             main_figure="variant_learning_curves.png",
-            shows="label each step once a cumulative sum passes a threshold; forward vs backward vs merge modes"),
+            shows="label each step once a cumulative sum passes a threshold; forward vs backward vs merge modes",
+            seconds={"tensorflow": 70.1, "jax": 67.9}),
     Chapter(11, "generative_lstm", "How to Develop Generative LSTMs",
             book="a generated shape close to a rectangle (plotted, not measured)",
             targets={"shape_error": ("<=", 0.05)},
             main_figure="rectangles.png",
-            shows="draw rectangles by feeding predictions back in"),
+            shows="draw rectangles by feeding predictions back in",
+            seconds={"tensorflow": 16.6, "jax": 13.6}),
     Chapter(12, "diagnose_tune", "How to Diagnose and Tune LSTMs",
             book="learning curves of 5 cases: underfit, underfit (capacity), good fit, overfit, "
                  "5 underfit runs",
             targets={"diagnoses_correct": (">=", 1.0)},
             main_figure="cases.png",
             shows="underfit, good fit and overfit learning curves, repeated runs, tuning cells and batch size",
-            repeats=True),
+            repeats=True,
+            seconds={"tensorflow": 74.9, "jax": 63.7}),
     Chapter(13, "predictions", "How to Make Predictions with LSTMs",
             book="finalize, save (model / JSON + weights), load, predict; predict_classes and predict_proba",
             targets={"max_abs_diff": ("<=", 1e-6)},
             main_figure="predictions.png",
-            shows="finalize, save (`.keras`, JSON + weights), load, predict"),
+            shows="finalize, save (`.keras`, JSON + weights), load, predict",
+            seconds={"tensorflow": 20.2, "jax": 19.0}),
     Chapter(14, "updating_models", "How to Update LSTM Models",
             book="shampoo sales, RMSE: persistence 136.761, fixed 109.565, refit 2/5/10/20/50 epochs "
                  "99.566/101.094/108.806/112.071/110.722",
             # every LSTM must beat the book's persistence RMSE, which ours must reproduce
             targets={"worst_lstm_rmse": ("<", 136.761), "persistence_rmse_error": ("<=", 0.01)},
             main_figure="rmse_boxplot.png", extra_metrics=("rmse_persistence",),
-            shows="walk-forward validation on shampoo sales: fixed model vs refitting vs persistence"),
+            shows="walk-forward validation on shampoo sales: fixed model vs refitting vs persistence",
+            seconds={"tensorflow": 54.9, "jax": 24.5}),
 )}
 
 

@@ -19,7 +19,11 @@ fed back in as the next input, for a whole batch of sequences at once.
 updating the model after each new observation with one of the Chapter 14 strategies
 (:func:`refit_update`).
 
-Introduced in Chapters 8 (``StepSync``), 11 (``generate_closed_loop``), 12 (``fit_epochs``),
+:class:`Ensemble` trains several copies of one small model as one packed model, and
+:class:`SideBySide` several different models in one graph, each member exactly as it would
+train alone.
+
+Introduced in Chapters 8 (``StepSync``), 10 (``SideBySide``), 11 (``generate_closed_loop``), 12 (``fit_epochs``),
 13 (``predict_classes``, ``predict_proba``) and 14 (``walk_forward_validation``, ``refit_update``).
 """
 
@@ -47,6 +51,7 @@ __all__ = [
     "walk_forward_validation",
     "refit_update",
     "Ensemble",
+    "SideBySide",
     "BlockMask",
     "MemberSum",
     "MemberLosses",
@@ -1192,3 +1197,134 @@ class Ensemble:
                     weights.append(own)
                 inner.set_weights(weights)
         return list(self.members)
+
+
+class SideBySide:
+    """Different models trained at once, side by side in one graph, each as it would train alone.
+
+    :class:`Ensemble` packs copies of one model into shared layers; ``SideBySide`` takes
+    models of any architectures and places them next to each other: one input feeds every
+    member, each member keeps its own output, and the loss is the sum of the members'
+    losses. Each member's weights therefore get exactly the gradient of that member's own
+    loss, and the optimizers the book uses (Adam, SGD, RMSprop) update every weight on its
+    own, so each member takes the steps it would take alone, from the weights it was built
+    with. What the members share is one call into the backend per batch instead of one per
+    member and batch, and one graph to trace instead of one per member.
+
+    The members see the same data, batches and batch order, and share the optimizer's
+    settings (a learning-rate schedule included: every member takes the same number of
+    steps). An optimizer with ``global_clipnorm`` is refused, since one norm over every
+    member's gradients would couple them; ``clipnorm`` and ``clipvalue`` clip each weight's
+    gradient on its own and are fine.
+
+    Introduced in Chapter 10, which compares forward, backward and Bidirectional LSTMs.
+
+    Args:
+        models: the members, ``keras.Model`` objects with distinct names, each with one
+            input (all of the same shape) and one output. Build each one where it would be
+            built alone (after ``keras.utils.set_random_seed``) to start it from the same
+            weights. Any compile settings they have are not used.
+        loss: each member's loss: one loss for all, or ``{member name: loss}``.
+        optimizer: a ``keras.optimizers.Optimizer`` (or its name), shared as described above.
+        metrics: metrics for every member's output (``["accuracy"]``), or None.
+        **compile_kwargs: more of ``Model.compile``'s arguments (``steps_per_execution``,
+            ``jit_compile``); not ``loss_weights``, which would change a member's gradient.
+
+    Attributes:
+        members: ``{name: model}``; training the combined model trains these models' own
+            weights, so after :meth:`fit` each one predicts as it was trained.
+        model: the combined, compiled ``keras.Model``, with an output named after each member.
+
+    >>> def build(units, name):
+    ...     inputs = keras.Input(shape=(3, 1))
+    ...     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(units)(inputs)), name=name)
+    >>> together = SideBySide([build(2, "small"), build(4, "large")], loss="mse", optimizer="adam")
+    >>> histories = together.fit(np.zeros((4, 3, 1)), np.zeros((4, 1)), epochs=2, verbose=0)
+    >>> sorted(histories), len(histories["small"]["loss"]), together.predict(np.zeros((4, 3, 1)))["large"].shape
+    (['large', 'small'], 2, (4, 1))
+    """
+
+    def __init__(self, models, *, loss, optimizer, metrics=None, **compile_kwargs):
+        if isinstance(models, keras.Model) or not isinstance(models, (list, tuple)):
+            raise _checks.bad("models", models, "a list of keras.Model, the members", TypeError)
+        if not models:
+            raise ValueError("models must hold at least one member. Received: models=[]")
+        for index, member in enumerate(models):
+            _check_model(member, f"models[{index}]")
+            if len(member.inputs) != 1 or len(member.outputs) != 1:
+                raise ValueError(f"models[{index}] must have one input and one output. Received: "
+                                 f"{len(member.inputs)} inputs, {len(member.outputs)} outputs for {member.name!r}")
+        names = [member.name for member in models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"models must have distinct names: each names its output. Received: names={names}")
+        shapes = {tuple(member.inputs[0].shape) for member in models}
+        if len(shapes) != 1:
+            raise ValueError(f"models must all take the same input shape. Received: {sorted(map(str, shapes))}")
+        if "loss_weights" in compile_kwargs:
+            raise ValueError("loss_weights would scale a member's gradient, so it would not train as it "
+                             f"would alone. Received: loss_weights={compile_kwargs['loss_weights']!r}")
+        if isinstance(loss, dict):
+            if set(loss) != set(names):
+                raise ValueError(f"loss must name every member, and only those. Received: keys {sorted(loss)} "
+                                 f"for members {sorted(names)}")
+            losses = dict(loss)
+        else:
+            losses = dict.fromkeys(names, loss)
+        optimizer = keras.optimizers.get(optimizer)
+        if getattr(optimizer, "global_clipnorm", None) is not None:
+            raise ValueError(f"SideBySide cannot train members with an optimizer that clips by the global "
+                             f"norm: one norm over every member's gradients would couple them (clipnorm "
+                             f"is fine). Received: global_clipnorm={optimizer.global_clipnorm}")
+        self.members = dict(zip(names, models, strict=True))
+        shape = models[0].inputs[0].shape
+        inputs = keras.Input(shape=tuple(shape[1:]), name="inputs")
+        outputs = {name: member(inputs) for name, member in self.members.items()}
+        self.model = keras.Model(inputs, outputs, name="side_by_side")
+        self.model.compile(loss=losses, optimizer=optimizer,
+                           metrics=None if metrics is None else dict.fromkeys(names, metrics), **compile_kwargs)
+
+    def targets(self, y) -> dict:
+        """``{member name: y}``: every member learns the same targets."""
+        y = _as_array(y, "y")
+        return dict.fromkeys(self.members, y)
+
+    def fit(self, x, y, *, validation_data=None, **kwargs) -> dict:
+        """Train every member at once with ``Model.fit``; ``{member name: its history dict}``.
+
+        ``x`` and ``y`` are one member's data (every member trains on them); the other
+        arguments are ``Model.fit``'s. Each member's history holds its own ``loss`` and
+        metrics (and ``val_`` ones), as its own ``fit`` would report them.
+        """
+        x = _as_array(x, "x")
+        _check_model_input(self.model, x)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
+            validation_data = (_as_array(validation_data[0], "validation_data[0]"),
+                               self.targets(validation_data[1]))
+        history = self.model.fit(x, self.targets(y), validation_data=validation_data, **kwargs)
+        return self.split_history(history.history)
+
+    def split_history(self, history: dict) -> dict:
+        """The combined fit's history as ``{member name: {"loss": [...], metric: [...]}}``."""
+        split = {name: {} for name in self.members}
+        longest_first = sorted(self.members, key=len, reverse=True)  # "lstm_2_loss" is lstm_2's, not lstm's
+        for key, values in history.items():
+            prefix = "val_" if key.startswith("val_") else ""
+            bare = key.removeprefix(prefix)
+            name = next((name for name in longest_first if bare.startswith(f"{name}_")), None)
+            if name is not None:
+                split[name][prefix + bare.removeprefix(f"{name}_")] = values
+        if len(self.members) == 1:  # Keras names a single output's loss "loss"
+            only = split[next(iter(self.members))]
+            for key in ("loss", "val_loss"):
+                if key in history and key not in only:
+                    only[key] = history[key]
+        return split
+
+    def predict(self, x, *, batch_size: int | None = None) -> dict:
+        """Every member's predictions, ``{member name: array}``."""
+        x = _as_array(x, "x")
+        _check_model_input(self.model, x)
+        predicted = self.model.predict(x, batch_size=batch_size, verbose=0)
+        return {name: np.asarray(predicted[name]) for name in self.members}
