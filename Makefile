@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
 ARGS    ?=
 # make all SEEDS=5: every chapter at seeds 42..46 (ARGS="--seed S" moves the first one).
-# JOBS: notebooks executed at a time, each in its own kernel with its share of the cores (cores / JOBS threads).
+# JOBS: notebooks executed at a time (each in its own kernel, the longest first; the results do not depend on it).
 SEEDS   ?= 1
 JOBS    ?= 2
 EXTRAS  := test,dev

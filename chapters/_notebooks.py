@@ -178,28 +178,9 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
     return NotebookRun(chapter, notebook, path, output_dir, error, seconds)
 
 
-def execute_to_disk(number, argv=(), *, notebook_path=None, env=None) -> NotebookRun:
+def execute_to_disk(number, argv=(), *, notebook_path=None) -> NotebookRun:
     """:func:`execute`, returning the run without its executed notebook, which is on disk at
     ``path``: what a worker process of ``python -m chapters all --jobs N`` sends back (a
     notebook with its figures is megabytes; the runner needs only the outcome)."""
-    return dataclasses.replace(execute(number, argv, notebook_path=notebook_path, env=env), notebook=None)
+    return dataclasses.replace(execute(number, argv, notebook_path=notebook_path), notebook=None)
 
-
-def thread_env(threads: int) -> dict:
-    """Environment variables that hold a kernel's TensorFlow, JAX (XLA) and BLAS to ``threads``
-    threads each, leaving any the caller set.
-
-    ``all --jobs N`` gives each of its N kernels its share of the cores. The book's models
-    are small: their operations are too short to gain from threads that the other kernels
-    need, and on a 2-core CPU one thread per kernel trains as fast as two and spends a fifth
-    less CPU time.
-    """
-    threads = max(1, int(threads))
-    wanted = {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads),
-              "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
-    xla = os.environ.get("XLA_FLAGS", "")
-    if "intra_op_parallelism_threads" not in xla:
-        extra = f"--xla_cpu_multi_thread_eigen={'false' if threads == 1 else 'true'} " \
-                f"intra_op_parallelism_threads={threads}"
-        wanted["XLA_FLAGS"] = f"{xla} {extra}".strip()
-    return {key: value for key, value in wanted.items() if key == "XLA_FLAGS" or key not in os.environ}

@@ -23,8 +23,9 @@ updating the model after each new observation with one of the Chapter 14 strateg
 :class:`SideBySide` several different models in one graph, each member exactly as it would
 train alone.
 
-Introduced in Chapters 8 (``StepSync``), 10 (``SideBySide``), 11 (``generate_closed_loop``), 12 (``fit_epochs``),
-13 (``predict_classes``, ``predict_proba``) and 14 (``walk_forward_validation``, ``refit_update``).
+Introduced in Chapters 8 (``StepSync``), 10 (``SideBySide``), 11 (``generate_closed_loop``),
+12 (``fit_epochs``, ``Ensemble``), 13 (``predict_classes``, ``predict_proba``) and 14
+(``walk_forward_validation``, ``refit_update``).
 """
 
 from __future__ import annotations
@@ -1240,7 +1241,8 @@ class SideBySide:
     ...     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(units)(inputs)), name=name)
     >>> together = SideBySide([build(2, "small"), build(4, "large")], loss="mse", optimizer="adam")
     >>> histories = together.fit(np.zeros((4, 3, 1)), np.zeros((4, 1)), epochs=2, verbose=0)
-    >>> sorted(histories), len(histories["small"]["loss"]), together.predict(np.zeros((4, 3, 1)))["large"].shape
+    >>> predicted = together.predict(np.zeros((4, 3, 1)))
+    >>> sorted(histories), len(histories["small"]["loss"]), predicted["large"].shape
     (['large', 'small'], 2, (4, 1))
     """
 
@@ -1253,20 +1255,23 @@ class SideBySide:
             _check_model(member, f"models[{index}]")
             if len(member.inputs) != 1 or len(member.outputs) != 1:
                 raise ValueError(f"models[{index}] must have one input and one output. Received: "
-                                 f"{len(member.inputs)} inputs, {len(member.outputs)} outputs for {member.name!r}")
+                                 f"{len(member.inputs)} inputs, {len(member.outputs)} outputs "
+                                 f"for {member.name!r}")
         names = [member.name for member in models]
         if len(set(names)) != len(names):
-            raise ValueError(f"models must have distinct names: each names its output. Received: names={names}")
+            raise ValueError(f"models must have distinct names: each names its output. "
+                             f"Received: names={names}")
         shapes = {tuple(member.inputs[0].shape) for member in models}
         if len(shapes) != 1:
-            raise ValueError(f"models must all take the same input shape. Received: {sorted(map(str, shapes))}")
+            raise ValueError(f"models must all take the same input shape. "
+                             f"Received: {sorted(map(str, shapes))}")
         if "loss_weights" in compile_kwargs:
             raise ValueError("loss_weights would scale a member's gradient, so it would not train as it "
                              f"would alone. Received: loss_weights={compile_kwargs['loss_weights']!r}")
         if isinstance(loss, dict):
             if set(loss) != set(names):
-                raise ValueError(f"loss must name every member, and only those. Received: keys {sorted(loss)} "
-                                 f"for members {sorted(names)}")
+                raise ValueError(f"loss must name every member, and only those. "
+                                 f"Received: keys {sorted(loss)} for members {sorted(names)}")
             losses = dict(loss)
         else:
             losses = dict.fromkeys(names, loss)
@@ -1280,8 +1285,8 @@ class SideBySide:
         inputs = keras.Input(shape=tuple(shape[1:]), name="inputs")
         outputs = {name: member(inputs) for name, member in self.members.items()}
         self.model = keras.Model(inputs, outputs, name="side_by_side")
-        self.model.compile(loss=losses, optimizer=optimizer,
-                           metrics=None if metrics is None else dict.fromkeys(names, metrics), **compile_kwargs)
+        per_member = None if metrics is None else dict.fromkeys(names, metrics)
+        self.model.compile(loss=losses, optimizer=optimizer, metrics=per_member, **compile_kwargs)
 
     def targets(self, y) -> dict:
         """``{member name: y}``: every member learns the same targets."""

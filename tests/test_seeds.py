@@ -231,11 +231,15 @@ def test_all_runs_every_chapter_at_every_seed_in_its_folder(jobs, tmp_path, monk
     assert failures == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 * 14 + 1
-    seeds = [line.split(" seed ")[1].split(" ")[0] for line in lines[:-1]]
-    assert seeds == ["42"] * 14 + ["43"] * 14 + ["44"] * 14  # every chapter at a seed, then the next
-    assert lines[0].startswith("✓ ch01") and lines[14].startswith("✓ ch01") and lines[-2].startswith("✓ ch14")
-    missed = lines[14 * 2 + 5]
-    assert missed.startswith("✗ ch06") and "outputs/seeds/44/ch06_vanilla_lstm" in missed
+    runs = [(int(line.split(" seed ")[1].split(" ")[0]), line[2:6]) for line in lines[:-1]]
+    plan = [(seed, f"ch{number:02d}") for seed in (42, 43, 44) for number in range(1, 15)]
+    if jobs == 1:  # in the plan's order: every chapter at a seed, then the next
+        assert runs == plan
+    else:  # as each ends, the longest started first
+        assert sorted(runs) == sorted(plan)
+    missed = [line for line in lines if line.startswith("✗")]
+    assert len(missed) == 1 and missed[0].startswith("✗ ch06")
+    assert "outputs/seeds/44/ch06_vanilla_lstm" in missed[0]
     assert lines[-1].startswith("41/42 runs passed (13/14 chapters at every one of 3 seeds, 42–44)")
     outputs = tmp_path / "outputs"
     for number, chapter in _book.CHAPTERS.items():
@@ -258,3 +262,22 @@ def test_a_quick_run_at_several_seeds_stays_in_quick(tmp_path, monkeypatch, caps
     assert json.loads((quick / "seeds" / "4" / "ch06_vanilla_lstm" / "metrics.json").read_text())["seed"] == 4
     assert not (quick / "seeds" / "run.json").exists()
     assert "28/28 runs ran (quick: targets not checked)" in capsys.readouterr().out
+
+
+def test_the_longest_runs_start_first_and_the_last_run_of_the_backend_counts(tmp_path):
+    slow = _book.CHAPTERS[3]  # the registry's quickest chapter, made the slowest by its last run
+    plan = [(chapter, 42, [], None, tmp_path / chapter.name) for chapter in _book.CHAPTERS.values()]
+    by_registry = runner.longest_first(plan, "tensorflow")
+    assert [plan[i][0].seconds["tensorflow"] for i in by_registry] == sorted(
+        (c.seconds["tensorflow"] for c in _book.CHAPTERS.values()), reverse=True)
+    folder = tmp_path / slow.name
+    folder.mkdir()
+    (folder / "metrics.json").write_text(json.dumps({"backend": "tensorflow", "seconds": 1e4}))
+    assert runner.expected_seconds(slow, folder, "tensorflow") == 1e4
+    assert runner.longest_first(plan, "tensorflow")[0] == 2  # ch03's place in the plan
+    # another backend's run, an unreadable record, no record: the registry's figure
+    assert runner.expected_seconds(slow, folder, "jax") == slow.seconds["jax"]
+    (folder / "metrics.json").write_text("{not json")
+    assert runner.expected_seconds(slow, folder, "tensorflow") == slow.seconds["tensorflow"]
+    assert runner.expected_seconds(slow, tmp_path / "none", "torch") == slow.seconds["tensorflow"]
+
