@@ -17,7 +17,8 @@ sequence at a time; here 10,000 sequences, batches of 128, 8 epochs, and Adam's 
 decaying from 6e-3 to zero along a cosine, which reaches 0.99 or more at every seed tried,
 0.9928 the lowest of seven). ``<variant>_final_loss``
 is each variant's training loss after the last epoch, and one figure plots every learning
-curve.
+curve. The six variants train at once, side by side in one graph
+(``lstmbook.training.SideBySide``), each exactly as it would train alone.
 
 One difference from the book, on purpose: a Keras LSTM with ``go_backwards=True`` and
 ``return_sequences=True`` returns its outputs last step first. The book's backward model
@@ -47,6 +48,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chapters import _book as book
+from lstmbook import training
 from lstmbook.models import MERGE_MODES, build_bidirectional_lstm, build_vanilla_lstm
 from lstmbook.problems import cumulative_sum_sequences
 
@@ -115,24 +117,32 @@ build_variant(MAIN_VARIANT).summary()
 # %% [markdown]
 # ## Train
 #
-# Each variant is built again right before its `fit`, from the same seed, so every
-# variant starts from the same seed and sees the same batches in the same order.
+# Each variant is built right after the same seed, so it starts from the weights it would
+# have alone. `training.SideBySide` then trains all six at once, in one graph: one input
+# feeds every variant, each keeps its own output and loss, and the loss minimised is their
+# sum. A variant's weights get the gradient of its own loss only, and Adam updates each
+# weight on its own, so every variant takes exactly the steps it would take fitted alone,
+# on the same batches in the same order; what they share is one call into the backend per
+# batch, and one graph to trace instead of six.
 
 # %%
-trained = {}
+members = []
+for variant in VARIANTS:
+    run.seed_everything()  # the same seed, hence the same initial weights as alone, for every variant
+    members.append(build_variant(variant))
+schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, EPOCHS * math.ceil(len(X) / BATCH_SIZE))
+# A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
+# which costs more than that training; JAX compiles faster than it runs eagerly.
+together = training.SideBySide(members, loss="binary_crossentropy", optimizer=keras.optimizers.Adam(schedule),
+                               metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION,
+                               run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
+run.seed_everything()  # the batches' order: as each variant's own fit would draw it
 with run.timed("fit_s"):
-    for variant in VARIANTS:
-        run.seed_everything()  # the same seed, hence the same batches, for every variant
-        model = build_variant(variant)
-        # A quick run fits a few batches. On TensorFlow, running them eagerly skips graph tracing,
-        # which costs more than that training; JAX compiles faster than it runs eagerly.
-        schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, EPOCHS * math.ceil(len(X) / BATCH_SIZE))
-        model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(schedule),
-                      metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION, run_eagerly=run.quick and keras.backend.backend() == "tensorflow")
-        history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
-                            verbose=run.fit_verbose, callbacks=run.callbacks(variant))
-        trained[variant] = (model, history.history)
-        print(f"{variant:22s} final training loss {history.history['loss'][-1]:.4f}")
+    histories = together.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True,
+                             verbose=run.fit_verbose, callbacks=run.callbacks("variants"))
+trained = {variant: (together.members[variant], histories[variant]) for variant in VARIANTS}
+for variant, (_, history) in trained.items():
+    print(f"{variant:22s} final training loss {history['loss'][-1]:.4f}")
 
 # %% [markdown]
 # ## Evaluate
