@@ -134,16 +134,17 @@ def seed_list(argv: list[str], seeds: int) -> list[int]:
     return list(range(base, base + seeds))
 
 
-def expected_seconds(chapter: _book.Chapter, folder: Path, backend: str) -> float:
-    """How long a run of ``chapter`` into ``folder`` should take: its last run's own clock
-    there, if that run used ``backend``, else the registry's figure for ``backend``."""
-    metrics = folder / "metrics.json"
-    try:
-        record = json.loads(metrics.read_text(encoding="utf-8"))
-        if record.get("backend") == backend and float(record["seconds"]) > 0:
-            return float(record["seconds"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # no run there yet, or one this runner cannot read: the registry's figure
+def expected_seconds(chapter: _book.Chapter, folders, backend: str) -> float:
+    """How long a run of ``chapter`` should take: the chapter's own clock on its last run in
+    the first of ``folders`` that holds a run on ``backend`` (its own folder, then the base
+    seed's), else the registry's figure for ``backend``."""
+    for folder in [folders] if isinstance(folders, Path) else folders:
+        try:
+            record = json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
+            if record.get("backend") == backend and float(record["seconds"]) > 0:
+                return float(record["seconds"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # no run there yet, or one this runner cannot read
     return chapter.seconds.get(backend, chapter.seconds["tensorflow"])
 
 
@@ -173,8 +174,14 @@ def _run_longest_first(plan: list, jobs: int):
 
 
 def longest_first(plan: list, backend: str) -> list[int]:
-    """The plan's indices, the run expected to take longest first (ties in the plan's order)."""
-    return sorted(range(len(plan)), key=lambda i: -expected_seconds(plan[i][0], plan[i][4], backend))
+    """The plan's indices, the run expected to take longest first (ties in the plan's order).
+
+    A run at a further seed with no record of its own is expected to take what the same
+    chapter took at the first seed (``plan[0]``'s seed, in ``outputs/chNN_slug``).
+    """
+    first = {chapter.number: folder for chapter, seed, _, _, folder in plan if seed == plan[0][1]}
+    return sorted(range(len(plan)), key=lambda i: -expected_seconds(
+        plan[i][0], [plan[i][4], first.get(plan[i][0].number, plan[i][4])], backend))
 
 
 def run_notebooks(argv: list[str], *, notebooks_dir: Path | None = None, seeds: int = 1,

@@ -280,4 +280,9 @@ def test_the_longest_runs_start_first_and_the_last_run_of_the_backend_counts(tmp
     (folder / "metrics.json").write_text("{not json")
     assert runner.expected_seconds(slow, folder, "tensorflow") == slow.seconds["tensorflow"]
     assert runner.expected_seconds(slow, tmp_path / "none", "torch") == slow.seconds["tensorflow"]
+    # a further seed's run with no record of its own: what the chapter took at the first seed
+    (folder / "metrics.json").write_text(json.dumps({"backend": "tensorflow", "seconds": 1e4}))
+    later = [(c, 43, [], None, tmp_path / "seeds" / c.name) for c in _book.CHAPTERS.values()]
+    order = runner.longest_first(plan + later, "tensorflow")
+    assert order[:2] == [2, 14 + 2]
 
