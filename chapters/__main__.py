@@ -134,11 +134,11 @@ def seed_list(argv: list[str], seeds: int) -> list[int]:
     return list(range(base, base + seeds))
 
 
-def expected_seconds(chapter: _book.Chapter, folders, backend: str) -> float:
+def expected_seconds(chapter: _book.Chapter, folders: list, backend: str) -> float:
     """How long a run of ``chapter`` should take: the chapter's own clock on its last run in
     the first of ``folders`` that holds a run on ``backend`` (its own folder, then the base
     seed's), else the registry's figure for ``backend``."""
-    for folder in [folders] if isinstance(folders, Path) else folders:
+    for folder in folders:
         try:
             record = json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
             if record.get("backend") == backend and float(record["seconds"]) > 0:
@@ -162,9 +162,8 @@ def _run_longest_first(plan: list, jobs: int):
     The longest runs start first, so that no long chapter is left to run alone at the end
     while the other workers wait. Each worker process runs its notebook in a kernel of its
     own and sends back the outcome without the executed notebook, which is on disk (its
-    figures would be megabytes to send). Each kernel keeps every thread its backend starts:
-    holding each to its share of the cores made chapters 12 and 14, whose packed ensembles
-    run larger operations, take half as long again on a 2-core CPU.
+    figures would be megabytes to send). Each kernel keeps every thread its backend starts
+    (one thread per kernel made chapters 12 and 14 half as slow again on a 2-core CPU).
     """
     from joblib import Parallel, delayed
 

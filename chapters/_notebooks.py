@@ -183,4 +183,3 @@ def execute_to_disk(number, argv=(), *, notebook_path=None) -> NotebookRun:
     ``path``: what a worker process of ``python -m chapters all --jobs N`` sends back (a
     notebook with its figures is megabytes; the runner needs only the outcome)."""
     return dataclasses.replace(execute(number, argv, notebook_path=notebook_path), notebook=None)
-

@@ -273,13 +273,13 @@ def test_the_longest_runs_start_first_and_the_last_run_of_the_backend_counts(tmp
     folder = tmp_path / slow.name
     folder.mkdir()
     (folder / "metrics.json").write_text(json.dumps({"backend": "tensorflow", "seconds": 1e4}))
-    assert runner.expected_seconds(slow, folder, "tensorflow") == 1e4
+    assert runner.expected_seconds(slow, [folder], "tensorflow") == 1e4
     assert runner.longest_first(plan, "tensorflow")[0] == 2  # ch03's place in the plan
     # another backend's run, an unreadable record, no record: the registry's figure
-    assert runner.expected_seconds(slow, folder, "jax") == slow.seconds["jax"]
+    assert runner.expected_seconds(slow, [folder], "jax") == slow.seconds["jax"]
     (folder / "metrics.json").write_text("{not json")
-    assert runner.expected_seconds(slow, folder, "tensorflow") == slow.seconds["tensorflow"]
-    assert runner.expected_seconds(slow, tmp_path / "none", "torch") == slow.seconds["tensorflow"]
+    assert runner.expected_seconds(slow, [folder], "tensorflow") == slow.seconds["tensorflow"]
+    assert runner.expected_seconds(slow, [tmp_path / "none"], "torch") == slow.seconds["tensorflow"]
     # a further seed's run with no record of its own: what the chapter took at the first seed
     (folder / "metrics.json").write_text(json.dumps({"backend": "tensorflow", "seconds": 1e4}))
     later = [(c, 43, [], None, tmp_path / "seeds" / c.name) for c in _book.CHAPTERS.values()]
