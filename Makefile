@@ -58,8 +58,13 @@ $(VENV)/.jax: $(STAMP)
 	touch $@
 endif
 
+# Two pytest-xdist workers; the tests that share a chapter's run or an expensive fixture
+# stay together on one (see tests/conftest.py). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
+PYTEST_ARGS := -q -n $(TEST_WORKERS) --dist loadgroup
+
 test: install ## unit tests and every chapter's quick run
-	$(PY) -m pytest -q
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The floors in setup.cfg, tested: every direct dependency at the lowest release it allows
 # (.ci/lowest.py writes the pins), in a virtual environment of its own.
@@ -73,7 +78,7 @@ $(OLDEST)/.installed: setup.cfg pyproject.toml .ci/lowest.py | install
 
 test-oldest: $(OLDEST)/.installed ## the tests on the oldest supported versions
 	@$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE "^(tensorflow|keras|numpy|pandas|scikit-learn|matplotlib|jax) "
-	$(OLDEST)/bin/python -m pytest -q
+	$(OLDEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 all: install ## every chapter at full settings (at SEEDS seeds), then the report
 	$(PY) -m chapters all --seeds $(SEEDS) --jobs $(JOBS) $(ARGS)
