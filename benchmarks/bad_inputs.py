@@ -211,6 +211,36 @@ def tiny_build():
     return lib("models").build_vanilla_lstm((3, 1), 1, units=2, output_activation=None)
 
 
+def named_model(name="a", shape=(3, 1)):
+    """A small uncompiled regressor named ``name``: a member for SideBySide."""
+    keras().utils.set_random_seed(0)
+    return lib("models").build_vanilla_lstm(shape, 1, units=2, output_activation=None, name=name)
+
+
+def two_members():
+    return [named_model("a"), named_model("b")]
+
+
+def side_by_side():
+    return lib("training").SideBySide(two_members(), loss="mse", optimizer="adam")
+
+
+def compiled_build():
+    """A ``build_fn`` for Ensemble: a compiled two-unit regressor."""
+    return linear_model()
+
+
+def clipnorm_build():
+    keras().utils.set_random_seed(0)
+    model = lib("models").build_vanilla_lstm((3, 1), 1, units=2, output_activation=None)
+    model.compile(loss="mse", optimizer=keras().optimizers.Adam(clipnorm=1.0))
+    return model
+
+
+def ensemble():
+    return lib("training").Ensemble(compiled_build, [1, 2])
+
+
 def returns_none():
     return None
 
@@ -889,6 +919,44 @@ sweep("training.fit_epochs", "validation_data", [("(x,)", (X4,)), ("'xy'", "xy")
 bad("training.fit_epochs", "verbose", "'loud'", lambda: A(sigmoid_model(), X4, Y4, verbose="loud", **FIT))
 bad("training.fit_epochs", "epochs", "10**15 (runs for ever)", lambda: A(sigmoid_model(), X4, Y4, epochs=10**15, batch_size=4),
     last=True)
+SIDE = dict(loss="mse", optimizer="adam")
+sweep("training.SideBySide", "models", [("None", None), ("a model, not a list", "ONE"), ("[]", []), ("['a']", ["a"]),
+                                        ("two named 'a'", "SAME"), ("inputs (3, 1) and (4, 1)", "SHAPES"),
+                                        ("a model with two outputs", "TWO")],
+      lambda v: A(pick(v, ONE=named_model, SAME=lambda: [named_model("a"), named_model("a")],
+                       SHAPES=lambda: [named_model("a"), named_model("b", (4, 1))], TWO=lambda: [two_output_model()]), **SIDE))
+sweep("training.SideBySide", "loss", [("keys ['a'] for members a, b", {"a": "mse"}), ("'nope'", "nope"), ("None", None)],
+      lambda v: A(two_members(), loss=v, optimizer="adam"))
+sweep("training.SideBySide", "optimizer", [("'nope'", "nope"), ("Adam(global_clipnorm=1)", "GLOBAL")],
+      lambda v: A(two_members(), loss="mse", optimizer=pick(v, GLOBAL=lambda: keras().optimizers.Adam(global_clipnorm=1.0))))
+bad("training.SideBySide", "loss_weights", "{'a': 2, 'b': 1}", lambda: A(two_members(), loss_weights={"a": 2, "b": 1}, **SIDE))
+sweep("training.SideBySide.fit", "x", [("(4, 5, 1) for input (3, 1)", np.zeros((4, 5, 1))), ("NaN", np.full((4, 3, 1), np.nan)),
+                                       ("'x'", "x"), ("None", None)],
+      lambda v: A(side_by_side(), v, Y4, epochs=1, verbose=0))
+sweep("training.SideBySide.fit", "y", [("3 rows for 4", Y4[:3]), ("'y'", "y"), ("NaN", np.full((4, 1), np.nan))],
+      lambda v: A(side_by_side(), X4, v, epochs=1, verbose=0))
+sweep("training.SideBySide.fit", "validation_data", [("(x,)", (X4,)), ("'xy'", "xy")],
+      lambda v: A(side_by_side(), X4, Y4, validation_data=v, epochs=1, verbose=0))
+sweep("training.SideBySide.predict", "x", [("(4, 5, 1) for input (3, 1)", np.zeros((4, 5, 1))), ("'x'", "x")],
+      lambda v: A(side_by_side(), v))
+good("training.SideBySide", "models", "a tuple of models", lambda: A(tuple(two_members()), **SIDE))
+good("training.SideBySide.fit", "x", "nested lists and a pd.Series",
+     lambda: A(side_by_side(), X4.tolist(), pd.Series(Y4[:, 0]), epochs=np.int64(1), verbose=0))
+sweep("training.Ensemble", "build_fn", [("None", None), ("'build'", "build"), ("returns None", "NONE"),
+                                        ("returns an uncompiled model", "UNCOMPILED"), ("clipnorm", "CLIP")],
+      lambda v: A(pick(v, NONE=lambda: returns_none, UNCOMPILED=lambda: uncompiled_model, CLIP=lambda: clipnorm_build), [1, 2]))
+sweep("training.Ensemble", "seeds", [("None", None), ("[]", []), ("'12'", "12"), ("['a']", ["a"]), ("[-1]", [-1]),
+                                     ("[1.5]", [1.5]), ("{'a': 1}", {"a": 1})],
+      lambda v: A(compiled_build, v))
+sweep("training.Ensemble.fit", "x", [("(4, 5, 1) for input (3, 1)", np.zeros((4, 5, 1))), ("NaN", np.full((4, 3, 1), np.nan)),
+                                     ("'x'", "x")],
+      lambda v: A(ensemble(), v, Y4, epochs=1))
+sweep("training.Ensemble.fit", "y", [("3 rows for 4", Y4[:3]), ("'y'", "y")], lambda v: A(ensemble(), X4, v, epochs=1))
+sweep("training.Ensemble.split", "packed", [("'p'", "p"), ("(4, 3) for 2 members", np.zeros((4, 3)))],
+      lambda v: A(ensemble(), v))
+good("training.Ensemble", "seeds", "a NumPy array of seeds", lambda: A(compiled_build, np.array([1, 2])))
+good("training.Ensemble.fit", "x", "nested lists and NumPy ints", lambda: A(ensemble(), X4.tolist(), Y4.tolist(), epochs=np.int64(1)))
+
 good("training.fit_epochs", "x", "nested list", lambda: A(sigmoid_model(), X4.tolist(), Y4.tolist(), **FIT))
 good("training.fit_epochs", "y", "pd.Series", lambda: A(sigmoid_model(), X4, pd.Series(Y4[:, 0]), **FIT))
 good("training.fit_epochs", "x", "2-D pd.DataFrame for input (3, 1)",

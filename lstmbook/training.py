@@ -1062,7 +1062,11 @@ class Ensemble:
         for k, seed in enumerate(self.seeds):
             keras.utils.set_random_seed(seed)
             member = build_fn(k) if takes_index else build_fn()
-            _check_compiled(member)
+            if not isinstance(member, keras.Model) or not getattr(member, "compiled", False):
+                error = ValueError if isinstance(member, keras.Model) else TypeError
+                raise error("build_fn must return a compiled keras.Model. Received: build_fn() returned "
+                            + (f"model {member.name!r}, not compiled" if error is ValueError
+                               else _checks.short(member)))
             self.members.append(member)
         self.model = self._pack()
 
@@ -1070,9 +1074,10 @@ class Ensemble:
         first = self.members[0]
         for key in ("clipnorm", "global_clipnorm"):
             if getattr(first.optimizer, key, None) is not None:
-                raise ValueError(f"Ensemble cannot pack members whose optimizer clips by norm: one packed "
-                                 f"weight holds every member's, so its norm would couple them (clipvalue "
-                                 f"is fine). Received: optimizer with {key}={getattr(first.optimizer, key)}")
+                raise ValueError(f"build_fn's models cannot be packed with an optimizer that clips by "
+                                 f"norm: one packed weight holds every member's, so its norm would couple "
+                                 f"them (clipvalue is fine). Received: optimizer with "
+                                 f"{key}={getattr(first.optimizer, key)}")
         for m, chain in zip(self.members[1:], chains[1:], strict=True):
             if (len(chain) != len(chains[0]) or tuple(m.inputs[0].shape) != tuple(first.inputs[0].shape)
                     or any(type(a) is not type(b) or _settings(a) != _settings(b)
@@ -1142,7 +1147,12 @@ class Ensemble:
 
     def split(self, packed) -> np.ndarray:
         """The packed model's output ``(n, ..., members * outputs)`` as ``(members, n, ..., outputs)``."""
-        packed = np.asarray(packed)
+        packed = _as_array(packed, "packed")
+        width = len(self.members) * self.members[0].outputs[0].shape[-1]
+        if packed.ndim < 2 or packed.shape[-1] != width:
+            raise ValueError(f"packed must be the packed model's output, (n, ..., {width}): "
+                             f"{len(self.members)} members' outputs side by side. "
+                             f"Received: packed of shape {packed.shape}")
         per_member = packed.reshape(*packed.shape[:-1], len(self.members), -1)
         return np.moveaxis(per_member, -2, 0)
 
@@ -1275,7 +1285,19 @@ class SideBySide:
             losses = dict(loss)
         else:
             losses = dict.fromkeys(names, loss)
-        optimizer = keras.optimizers.get(optimizer)
+        for name, member_loss in losses.items():
+            try:
+                known = member_loss is not None and keras.losses.get(member_loss) is not None
+            except (ValueError, TypeError):
+                known = False
+            if not known:
+                raise _checks.bad("loss", member_loss, f"a Keras loss (a name such as 'mse', or a "
+                                  f"callable) for member {name!r}")
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except (ValueError, TypeError):
+            raise _checks.bad("optimizer", optimizer,
+                              "a keras.optimizers.Optimizer or its name ('adam')") from None
         if getattr(optimizer, "global_clipnorm", None) is not None:
             raise ValueError(f"SideBySide cannot train members with an optimizer that clips by the global "
                              f"norm: one norm over every member's gradients would couple them (clipnorm "
@@ -1302,13 +1324,22 @@ class SideBySide:
         """
         x = _as_array(x, "x")
         _check_model_input(self.model, x)
+        y = self._targets_for(x, y, "y")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
-            validation_data = (_as_array(validation_data[0], "validation_data[0]"),
-                               self.targets(validation_data[1]))
-        history = self.model.fit(x, self.targets(y), validation_data=validation_data, **kwargs)
+            x_val = _as_array(validation_data[0], "validation_data[0]")
+            _check_model_input(self.model, x_val)
+            validation_data = (x_val, self._targets_for(x_val, validation_data[1], "validation_data[1]"))
+        history = self.model.fit(x, y, validation_data=validation_data, **kwargs)
         return self.split_history(history.history)
+
+    def _targets_for(self, x, y, name: str) -> dict:
+        y = _as_array(y, name)
+        if len(y) != len(x):
+            raise ValueError(f"{name} must have one row per sample: {len(x)}. Received: {name} of "
+                             f"shape {y.shape}")
+        return self.targets(y)
 
     def split_history(self, history: dict) -> dict:
         """The combined fit's history as ``{member name: {"loss": [...], metric: [...]}}``."""

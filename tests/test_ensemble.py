@@ -164,7 +164,12 @@ def test_unsupported_layers_and_uncompiled_members_are_refused():
 
     with pytest.raises(ValueError, match="Conv1D"):
         training.Ensemble(conv, SEEDS)
-    with pytest.raises(ValueError, match="compiled"):
+    with pytest.raises(ValueError, match="build_fn"):
         training.Ensemble(lambda: keras.Sequential([keras.Input((4, 2)), keras.layers.LSTM(2)]), SEEDS)
+    with pytest.raises(TypeError, match="build_fn"):
+        training.Ensemble(lambda: None, SEEDS)
+    ensemble = training.Ensemble(build, SEEDS)
+    with pytest.raises(ValueError, match="packed"):
+        ensemble.split(np.zeros((4, len(SEEDS) + 1)))
     with pytest.raises(TypeError, match="ensemble"):
         diagnostics.repeated_evaluation(build, 2, X, Y, epochs=1, ensemble="yes")

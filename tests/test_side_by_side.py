@@ -97,6 +97,9 @@ def two():
     (None, {"loss_weights": [1, 2]}, ValueError, "loss_weights"),
     (None, {"loss": {"forward": "mse"}}, ValueError, "loss"),
     (None, {"optimizer": keras.optimizers.Adam(global_clipnorm=1.0)}, ValueError, "global_clipnorm"),
+    (None, {"loss": "nope"}, ValueError, "loss"),
+    (None, {"loss": None}, ValueError, "loss"),
+    (None, {"optimizer": "nope"}, ValueError, "optimizer"),
 ])
 def test_bad_side_by_sides_are_refused_by_name(models_, kwargs, error, named):
     arguments = {"loss": "mse", "optimizer": "adam", **kwargs}
@@ -116,3 +119,7 @@ def test_duplicate_names_and_different_inputs_are_refused():
         together.fit(np.zeros((4, 6, 1)), np.zeros((4, 5, 1)), verbose=0)
     with pytest.raises(ValueError, match="validation_data"):
         together.fit(X, Y, validation_data=X, verbose=0)
+    with pytest.raises(ValueError, match="y"):  # one row of y per sample of x
+        together.fit(X, Y[:-1], verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data\[1\]"):
+        together.fit(X, Y, validation_data=(X, Y[:-1]), verbose=0)
