@@ -58,10 +58,10 @@ $(VENV)/.jax: $(STAMP)
 	touch $@
 endif
 
-# Two pytest-xdist workers; the tests that share a chapter's run or an expensive fixture
-# stay together on one (see tests/conftest.py). TEST_WORKERS=0 runs them in one process.
+# The test files in two pytest-xdist workers, which share each chapter's quick run (see
+# tests/conftest.py); TEST_WORKERS=0 runs them all in one process.
 TEST_WORKERS ?= 2
-PYTEST_ARGS := -q -n $(TEST_WORKERS) --dist loadgroup
+PYTEST_ARGS := -q -n $(TEST_WORKERS) --dist loadfile
 
 test: install ## unit tests and every chapter's quick run
 	$(PY) -m pytest $(PYTEST_ARGS)
