@@ -88,6 +88,39 @@ def check_kwargs(value, name: str) -> dict | None:
     return value
 
 
+def check_loss(value, name: str):
+    """``value`` unchanged if Keras knows it as a loss (a name, a ``Loss``, a callable), else a ValueError."""
+    import keras
+
+    try:
+        known = value is not None and keras.losses.get(value) is not None
+    except (ValueError, TypeError):
+        known = False
+    if not known:
+        raise bad(name, value, "a Keras loss: a name such as 'mse', a keras.losses.Loss or a callable")
+    return value
+
+
+def check_optimizer(value, name: str):
+    """The optimizer ``keras.optimizers.get(value)`` gives, or a ValueError naming ``name``."""
+    import keras
+
+    try:
+        return keras.optimizers.get(value)
+    except (ValueError, TypeError):
+        raise bad(name, value, "a keras.optimizers.Optimizer, its name ('adam') or its config") from None
+
+
+def check_compile_kwargs(value, name: str) -> dict | None:
+    """:func:`check_kwargs`, and a ``loss`` or ``optimizer`` given by name must be one Keras knows."""
+    value = check_kwargs(value, name)
+    if value and isinstance(value.get("loss"), str):
+        check_loss(value["loss"], f"{name}['loss']")
+    if value and isinstance(value.get("optimizer"), str):
+        check_optimizer(value["optimizer"], f"{name}['optimizer']")
+    return value
+
+
 def check_choice(value, name: str, choices):
     """``value`` unchanged if it is one of ``choices``, else a ValueError naming ``name``."""
     def equal(choice) -> bool:

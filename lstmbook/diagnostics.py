@@ -770,7 +770,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
                              ("seed", seed, 0), ("validation_every", validation_every, 1)):
         _checks.check_int(value, name, minimum=low)
-    _checks.check_kwargs(compile_kwargs, "compile_kwargs")
+    _checks.check_compile_kwargs(compile_kwargs, "compile_kwargs")
     compile_kwargs = {"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else dict(compile_kwargs)
     if not isinstance(compile_kwargs.get("optimizer", "adam"), (str, dict)):
         raise TypeError("compile_kwargs['optimizer'] must be a name or a config dict, so that each run "

@@ -67,8 +67,8 @@ def _check_common(output_units, output_activation, name, unroll, timesteps) -> t
         keras.activations.get(output_activation)
     except (ValueError, TypeError):
         raise _checks.bad("output_activation", output_activation, "an activation Keras knows") from None
-    if not isinstance(name, str) or not name:
-        raise _checks.bad("name", name, "a non-empty str")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise _checks.bad("name", name, "a non-empty str without '/'")
     if _checks.check_bool(unroll, "unroll") and timesteps is None:
         raise _checks.bad("unroll", unroll, "False for timesteps=None (unrolling needs a fixed number)")
     return output_units, bool(unroll)
@@ -121,6 +121,11 @@ class BatchedTimeDistributed(keras.layers.TimeDistributed):
     >>> BatchedTimeDistributed(keras.layers.Flatten())(inputs).shape
     (None, 10, 16)
     """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, keras.layers.Layer):
+            raise _checks.bad("layer", layer, "a keras.layers.Layer instance", TypeError)
+        super().__init__(layer, **kwargs)
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None:

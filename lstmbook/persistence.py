@@ -457,7 +457,7 @@ def finalize_model(build_fn, x, y, *, epochs: int, batch_size: int | None = None
     from lstmbook.training import fit_epochs
 
     _checks.check_callable(build_fn, "build_fn")
-    _checks.check_kwargs(compile_kwargs, "compile_kwargs")
+    _checks.check_compile_kwargs(compile_kwargs, "compile_kwargs")
     if seed is not None:
         keras.utils.set_random_seed(_checks.check_seed(seed))
     model = _checks.check_model(build_fn(), "build_fn()")

@@ -1286,18 +1286,8 @@ class SideBySide:
         else:
             losses = dict.fromkeys(names, loss)
         for name, member_loss in losses.items():
-            try:
-                known = member_loss is not None and keras.losses.get(member_loss) is not None
-            except (ValueError, TypeError):
-                known = False
-            if not known:
-                raise _checks.bad("loss", member_loss, f"a Keras loss (a name such as 'mse', or a "
-                                  f"callable) for member {name!r}")
-        try:
-            optimizer = keras.optimizers.get(optimizer)
-        except (ValueError, TypeError):
-            raise _checks.bad("optimizer", optimizer,
-                              "a keras.optimizers.Optimizer or its name ('adam')") from None
+            _checks.check_loss(member_loss, "loss" if not isinstance(loss, dict) else f"loss[{name!r}]")
+        optimizer = _checks.check_optimizer(optimizer, "optimizer")
         if getattr(optimizer, "global_clipnorm", None) is not None:
             raise ValueError(f"SideBySide cannot train members with an optimizer that clips by the global "
                              f"norm: one norm over every member's gradients would couple them (clipnorm "

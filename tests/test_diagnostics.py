@@ -166,3 +166,6 @@ def test_repeated_evaluation_errors():
         diagnostics.run_repeats(print, [1, 1])
     with pytest.raises(TypeError, match="compile_kwargs"):
         diagnostics.repeated_evaluation(tiny_model, 1, x, y, epochs=1, compile_kwargs=5)
+    for bogus in ({"loss": "bogus"}, {"loss": "mse", "optimizer": "bogus"}):
+        with pytest.raises(ValueError, match="compile_kwargs"):  # before any run, not in Keras
+            diagnostics.repeated_evaluation(tiny_model, 1, x, y, epochs=1, compile_kwargs=bogus)

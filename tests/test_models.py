@@ -239,6 +239,14 @@ def test_batched_time_distributed_equals_keras_time_distributed():
     assert isinstance(models.BatchedTimeDistributed(conv), keras.layers.TimeDistributed)
 
 
+def test_a_name_keras_cannot_take_and_a_layer_that_is_not_one_are_refused_by_name():
+    with pytest.raises(ValueError, match="name"):
+        models.build_vanilla_lstm((3, 1), 1, name="a/b")  # Keras refuses '/' in a name, deep inside
+    for layer in (None, "dense", 5):
+        with pytest.raises(TypeError, match="layer"):
+            models.BatchedTimeDistributed(layer)
+
+
 def test_reverse_time_flips_the_time_axis():
     x = np.arange(6, dtype="float32").reshape(1, 3, 2)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(models.ReverseTime()(x)), x[:, ::-1])

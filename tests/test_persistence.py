@@ -188,6 +188,8 @@ def test_finalize_model_trains_on_all_data(tmp_path):
     assert len(history["loss"]) == 3 and model.compiled
     with pytest.raises(TypeError, match="build_fn"):
         persistence.finalize_model(None, X, y, epochs=1)
+    with pytest.raises(ValueError, match="compile_kwargs"):
+        persistence.finalize_model(lambda: small_model(5), X, y, epochs=1, compile_kwargs={"loss": "bogus"})
 
 
 def test_load_model_in_a_fresh_process_knows_the_builders_custom_layers(tmp_path):
