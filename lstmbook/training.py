@@ -80,10 +80,10 @@ MAX_EPOCHS = 1_000_000
 _check_model = _checks.check_model
 
 
-def _check_compiled(model):
-    if not getattr(_check_model(model), "compiled", False):
-        raise ValueError(f"model must be compiled before training. Call model.compile(...) first. "
-                         f"Received: model {model.name!r}, not compiled")
+def _check_compiled(model, name: str = "model"):
+    if not getattr(_check_model(model, name), "compiled", False):
+        raise ValueError(f"{name} must be compiled before training. Call model.compile(...) first. "
+                         f"Received: {name} {model.name!r}, not compiled")
     return model
 
 
@@ -1062,12 +1062,7 @@ class Ensemble:
         for k, seed in enumerate(self.seeds):
             keras.utils.set_random_seed(seed)
             member = build_fn(k) if takes_index else build_fn()
-            if not isinstance(member, keras.Model) or not getattr(member, "compiled", False):
-                error = ValueError if isinstance(member, keras.Model) else TypeError
-                raise error("build_fn must return a compiled keras.Model. Received: build_fn() returned "
-                            + (f"model {member.name!r}, not compiled" if error is ValueError
-                               else _checks.short(member)))
-            self.members.append(member)
+            self.members.append(_check_compiled(member, "build_fn()"))
         self.model = self._pack()
 
     def _check_alike(self, chains) -> None:
@@ -1325,11 +1320,12 @@ class SideBySide:
         return self.split_history(history.history)
 
     def _targets_for(self, x, y, name: str) -> dict:
+        """:meth:`targets`, for ``y`` checked to have one row per sample of ``x``."""
         y = _as_array(y, name)
         if len(y) != len(x):
             raise ValueError(f"{name} must have one row per sample: {len(x)}. Received: {name} of "
                              f"shape {y.shape}")
-        return self.targets(y)
+        return dict.fromkeys(self.members, y)
 
     def split_history(self, history: dict) -> dict:
         """The combined fit's history as ``{member name: {"loss": [...], metric: [...]}}``."""
