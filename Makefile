@@ -28,7 +28,8 @@ help: ## list the targets
 	@echo
 	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
 	@echo "                   (SEEDS=5: at seeds 42..46, the report shows seeds passed and mean (min-max);"
-	@echo "                   JOBS=N: N notebooks at a time, default 2; JOBS=1 one after another)"
+	@echo "                   JOBS=N: N notebooks at a time, default 2; JOBS=1 one after another;"
+	@echo "                   BACKEND=jax: on JAX, into docs/jax/REPORT.md)"
 	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
 	@echo "  make test-oldest the same tests on the lowest versions setup.cfg allows (in $(OLDEST))"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"

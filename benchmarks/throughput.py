@@ -11,10 +11,11 @@
    Beside it, this machine's dense float32 matmul FLOP/s (``keras.ops.matmul`` of square
    matrices, the best size), and the ratio between them: how far from the hardware's
    limit each chapter trains.
-6. **Ensembles.** Chapters 12 and 14 train their repeats as one ``training.Ensemble``;
-   each row times the ensemble against the same members trained one after another with
-   ``fit_epochs`` (the same epochs, batches and seeds), and checks that both end at the
-   same weights.
+6. **Ensembles.** Every ensemble the chapters train: chapter 10's variants side by side
+   (``training.SideBySide``), chapter 12's repeats (``repeated_evaluation(ensemble=True)``)
+   and chapter 14's (``training.Ensemble``). Each row times the packed run against the same
+   members trained one after another (the same epochs, batches and seeds), and gives the
+   largest difference between the two in weights, scores or forecasts.
 
 The results replace the part of ``docs/BENCHMARKS.md`` between ``<!-- throughput -->`` and
 ``<!-- /throughput -->`` (added at the end if missing), so this runs on its own in a
@@ -25,6 +26,7 @@ couple of minutes without redoing the other comparisons. ``--quick`` times tiny 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import time
@@ -181,12 +183,11 @@ def measure_case(case: Case, seconds: float) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _ch12_model(units=10, optimizer="adam", loss="mse"):
+def _ch12_model(units=10):
+    """Chapter 12's LSTM on its one-step inputs (uncompiled, as ``repeated_evaluation`` takes it)."""
     inputs = keras.Input(shape=(1, 1))
     hidden = keras.layers.LSTM(units, unroll=True)(inputs)
-    model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
-    model.compile(loss=loss, optimizer=optimizer)
-    return model
+    return keras.Model(inputs, keras.layers.Dense(1)(hidden))
 
 
 def _ch14_model():
@@ -197,49 +198,173 @@ def _ch14_model():
     return model
 
 
-def ensemble_cases(quick: bool) -> list:
-    rng = np.random.default_rng(0)
-    x12 = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
-    y12 = x12[:, 0, 0] + 0.1
-    x14, y14 = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
-    scale = 0.05 if quick else 1.0
-    ch12_fit = {"epochs": max(2, int(300 * scale))}  # the book's repeated-run setting
+def _largest_difference(a_arrays, b_arrays) -> float:
+    return max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
+               for a, b in zip(a_arrays, b_arrays, strict=True))
+
+
+def _timed(fn):
+    began = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - began, out
+
+
+def _row(label, members, ensembles, alone, packed, compared) -> dict:
+    """Time ``packed()`` then ``alone()`` (the first run of a process pays for its warm-up, so the
+    speed-up errs low), and compare what they return: lists of arrays."""
+    packed_s, packed_out = _timed(packed)
+    alone_s, alone_out = _timed(alone)
+    return {"label": label, "members": members, "ensembles": ensembles, "one_by_one_s": alone_s,
+            "ensemble_s": packed_s, "speedup": alone_s / packed_s,
+            "max_diff": _largest_difference(alone_out, packed_out), "compared": compared}
+
+
+def _repeats_case(label, configs, *, epochs, x, y, validation_data, compile_kwargs=None,
+                  validation_every=1) -> dict:
+    """Chapter 12: ``repeated_evaluation`` of each ``(build_fn, n_repeats, seed, batch_size)``
+    configuration, one run after another and as one ensemble per configuration, as the chapter
+    trains them. Compared: every run's score (its final validation loss), the chapter's result."""
+    from lstmbook import diagnostics
+
+    def scores(ensemble):
+        return np.concatenate([diagnostics.repeated_evaluation(
+            build_fn, n, x, y, epochs=epochs, validation_data=validation_data, batch_size=batch,
+            compile_kwargs=compile_kwargs, validation_every=validation_every, seed=seed,
+            progress=False, ensemble=ensemble).scores for build_fn, n, seed, batch in configs])
+
+    return _row(label, sum(c[1] for c in configs), len(configs), lambda: [scores(False)],
+                lambda: [scores(True)], "validation loss")
+
+
+def _ch12_cases(quick: bool) -> list:
+    """Every ensemble Chapter 12 trains, at its full settings (``quick``: a few epochs).
+
+    The seeds follow the chapter's at seed 42: the cases' 42-46, robustness 142 on, the
+    tuning runs 1042 on (cells) and 6042 on (batch sizes), 100 apart per configuration."""
+    x = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
+    x_val = np.arange(0.5, 1.0, 0.1).reshape(5, 1, 1)
+    data = {"x": x, "y": x[:, 0, 0] + 0.1, "validation_data": (x_val, x_val[:, 0, 0] + 0.1)}
+    short, long_ = (6, 12) if quick else (300, 1200)  # the repeated and tuning runs; the overfit case
+    lstm1 = functools.partial(_ch12_model, 1)
+    cells = [(functools.partial(_ch12_model, u), 10, 1042 + 100 * i, None) for i, u in enumerate((1, 5, 10))]
+    batches = [(_ch12_model, 10, 6042 + 100 * i, b) for i, b in enumerate((1, 2, 3))]
     return [
-        ("ch12: 10 repeats of LSTM(10), 300 epochs, 5 samples", lambda: _ch12_model(10),
-         [1000 + i for i in range(10)],
-         x12, y12, ch12_fit),
-        ("ch12: 1, 5, 10 cells x 10 repeats, 300 epochs", lambda k: _ch12_model((1, 5, 10)[k // 10]),
-         [2000 + i for i in range(30)], x12, y12, ch12_fit),
-        ("ch12: 5 repeats of LSTM(1), SGD and MAE (the capacity case), 300 epochs",
-         lambda: _ch12_model(1, "sgd", "mae"), [3000 + i for i in range(5)], x12, y12,
-         ch12_fit),
-        ("ch12: 10 repeats of LSTM(10), batch 1 (the batch-size tuning), 300 epochs",
-         lambda: _ch12_model(10), [4000 + i for i in range(10)], x12, y12,
-         {**ch12_fit, "batch_size": 1}),
-        ("ch14: 10 repeats of stateful LSTM(1), batch 1, 100 of the 500 base epochs", _ch14_model,
-         [42 + i for i in range(10)], x14, y14,
-         {"epochs": max(2, int(100 * scale)), "batch_size": 1, "reset_state": True}),
+        lambda: _repeats_case(f"ch12: the repeated case, 5 runs of LSTM(10), {short} epochs",
+                              [(_ch12_model, 5, 46, None)], epochs=short, **data),
+        lambda: _repeats_case(f"ch12: robustness, 5 runs of LSTM(10), {long_} epochs",
+                              [(_ch12_model, 5, 142, None)], epochs=long_, **data),
+        lambda: _repeats_case(f"ch12: robustness, 5 runs of LSTM(1) with SGD and MAE, {short} epochs",
+                              [(lstm1, 5, 142, None)], epochs=short,
+                              compile_kwargs={"optimizer": "sgd", "loss": "mae"}, **data),
+        lambda: _repeats_case(f"ch12: tuning 1, 5 and 10 cells, 10 runs each, {short} epochs", cells,
+                              epochs=short, validation_every=short, **data),
+        lambda: _repeats_case(f"ch12: tuning batch 1, 2 and 3, 10 runs each, {short} epochs", batches,
+                              epochs=short, validation_every=short, **data),
     ]
 
 
-def measure_ensemble(label, build_fn, seeds, x, y, fit_args) -> dict:
-    takes_index = training._takes(build_fn, 1)
-    began = time.perf_counter()
-    ensemble = training.Ensemble(build_fn, seeds)
-    ensemble.fit(x, y, **fit_args)
-    packed_s = time.perf_counter() - began
-    members = ensemble.unpack()
-    began = time.perf_counter()
-    worst = 0.0
-    for k, seed in enumerate(seeds):
-        keras.utils.set_random_seed(seed)
-        model = build_fn(k) if takes_index else build_fn()
-        training.fit_epochs(model, x, y, **fit_args)
-        worst = max(worst, max(float(np.abs(a - b).max())
-                               for a, b in zip(model.get_weights(), members[k].get_weights(), strict=True)))
-    alone_s = time.perf_counter() - began
-    return {"label": label, "members": len(seeds), "ensemble_s": packed_s, "one_by_one_s": alone_s,
-            "speedup": alone_s / packed_s, "max_weight_diff": worst}
+def _ch10_case(quick: bool) -> dict:
+    """Chapter 10's six variants, ``SideBySide`` against each fitted alone (same seed, batches)."""
+    from lstmbook.models import MERGE_MODES
+    from lstmbook.problems import cumulative_sum_sequences
+
+    n, epochs, batch, per_call = (256, 1, 128, 1) if quick else (10_000, 2, 128, 40)
+    x, y = cumulative_sum_sequences(n, n_timesteps=10, seed=42)
+    unroll = keras.backend.backend() != "jax"  # as the chapter's run.unroll
+
+    def build(variant):
+        if variant in ("forward", "backward"):
+            return models.build_vanilla_lstm((10, 1), output_units=1, units=50, output_activation="sigmoid",
+                                             return_sequences=True, go_backwards=variant == "backward",
+                                             unroll=unroll, name=variant)
+        mode = variant.removeprefix("bidirectional_")
+        return models.build_bidirectional_lstm((10, 1), output_units=1, units=50, unroll=unroll,
+                                               merge_mode=mode, name=variant)
+
+    variants = ("forward", "backward", *(f"bidirectional_{mode}" for mode in MERGE_MODES))
+    steps = epochs * math.ceil(n / batch)
+
+    def optimizer():
+        return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(6e-3, steps))
+
+    fit = {"epochs": epochs, "batch_size": batch, "shuffle": False, "verbose": 0}
+
+    def alone():
+        weights = []
+        for variant in variants:
+            keras.utils.set_random_seed(42)
+            model = build(variant)
+            model.compile(loss="binary_crossentropy", optimizer=optimizer(), steps_per_execution=per_call)
+            model.fit(x, y, **fit)
+            weights += model.get_weights()
+        return weights
+
+    def together():
+        members = []
+        for variant in variants:
+            keras.utils.set_random_seed(42)
+            members.append(build(variant))
+        packed = training.SideBySide(members, loss="binary_crossentropy", optimizer=optimizer(),
+                                     steps_per_execution=per_call)
+        packed.fit(x, y, **fit)
+        return [w for variant in variants for w in packed.members[variant].get_weights()]
+
+    return _row(f"ch10: the 6 variants, LSTM(50) or Bidirectional, {n:,} sequences, batch {batch}, "
+                f"{epochs} of the 8 epochs", len(variants), 1, alone, together, "weights")
+
+
+def _ch14_cases(quick: bool) -> list:
+    """Chapter 14's base ensemble (a fifth of its epochs) and one update strategy's walk forward."""
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
+    x_test, y_test = rng.uniform(-1, 1, (12, 1, 1)), rng.uniform(-1, 1, 12)
+    seeds = [42 + i for i in range(2 if quick else 10)]
+    base_epochs, update_epochs = (3, 2) if quick else (100, 5)
+    fit = {"epochs": base_epochs, "batch_size": 1, "reset_state": True}
+
+    def base_alone():
+        weights = []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            model = _ch14_model()
+            training.fit_epochs(model, x, y, **fit)
+            weights += model.get_weights()
+        return weights
+
+    def base_together():
+        ensemble = training.Ensemble(_ch14_model, seeds)
+        ensemble.fit(x, y, **fit)
+        return [w for member in ensemble.unpack() for w in member.get_weights()]
+
+    update = training.refit_update(update_epochs, batch_size=1)
+
+    def walk_alone():
+        forecasts = []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            forecasts.append(training.walk_forward_validation(_ch14_model(), x, y, x_test, y_test=y_test,
+                                                              update=update))
+        return [np.ravel(f) for f in forecasts]
+
+    def walk_together():
+        ensemble = training.Ensemble(_ch14_model, seeds)
+        packed = training.walk_forward_validation(ensemble.model, x, ensemble.targets(y), x_test,
+                                                  y_test=ensemble.targets(y_test), update=update)
+        return [np.ravel(f) for f in ensemble.split(packed)]
+
+    n = len(seeds)
+    return [
+        lambda: _row(f"ch14: the base models, {n} repeats of stateful LSTM(1), batch 1, {base_epochs} of "
+                     "the 500 epochs", n, 1, base_alone, base_together, "weights"),
+        lambda: _row(f"ch14: one update strategy, {n} repeats walking forward over 12 months, refit "
+                     f"{update_epochs} epochs after each", n, 1, walk_alone, walk_together,
+                     "forecasts"),
+    ]
+
+
+def ensemble_cases(quick: bool) -> list:
+    """Every ensemble the chapters train: each a function that returns its row."""
+    return [lambda: _ch10_case(quick), *_ch12_cases(quick), *_ch14_cases(quick)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,14 +392,24 @@ def render(results: dict) -> str:
               "arithmetic. The wider the matmuls (chapter 9's harder setting, chapter 8's convolutions), "
               "the closer they get.", "",
               "## 6. Ensembles against training the members one by one", "",
-              "`training.Ensemble` packs independent copies of a small model into one model with "
-              "block-diagonal weights; each member takes exactly the steps it would take alone. Each row "
-              "trains the same members (same seeds, epochs and batches) both ways; the last column is the "
-              "largest weight difference between the two at the end.", ""]
-    rows = [[r["label"], f"{r['members']}", f"{r['one_by_one_s']:.1f}", f"{r['ensemble_s']:.1f}",
-             f"{r['speedup']:.1f}x", f"{r['max_weight_diff']:.1e}"] for r in results["ensembles"]]
-    lines += markdown_table(["experiment", "members", "one by one (s)", "ensemble (s)", "speed-up",
-                             "max weight difference"], rows)
+              "Every ensemble the chapters train, at the chapter's settings (where a row says so, a part "
+              "of its epochs): chapter 10's six variants in one `training.SideBySide`, chapter 12's "
+              "repeats with `repeated_evaluation(..., ensemble=True)` (one `training.Ensemble` per "
+              "configuration, as the chapter does) and chapter 14's repeats as one `training.Ensemble`. "
+              "Each row trains the same members, with the same seeds, epochs and batches, one after "
+              "another and packed; the last column is the largest difference between the two in what "
+              "the row compares: the weights at the end, the runs' final validation losses, or the "
+              "forecasts. Chapter 14's walk forward starts from untrained models here.", ""]
+    rows = [[r["label"], f"{r['members']}", f"{r['ensembles']}", f"{r['one_by_one_s']:.1f}",
+             f"{r['ensemble_s']:.1f}", f"{r['speedup']:.1f}x", r["compared"], f"{r['max_diff']:.1e}"]
+            for r in results["ensembles"]]
+    lines += markdown_table(["experiment", "members", "ensembles", "one by one (s)", "packed (s)",
+                             "speed-up", "compared", "largest difference"], rows)
+    alone = sum(r["one_by_one_s"] for r in results["ensembles"])
+    packed = sum(r["ensemble_s"] for r in results["ensembles"])
+    if packed:
+        lines += ["", f"All these together: {alone:.0f} s one by one, {packed:.0f} s packed, "
+                  f"{alone / packed:.1f}x."]
     lines += ["", f"Machine: {results['machine']}. Versions: {results['versions']}. "
               f"Measured {results['when']}.", "", END]
     return "\n".join(lines)
@@ -319,7 +454,7 @@ def main(argv=None) -> int:
             bar.update()
         results["ensembles"] = []
         for case in cases:
-            results["ensembles"].append(measure_ensemble(*case))
+            results["ensembles"].append(case())
             bar.update()
     path = write_section(render(results), output)
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

@@ -9,6 +9,9 @@ each chapter's ``outputs/chNN_slug/metrics.json`` and writes ``docs/REPORT.md``:
 - each chapter's main figure, copied into ``docs/figures/chNN_<name>.png`` so that
   ``docs/`` is self-contained and can be committed without ``outputs/``.
 
+Runs on another backend than TensorFlow write their report and figures one folder down,
+``docs/jax/`` for ``make all BACKEND=jax``, and leave the TensorFlow ones as they are.
+
 Run it alone with ``make report`` or ``python -m chapters report [--outputs DIR] [--docs DIR]``.
 
 A row is PASS only for a **full** run whose targets all hold, re-checked here from the
@@ -597,13 +600,34 @@ def read_run(outputs) -> dict | None:
     return run if isinstance(run, dict) else None
 
 
-def build_report(outputs="outputs", docs="docs", *, generated: str | None = None,
+def docs_folder(rows, root="docs") -> Path:
+    """Where a report of ``rows`` goes: ``root`` for TensorFlow, Keras's default backend, and
+    ``root/<backend>`` (``docs/jax``) when every run that ran used one other backend, so that
+    ``make all BACKEND=jax`` keeps the TensorFlow report and figures as they are."""
+    records = [run.record for row in rows for run in (row.runs or [row]) if run.record]
+    backends = {r.get("backend") for r in records}
+    if len(backends) == 1 and None not in backends and backends != {"tensorflow"}:
+        (backend,) = backends
+        if isinstance(backend, str) and backend.isidentifier():
+            return Path(root) / backend
+    return Path(root)
+
+
+def _docs_path(docs) -> Path:
+    docs = Path(docs)
+    if docs.exists() and not docs.is_dir():
+        raise ValueError(f"docs must be a folder. Received: docs={str(docs)!r}")
+    return docs
+
+
+def build_report(outputs="outputs", docs=None, *, generated: str | None = None,
                  seeds: int = 1, seed: int = BASE_SEED) -> list:
     """Read every chapter's metrics, copy the main figures, write ``docs/REPORT.md``.
 
     Args:
         outputs: the folder holding ``chNN_slug/metrics.json`` (default ``outputs``).
-        docs: where ``REPORT.md`` and ``figures/`` go (default ``docs``; created if needed).
+        docs: where ``REPORT.md`` and ``figures/`` go (created if needed). The default, None,
+            is :func:`docs_folder`: ``docs``, or ``docs/jax`` for runs on JAX.
         generated: the date line (default: now).
         seeds: how many seeds each chapter ran at: ``seed``, ``seed + 1``, ... The runs at
             ``seed`` are read from ``outputs/chNN_slug/``, the others from
@@ -617,15 +641,14 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
     Raises:
         TypeError, ValueError: a bad ``outputs``, ``docs``, ``seeds`` or ``seed`` argument.
     """
-    if not isinstance(docs, (str, os.PathLike)):
+    if docs is not None and not isinstance(docs, (str, os.PathLike)):
         raise TypeError(f"docs must be a str or path-like. Received: docs={docs!r}")
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
         raise ValueError(f"seeds must be an int >= 1. Received: seeds={seeds!r}")
     if not _is_seed(seed):
         raise ValueError(f"seed must be an int >= 0. Received: seed={seed!r}")
-    docs = Path(docs)
-    if docs.exists() and not docs.is_dir():
-        raise ValueError(f"docs must be a folder. Received: docs={str(docs)!r}")
+    if docs is not None:
+        docs = _docs_path(docs)
     folders = find_metrics(outputs)
     run = None
     if seeds == 1:
@@ -636,6 +659,8 @@ def build_report(outputs="outputs", docs="docs", *, generated: str | None = None
         rows = [multi_seed_row(number, [chapter_row(number, by_seed[s].get(number), seed=s) for s in every])
                 for number in CHAPTERS]
         run = read_run(outputs)
+    if docs is None:
+        docs = _docs_path(docs_folder(rows))
     docs.mkdir(parents=True, exist_ok=True)
     for row in rows:
         name = (row.record or {}).get("main_figure")
@@ -666,7 +691,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chapters report",
                                      description="Write docs/REPORT.md from outputs/*/metrics.json.")
     parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
-    parser.add_argument("--docs", default="docs", help="where REPORT.md goes (default docs)")
+    parser.add_argument("--docs", default=None,
+                        help="where REPORT.md goes (default docs, or docs/jax for runs on JAX)")
     parser.add_argument("--seeds", type=_int(1), default=1,
                         help="the chapters ran at SEEDS seeds, --seed and the next ones "
                              f"(outputs/{SEEDS_FOLDER}/SEED/ for all but the first; default 1)")
@@ -684,7 +710,8 @@ def main(argv=None) -> int:
     passed = sum(row.status == STATUS_PASS for row in rows)
     every = (f" at every one of {args.seeds} seeds ({args.seed}–{args.seed + args.seeds - 1})"
              if args.seeds > 1 else "")
-    print(f"Wrote {Path(args.docs) / 'REPORT.md'}: {passed}/{len(rows)} chapters passed{every}", flush=True)
+    docs = Path(args.docs) if args.docs is not None else docs_folder(rows)
+    print(f"Wrote {docs / 'REPORT.md'}: {passed}/{len(rows)} chapters passed{every}", flush=True)
     for row in rows:
         if row.status != STATUS_PASS:
             print(f"  ch{row.number:02d} {row.title}: {row.status}"

@@ -155,9 +155,21 @@ def test_throughput_section_replaces_only_its_part(tmp_path):
                "cases": [{"chapter": 6, "label": "m", "batch_size": 32, "train_flops_per_sample": 3e6,
                           "samples_per_s": 1000.0, "flops_per_s": 3e9}],
                "ensembles": [{"label": "e", "members": 10, "ensemble_s": 1.0, "one_by_one_s": 8.0,
-                              "speedup": 8.0, "max_weight_diff": 0.0}]}
+                              "speedup": 8.0, "max_diff": 0.0, "ensembles": 1,
+                              "compared": "weights"}]}
     throughput.write_section(throughput.render(results), path)
     throughput.write_section(throughput.render(results), path)  # a rerun replaces, never repeats
     text = path.read_text()
     assert text.count(throughput.START) == 1 and "## 1. kept" in text
     assert "**100 GFLOP/s**" in text and "3.0%" in text and "8.0x" in text
+
+
+def test_ensemble_rows_train_the_same_members_both_ways():
+    from benchmarks import throughput
+
+    rows = [case() for case in throughput._ch14_cases(quick=True)]
+    assert [r["compared"] for r in rows] == ["weights", "forecasts"]
+    for row in rows:
+        assert row["members"] == 2 and row["ensembles"] == 1
+        assert row["one_by_one_s"] > 0 and row["ensemble_s"] > 0
+        assert row["max_diff"] <= 1e-5  # each member trained packed as it does alone

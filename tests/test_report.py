@@ -228,3 +228,20 @@ def test_report_is_written_atomically(dirs, monkeypatch):
     assert (docs / "REPORT.md").read_text() == before  # the old report, whole
     leftovers = [p.name for p in docs.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_runs_on_jax_report_into_their_own_folder(tmp_path, monkeypatch):
+    outputs = tmp_path / "outputs"
+    monkeypatch.chdir(tmp_path)  # the default docs folder is relative: docs, or docs/jax
+    for number in range(1, 15):
+        write_record(outputs, number, backend="jax")
+    assert report.main(["--outputs", str(outputs)]) == 0
+    assert table_rows((tmp_path / "docs" / "jax" / "REPORT.md").read_text())[1][RESULT].endswith("PASS")
+    assert (tmp_path / "docs" / "jax" / "figures" / "ch01_main.png").is_file()
+    assert not (tmp_path / "docs" / "REPORT.md").exists()  # the TensorFlow report stays as it was
+    for number in range(1, 15):
+        write_record(outputs, number)  # TensorFlow runs report into docs itself
+    rows = report.build_report(outputs)
+    assert report.docs_folder(rows) == report.Path("docs") and (tmp_path / "docs" / "REPORT.md").is_file()
+    write_record(outputs, 3, backend="jax")  # a mix stays in docs, with both backends in the rows
+    assert report.docs_folder(report.build_report(outputs)) == report.Path("docs")
