@@ -152,11 +152,20 @@ def curve_measures(history) -> dict:
         loss, minus 1), ``train_fell_after_best`` (bool) and ``gap`` (final validation
         minus training loss, over the height).
 
+    The fractions are of the height above zero, so the losses must not be negative (mean
+    squared or absolute error, cross-entropy); a loss that can go below zero, such as
+    Keras's ``cosine_similarity``, is refused rather than measured wrongly.
+
     >>> m = curve_measures({"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.3, 0.2]})
     >>> round(m["gap"], 3), round(m["val_drop"], 3)
     (0.1, 0.1)
     """
     epochs, loss, val = _curves(history)
+    for key, values in (("loss", loss), ("val_loss", val)):
+        if values.min() < 0:
+            raise ValueError(f"history[{key!r}] must not be negative: the measures are fractions of the "
+                             f"curves' height above zero. Received: history[{key!r}] with minimum "
+                             f"{float(values.min()):.6g}")
     n = len(loss)
     tail = max(2, int(round(TAIL_FRACTION * n)))
     height = max(loss[0], val[0], np.finfo(float).tiny)
@@ -343,6 +352,13 @@ def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "val
         raise _checks.bad("results", results, "a non-empty dict of name -> scores")
     data = [_checks.as_numbers(getattr(scores, "scores", scores), f"results[{key!r}]").ravel()
             for key, scores in results.items()]
+    for key, scores in zip(results, data, strict=True):
+        with np.errstate(over="ignore"):
+            spread = np.ptp(scores)
+        if not np.isfinite(spread):
+            raise ValueError(f"results[{key!r}] spans more than float64 can hold, so its quartiles "
+                             f"overflow. Received: results[{key!r}] from {scores.min():.3g} to "
+                             f"{scores.max():.3g}")
     fig, ax = _figure_and_axes(ax, (1.6 * len(data) + 3, 4))
     ax.boxplot(data)
     ax.set_xticks(range(1, len(data) + 1), [str(k) for k in results])

@@ -74,6 +74,14 @@ def _check_common(output_units, output_activation, name, unroll, timesteps) -> t
     return output_units, bool(unroll)
 
 
+def _check_units(units, name: str, features: int) -> int:
+    """``units`` for an LSTM reading ``features`` values a step: a positive int whose weights
+    (``4 * units * (features + units + 1)`` of them) fit in an array the library may build."""
+    units = _checks.check_int(units, name)
+    _checks.check_size(4 * units * (features + units + 1), **{name: units})
+    return units
+
+
 def _check_sequence_shape(input_shape) -> tuple:
     """``(timesteps, features)``: positive ints, timesteps None for any length."""
     return _checks.check_ints(input_shape, "input_shape", 2, none_first=True)
@@ -126,6 +134,12 @@ class BatchedTimeDistributed(keras.layers.TimeDistributed):
         if not isinstance(layer, keras.layers.Layer):
             raise _checks.bad("layer", layer, "a keras.layers.Layer instance", TypeError)
         super().__init__(layer, **kwargs)
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"inputs must be (batch, timesteps, ...): a time axis after the batch axis, "
+                             f"so at least 3 dimensions. Received: inputs with shape {tuple(input_shape)}")
+        super().build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None:
@@ -207,7 +221,7 @@ def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="s
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
-    units = _checks.check_int(units, "units")
+    units = _check_units(units, "units", input_shape[1])
     return_sequences = _checks.check_bool(return_sequences, "return_sequences")
     go_backwards = _checks.check_bool(go_backwards, "go_backwards")
 
@@ -253,6 +267,8 @@ def build_stacked_lstm(input_shape, output_units, units=(20, 20), output_activat
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
     units = _checks.check_ints(units, "units", None)
+    for width, layer_units in zip((input_shape[1], *units), units, strict=False):
+        _check_units(layer_units, "units", width)
     dropout = _checks.check_number(dropout, "dropout", 0.0, 1.0, include="left")
 
     inputs = keras.Input(shape=input_shape, name="inputs")
@@ -308,7 +324,7 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     filters = _checks.check_int(filters, "filters")
     kernel_size = _checks.check_ints(kernel_size, "kernel_size", 2)
     pool_size = _checks.check_ints(pool_size, "pool_size", 2)
-    units = _checks.check_int(units, "units")
+    units = _check_units(units, "units", 1)
     conv_rows, conv_cols = (frame_shape[0] - kernel_size[0] + 1, frame_shape[1] - kernel_size[1] + 1)
     if conv_rows < 1 or conv_cols < 1:
         raise ValueError(f"kernel_size must fit in a frame. Received: kernel_size={kernel_size!r} "
@@ -364,8 +380,8 @@ def build_encoder_decoder_lstm(input_shape, output_timesteps, output_units, enco
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
     output_timesteps = _checks.check_int(output_timesteps, "output_timesteps")
-    encoder_units = _checks.check_int(encoder_units, "encoder_units")
-    decoder_units = _checks.check_int(decoder_units, "decoder_units")
+    encoder_units = _check_units(encoder_units, "encoder_units", input_shape[1])
+    decoder_units = _check_units(decoder_units, "decoder_units", encoder_units)
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.LSTM(encoder_units, unroll=unroll, name="encoder_lstm")(inputs)
@@ -416,7 +432,7 @@ def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
-    units = _checks.check_int(units, "units")
+    units = _check_units(units, "units", input_shape[1])
     return_sequences = _checks.check_bool(return_sequences, "return_sequences")
     _checks.check_choice(merge_mode, "merge_mode", MERGE_MODES)
 
@@ -460,7 +476,7 @@ def build_generative_lstm(input_shape=(1, 2), output_units=2, units=10, output_a
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
-    units = _checks.check_int(units, "units")
+    units = _check_units(units, "units", input_shape[1])
 
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.LSTM(units, unroll=unroll, name="lstm")(inputs)

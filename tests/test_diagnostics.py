@@ -117,6 +117,8 @@ def test_bad_plot_arguments_leave_no_figure_open():
         diagnostics.plot_boxplots({"a": ["x"]})
     with pytest.raises(ValueError, match="results"):
         diagnostics.plot_boxplots({"a": [np.nan]})
+    with pytest.raises(ValueError, match=r"results\['b'\]"):  # quartiles that overflow
+        diagnostics.plot_boxplots({"a": [1.0, 2.0], "b": [1e308, -1e308]})
     assert plt.get_fignums() == []
     with pytest.raises(ValueError, match="scores must not be empty"):
         _ = diagnostics.RepeatedResult(scores=np.array([]), seeds=[], histories=[], seconds=0.0).summary
@@ -169,3 +171,12 @@ def test_repeated_evaluation_errors():
     for bogus in ({"loss": "bogus"}, {"loss": "mse", "optimizer": "bogus"}):
         with pytest.raises(ValueError, match="compile_kwargs"):  # before any run, not in Keras
             diagnostics.repeated_evaluation(tiny_model, 1, x, y, epochs=1, compile_kwargs=bogus)
+
+
+@pytest.mark.parametrize("key", ["loss", "val_loss"])
+def test_negative_losses_are_refused_not_measured(key):
+    curves = {"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.3, 0.2]}
+    curves[key] = [0.5, -0.5, -1.0, -2.0]  # e.g. keras's cosine_similarity loss
+    for measure in (diagnostics.curve_measures, diagnostics.diagnose):
+        with pytest.raises(ValueError, match=rf"history\['{key}'\]"):
+            measure(curves)

@@ -111,6 +111,13 @@ BAD_ARGUMENTS = [
     ("generative", {"units": 0}, "units", "0"),
     ("generative", {"output_activation": "lineal"}, "output_activation", "lineal"),
     ("generative", {"name": ""}, "name", "''"),
+    # weights too many to allocate: refused by name before Keras tries
+    ("vanilla", {"units": 10**15}, "units", str(10**15)),
+    ("stacked", {"units": (4, 10**6)}, "units", str(10**6)),
+    ("cnn", {"units": 10**6}, "units", str(10**6)),
+    ("encoder_decoder", {"decoder_units": 10**6}, "decoder_units", str(10**6)),
+    ("bidirectional", {"units": 2**40}, "units", str(2**40)),
+    ("generative", {"units": 10**5}, "units", str(10**5)),
 ]
 
 
@@ -281,3 +288,9 @@ def test_a_saved_model_loads_after_import_lstmbook(tmp_path):
                           env={**__import__("os").environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-4:] == ["BatchedTimeDistributed", "(1,", "2,", "12)"]
+
+
+def test_batched_time_distributed_needs_a_time_axis():
+    with pytest.raises(ValueError, match="inputs") as error:
+        models.BatchedTimeDistributed(keras.layers.Dense(2))(keras.Input(shape=(3,)))
+    assert "(None, 3)" in str(error.value)
