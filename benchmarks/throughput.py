@@ -244,7 +244,7 @@ def _ch12_cases(quick: bool) -> list:
     x = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
     x_val = np.arange(0.5, 1.0, 0.1).reshape(5, 1, 1)
     data = {"x": x, "y": x[:, 0, 0] + 0.1, "validation_data": (x_val, x_val[:, 0, 0] + 0.1)}
-    short, long_ = (6, 12) if quick else (300, 1200)  # the repeated and tuning runs; the overfit case
+    short, long_ = (6, 12) if quick else (300, 2200)  # the repeated and tuning runs; the overfit case
     lstm1 = functools.partial(_ch12_model, 1)
     cells = [(functools.partial(_ch12_model, u), 10, 1042 + 100 * i, None) for i, u in enumerate((1, 5, 10))]
     batches = [(_ch12_model, 10, 6042 + 100 * i, b) for i, b in enumerate((1, 2, 3))]

@@ -11,13 +11,15 @@ per epoch:
 
 :func:`diagnose` applies those rules with the thresholds below. Every threshold is a
 fraction, so it does not depend on the loss's units: "height" means the height of the
-learning-curve plot, the larger of the first training and validation losses, and "the
-end" means the last :data:`TAIL_FRACTION` of the epochs. They were set halfway between
-what the book's five cases look like on nine seeds of real training runs, then checked
-on fifteen more seeds: 118 of the 120 diagnoses match the book. The two misses are one
-slow-learning seed that really is still underfit at 800 epochs, and whose validation loss
-turned up too late (22% of the run before the end, under the 25% patience) to be called
-overfit at 1,200. Chapter 12 repeats the check on five of those seeds in every run.
+learning-curve plot, the larger of the first training and validation losses, and "the end"
+means the last :data:`TAIL_FRACTION` of the epochs. They were set halfway between what the
+book's five cases look like on nine seeds of real training runs; the patience was then
+widened from 25% to 45% on 210 seeds of each backend. How long an LSTM(10) takes to learn
+the book's five points depends on its initial weights (its best validation loss falls
+anywhere from epoch 548 to 936 on TensorFlow, 586 to 1,043 on JAX), and at 25% one seed in
+twenty was called overfit, or still underfit, at the good-fit length. At 45%, with Chapter
+12's case lengths (100, 300, 900 and 2,200 epochs), all 840 diagnoses of those runs match
+the book on each backend. Chapter 12 repeats the check on five more seeds in every run.
 
 :func:`repeated_evaluation` trains a model several times with different seeds (in parallel
 processes with ``jobs=N``, or on a Dask cluster inside :func:`on_cluster`) and summarises
@@ -68,9 +70,9 @@ TAIL_FRACTION = 0.10
 FALLING_FRACTION = 0.007
 #: Training loss still high: above 10% of the first epoch's training loss.
 HIGH_TRAIN_FRACTION = 0.10
-#: Overfit: the best validation loss lies more than 25% of the epochs before the end
+#: Overfit: the best validation loss lies more than 45% of the epochs before the end
 #: (an early stop with that patience would have fired) ...
-PATIENCE_FRACTION = 0.25
+PATIENCE_FRACTION = 0.45
 #: ... and the validation loss has since risen more than 10% above that best.
 RISE_FRACTION = 0.10
 #: Good fit: the final training and validation losses lie within 2% of the plot's height.

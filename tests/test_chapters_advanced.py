@@ -35,8 +35,8 @@ def test_ch12_diagnose_tune(quick_run):
         sum(row["diagnosed"] == row["book"] for row in cases.values()) / 5)
     books = [row["book"] for row in cases.values()]
     assert books == ["underfit", "underfit", "good fit", "overfit", "underfit"]
-    # the quick run's epochs: a twentieth of the book's 100, 300, 800, 1,200 and 300
-    assert [row["epochs"] for row in cases.values()] == [10, 15, 40, 60, 15]
+    # the quick run's epochs: a twentieth of the full run's 100, 300, 900, 2,200 and 300
+    assert [row["epochs"] for row in cases.values()] == [10, 15, 45, 110, 15]
     figures = {f"case_{name}.png" for name in cases}
     figures |= {"cases.png", "tuning_cells.png", "tuning_batch_size.png"}
     assert figures <= set(record["figures"])
