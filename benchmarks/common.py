@@ -99,6 +99,60 @@ def chapter_module(number: int) -> str | None:
     return matches[0].stem if matches else None
 
 
+class _ChapterRun:
+    """Stands in for a chapter's ``run`` while :func:`chapter_settings` reads its settings."""
+
+    def __init__(self, quick: bool):
+        self.quick = quick
+
+    def pick(self, full, quick):
+        return quick if self.quick else full
+
+    epochs = pick  # without --epochs, ``run.epochs`` is ``run.pick``
+
+
+def chapter_settings(number: int, *, quick: bool = False) -> dict:
+    """Chapter ``number``'s settings, read from its source without running it.
+
+    A chapter states its settings as top-level constants before its first data or model
+    (``EPOCHS = run.epochs(8, 2)``, ``CASES = {...}``), and running the module would run
+    the chapter. The benchmarks that train what a chapter trains take its sizes, epochs and
+    seed offsets from here (see :func:`read_settings`), so a chapter's new setting reaches them.
+
+    >>> chapter_settings(10)["BATCH_SIZE"]
+    128
+    """
+    module = chapter_module(number)
+    if module is None:
+        raise ValueError(f"number must be a written chapter's number. Received: number={number!r}")
+    source = (ROOT / "chapters" / f"{module}.py").read_text(encoding="utf-8")
+    return read_settings(source, quick=quick, filename=module)
+
+
+def read_settings(source: str, *, quick: bool = False, filename: str = "<chapter>") -> dict:
+    """The settings a chapter's ``source`` states, by name: its top-level constants.
+
+    Each top-level ``NAME = expression`` (an upper-case name) whose expression needs nothing
+    but literals, the settings before it and ``run.pick`` or ``run.epochs`` is evaluated,
+    with ``run`` giving the full run's value (``quick``: the quick run's). Every other
+    statement is left out, and so is a constant that needs one left out.
+    """
+    import ast
+
+    settings: dict = {}
+    for node in ast.parse(source, filename).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper()):
+            continue
+        namespace = {"__builtins__": {}, "run": _ChapterRun(quick), **settings}
+        expression = compile(ast.Expression(node.value), filename, "eval")
+        try:
+            settings[node.targets[0].id] = eval(expression, namespace)
+        except (NameError, AttributeError, TypeError):  # needs the chapter's imports, data or model
+            continue
+    return settings
+
+
 def subprocess_env(backend: str | None = None) -> dict:
     """The environment for a child Python: quiet, window-free, on ``backend`` if given."""
     env = dict(os.environ)

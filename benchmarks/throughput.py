@@ -38,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.common import ROOT, cpu_model, markdown_table, versions  # noqa: E402
+from benchmarks.common import ROOT, chapter_settings, cpu_model, markdown_table, versions  # noqa: E402
 from lstmbook import models, training  # noqa: E402
 
 START, END = "<!-- throughput -->", "<!-- /throughput -->"
@@ -183,16 +183,16 @@ def measure_case(case: Case, seconds: float) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _ch12_model(units=10):
+def _ch12_model(units):
     """Chapter 12's LSTM on its one-step inputs (uncompiled, as ``repeated_evaluation`` takes it)."""
     inputs = keras.Input(shape=(1, 1))
     hidden = keras.layers.LSTM(units, unroll=True)(inputs)
     return keras.Model(inputs, keras.layers.Dense(1)(hidden))
 
 
-def _ch14_model():
-    inputs = keras.Input(batch_shape=(1, 1, 1))
-    hidden = keras.layers.LSTM(1, stateful=True, unroll=True)(inputs)
+def _ch14_model(units, batch_size):
+    inputs = keras.Input(batch_shape=(batch_size, 1, 1))
+    hidden = keras.layers.LSTM(units, stateful=True, unroll=True)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
     model.compile(loss="mse", optimizer="adam")
     return model
@@ -236,30 +236,44 @@ def _repeats_case(label, configs, *, epochs, x, y, validation_data, compile_kwar
                 lambda: [scores(True)], "validation loss")
 
 
-def _ch12_cases(quick: bool) -> list:
-    """Every ensemble Chapter 12 trains, at its full settings (``quick``: a few epochs).
+def _ch12_cases(quick: bool, seed: int = 42) -> list:
+    """Every ensemble Chapter 12 trains, with its settings and its seeds at ``seed`` (``quick``:
+    a few epochs each).
 
-    The seeds follow the chapter's at seed 42: the cases' 42-46, robustness 142 on, the
-    tuning runs 1042 on (cells) and 6042 on (batch sizes), 100 apart per configuration."""
+    At seed 42: the repeated case 46 on, robustness 142 on, the tuning runs 1042 on (cells)
+    and 6042 on (batch sizes), 100 apart per configuration."""
+    ch = chapter_settings(12)
     x = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
     x_val = np.arange(0.5, 1.0, 0.1).reshape(5, 1, 1)
     data = {"x": x, "y": x[:, 0, 0] + 0.1, "validation_data": (x_val, x_val[:, 0, 0] + 0.1)}
-    short, long_ = (6, 12) if quick else (300, 2200)  # the repeated and tuning runs; the overfit case
-    lstm1 = functools.partial(_ch12_model, 1)
-    cells = [(functools.partial(_ch12_model, u), 10, 1042 + 100 * i, None) for i, u in enumerate((1, 5, 10))]
-    batches = [(_ch12_model, 10, 6042 + 100 * i, b) for i, b in enumerate((1, 2, 3))]
+    units, small_units, cases = ch["UNITS"], ch["SMALL_UNITS"], ch["CASES"]
+    repeats, long_ = (ch["REPEATED_EPOCHS"], cases["overfit"][3]) if not quick else (6, 12)
+    capacity, tuning = (cases["underfit_capacity"][3], ch["TUNE_EPOCHS"]) if not quick else (6, 6)
+    _, optimizer, loss, *_ = cases["underfit_capacity"]
+    runs, robust, tune_runs = ch["REPEATED_RUNS"], ch["ROBUSTNESS_SEEDS"], ch["TUNE_REPEATS"]
+    robust_seed, tune_seed = seed + ch["ROBUSTNESS_SEED_OFFSET"], seed + ch["TUNE_SEED_OFFSET"]
+    stride, batch_seed = ch["TUNE_CONFIG_STRIDE"], tune_seed + ch["TUNE_BATCH_OFFSET"]
+    model = functools.partial(_ch12_model, units)
+    cells = [(functools.partial(_ch12_model, u), tune_runs, tune_seed + stride * i, None)
+             for i, u in enumerate(ch["TUNE_CELLS"])]
+    batches = [(model, tune_runs, batch_seed + stride * i, b) for i, b in enumerate(ch["TUNE_BATCH_SIZES"])]
+
+    def listed(values):
+        return ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
+
     return [
-        lambda: _repeats_case(f"ch12: the repeated case, 5 runs of LSTM(10), {short} epochs",
-                              [(_ch12_model, 5, 46, None)], epochs=short, **data),
-        lambda: _repeats_case(f"ch12: robustness, 5 runs of LSTM(10), {long_} epochs",
-                              [(_ch12_model, 5, 142, None)], epochs=long_, **data),
-        lambda: _repeats_case(f"ch12: robustness, 5 runs of LSTM(1) with SGD and MAE, {short} epochs",
-                              [(lstm1, 5, 142, None)], epochs=short,
-                              compile_kwargs={"optimizer": "sgd", "loss": "mae"}, **data),
-        lambda: _repeats_case(f"ch12: tuning 1, 5 and 10 cells, 10 runs each, {short} epochs", cells,
-                              epochs=short, validation_every=short, **data),
-        lambda: _repeats_case(f"ch12: tuning batch 1, 2 and 3, 10 runs each, {short} epochs", batches,
-                              epochs=short, validation_every=short, **data),
+        lambda: _repeats_case(f"ch12: the repeated case, {runs} runs of LSTM({units}), {repeats} epochs",
+                              [(model, runs, seed + len(cases), None)], epochs=repeats, **data),
+        lambda: _repeats_case(f"ch12: robustness, {robust} runs of LSTM({units}), {long_} epochs",
+                              [(model, robust, robust_seed, None)], epochs=long_, **data),
+        lambda: _repeats_case(f"ch12: robustness, {robust} runs of LSTM({small_units}) with "
+                              f"{optimizer.upper()} and {loss.upper()}, {capacity} epochs",
+                              [(functools.partial(_ch12_model, small_units), robust, robust_seed, None)],
+                              epochs=capacity, compile_kwargs={"optimizer": optimizer, "loss": loss}, **data),
+        lambda: _repeats_case(f"ch12: tuning {listed(ch['TUNE_CELLS'])} cells, {tune_runs} runs each, "
+                              f"{tuning} epochs", cells, epochs=tuning, validation_every=tuning, **data),
+        lambda: _repeats_case(f"ch12: tuning batch {listed(ch['TUNE_BATCH_SIZES'])}, {tune_runs} runs each, "
+                              f"{tuning} epochs", batches, epochs=tuning, validation_every=tuning, **data),
     ]
 
 
@@ -268,24 +282,27 @@ def _ch10_case(quick: bool) -> dict:
     from lstmbook.models import MERGE_MODES
     from lstmbook.problems import cumulative_sum_sequences
 
-    n, epochs, batch, per_call = (256, 1, 128, 1) if quick else (10_000, 2, 128, 40)
-    x, y = cumulative_sum_sequences(n, n_timesteps=10, seed=42)
+    ch = chapter_settings(10)
+    timesteps, units, batch, rate = ch["N_TIMESTEPS"], ch["UNITS"], ch["BATCH_SIZE"], ch["LEARNING_RATE"]
+    n, epochs, per_call = (256, 1, 1) if quick else (ch["N_TRAIN"], 2, ch["STEPS_PER_EXECUTION"])
+    x, y = cumulative_sum_sequences(n, n_timesteps=timesteps, seed=42)
     unroll = keras.backend.backend() != "jax"  # as the chapter's run.unroll
 
     def build(variant):
         if variant in ("forward", "backward"):
-            return models.build_vanilla_lstm((10, 1), output_units=1, units=50, output_activation="sigmoid",
+            return models.build_vanilla_lstm((timesteps, 1), output_units=1, units=units,
+                                             output_activation="sigmoid",
                                              return_sequences=True, go_backwards=variant == "backward",
                                              unroll=unroll, name=variant)
         mode = variant.removeprefix("bidirectional_")
-        return models.build_bidirectional_lstm((10, 1), output_units=1, units=50, unroll=unroll,
+        return models.build_bidirectional_lstm((timesteps, 1), output_units=1, units=units, unroll=unroll,
                                                merge_mode=mode, name=variant)
 
     variants = ("forward", "backward", *(f"bidirectional_{mode}" for mode in MERGE_MODES))
-    steps = epochs * math.ceil(n / batch)
+    decay_steps = epochs * math.ceil(n / batch)  # the chapter's cosine decay, over this row's epochs
 
     def optimizer():
-        return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(6e-3, steps))
+        return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(rate, decay_steps))
 
     fit = {"epochs": epochs, "batch_size": batch, "shuffle": False, "verbose": 0}
 
@@ -309,54 +326,60 @@ def _ch10_case(quick: bool) -> dict:
         packed.fit(x, y, **fit)
         return [w for variant in variants for w in packed.members[variant].get_weights()]
 
-    return _row(f"ch10: the 6 variants, LSTM(50) or Bidirectional, {n:,} sequences, batch {batch}, "
-                f"{epochs} of the 8 epochs", len(variants), 1, alone, together, "weights")
+    return _row(f"ch10: the {len(variants)} variants, LSTM({units}) or Bidirectional, {n:,} sequences, "
+                f"batch {batch}, {epochs} of the {ch['EPOCHS']} epochs", len(variants), 1, alone, together,
+                "weights")
 
 
 def _ch14_cases(quick: bool) -> list:
-    """Chapter 14's base ensemble (a fifth of its epochs) and one update strategy's walk forward."""
+    """Chapter 14's base ensemble (a fifth of its epochs) and one update strategy's walk forward,
+    on random data of its shapes: 36 months of sales make 35 differences, the last months the test."""
+    ch = chapter_settings(14)
+    months, batch = ch["TEST_MONTHS"], ch["BATCH_SIZE"]
     rng = np.random.default_rng(0)
-    x, y = rng.uniform(-1, 1, (23, 1, 1)), rng.uniform(-1, 1, 23)
-    x_test, y_test = rng.uniform(-1, 1, (12, 1, 1)), rng.uniform(-1, 1, 12)
-    seeds = [42 + i for i in range(2 if quick else 10)]
-    base_epochs, update_epochs = (3, 2) if quick else (100, 5)
-    fit = {"epochs": base_epochs, "batch_size": 1, "reset_state": True}
+    x, y = rng.uniform(-1, 1, (35 - months, 1, 1)), rng.uniform(-1, 1, 35 - months)
+    x_test, y_test = rng.uniform(-1, 1, (months, 1, 1)), rng.uniform(-1, 1, months)
+    seeds = [42 + i for i in range(2 if quick else ch["REPEATS"])]
+    total = ch["BASE_EPOCHS"]
+    base_epochs, update_epochs = (3, 2) if quick else (total // 5, ch["UPDATE_EPOCHS"][1])
+    fit = {"epochs": base_epochs, "batch_size": batch, "reset_state": True}
+    build = functools.partial(_ch14_model, ch["UNITS"], batch)
 
     def base_alone():
         weights = []
         for seed in seeds:
             keras.utils.set_random_seed(seed)
-            model = _ch14_model()
+            model = build()
             training.fit_epochs(model, x, y, **fit)
             weights += model.get_weights()
         return weights
 
     def base_together():
-        ensemble = training.Ensemble(_ch14_model, seeds)
+        ensemble = training.Ensemble(build, seeds)
         ensemble.fit(x, y, **fit)
         return [w for member in ensemble.unpack() for w in member.get_weights()]
 
-    update = training.refit_update(update_epochs, batch_size=1)
+    update = training.refit_update(update_epochs, batch_size=batch)
 
     def walk_alone():
         forecasts = []
         for seed in seeds:
             keras.utils.set_random_seed(seed)
-            forecasts.append(training.walk_forward_validation(_ch14_model(), x, y, x_test, y_test=y_test,
+            forecasts.append(training.walk_forward_validation(build(), x, y, x_test, y_test=y_test,
                                                               update=update))
         return [np.ravel(f) for f in forecasts]
 
     def walk_together():
-        ensemble = training.Ensemble(_ch14_model, seeds)
+        ensemble = training.Ensemble(build, seeds)
         packed = training.walk_forward_validation(ensemble.model, x, ensemble.targets(y), x_test,
                                                   y_test=ensemble.targets(y_test), update=update)
         return [np.ravel(f) for f in ensemble.split(packed)]
 
     n = len(seeds)
     return [
-        lambda: _row(f"ch14: the base models, {n} repeats of stateful LSTM(1), batch 1, {base_epochs} of "
-                     "the 500 epochs", n, 1, base_alone, base_together, "weights"),
-        lambda: _row(f"ch14: one update strategy, {n} repeats walking forward over 12 months, refit "
+        lambda: _row(f"ch14: the base models, {n} repeats of stateful LSTM({ch['UNITS']}), batch {batch}, "
+                     f"{base_epochs} of the {total} epochs", n, 1, base_alone, base_together, "weights"),
+        lambda: _row(f"ch14: one update strategy, {n} repeats walking forward over {months} months, refit "
                      f"{update_epochs} epochs after each", n, 1, walk_alone, walk_together,
                      "forecasts"),
     ]

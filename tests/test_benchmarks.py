@@ -164,6 +164,62 @@ def test_throughput_section_replaces_only_its_part(tmp_path):
     assert "**100 GFLOP/s**" in text and "3.0%" in text and "8.0x" in text
 
 
+SOURCE = """
+import keras
+from lstmbook import models
+run = book.start(99)
+UNITS = 10  # a literal
+EPOCHS = run.epochs(300, 15)
+N_TRAIN = run.pick(5_000, 320)
+CASES = {"long": (UNITS, EPOCHS * 2), "short": (UNITS, 7)}
+VARIANTS = tuple(models.MERGE_MODES)  # needs an import
+COUNT = len(VARIANTS)  # needs a constant left out
+lower = 3
+MODEL = keras.Sequential()
+"""
+
+
+def test_read_settings_evaluates_the_constants_alone():
+    from benchmarks.common import read_settings
+
+    assert read_settings(SOURCE) == {"UNITS": 10, "EPOCHS": 300, "N_TRAIN": 5000,
+                                     "CASES": {"long": (10, 600), "short": (10, 7)}}
+    quick = read_settings(SOURCE, quick=True)
+    assert (quick["EPOCHS"], quick["N_TRAIN"], quick["CASES"]["long"]) == (15, 320, (10, 30))
+
+
+def test_chapter_settings_reads_a_chapter_without_running_it():
+    from benchmarks.common import chapter_settings
+
+    full, quick = chapter_settings(12), chapter_settings(12, quick=True)
+    assert set(full["CASES"]) == {"underfit", "underfit_capacity", "good_fit", "overfit"}
+    assert full["CASES"]["overfit"][3] > quick["CASES"]["overfit"][3] > 0
+    with pytest.raises(ValueError, match="number"):
+        chapter_settings(99)
+
+
+def test_ensemble_rows_follow_the_chapters_settings(monkeypatch):
+    from benchmarks import throughput
+    from benchmarks.common import chapter_settings
+
+    ch12, ch14 = chapter_settings(12), chapter_settings(14)
+    overfit = ch12["CASES"]["overfit"]
+    ch12.update(CASES={**ch12["CASES"], "overfit": (*overfit[:3], 1234, *overfit[4:])}, TUNE_CELLS=(2, 3))
+    ch14.update(REPEATS=3, BASE_EPOCHS=250)
+    monkeypatch.setattr(throughput, "chapter_settings", {12: ch12, 14: ch14}.get)
+    calls, rows = [], []
+    monkeypatch.setattr(throughput, "_repeats_case",
+                        lambda label, configs, **kw: calls.append((label, configs, kw)))
+    monkeypatch.setattr(throughput, "_row", lambda label, members, *args: rows.append((label, members)))
+    for case in [*throughput._ch12_cases(quick=False), *throughput._ch14_cases(quick=False)]:
+        case()
+    repeated, robust, _, cells, _ = calls
+    assert "1234 epochs" in robust[0] and robust[2]["epochs"] == 1234
+    assert "2 and 3 cells" in cells[0] and [c[0].args for c in cells[1]] == [(2,), (3,)]
+    assert repeated[1][0][2] == 42 + len(ch12["CASES"])  # the chapter's seed for the repeated case
+    assert [members for _, members in rows] == [3, 3] and "50 of the 250 epochs" in rows[0][0]
+
+
 def test_ensemble_rows_train_the_same_members_both_ways():
     from benchmarks import throughput
 
