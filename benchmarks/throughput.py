@@ -3,7 +3,8 @@
 ``python -m benchmarks.throughput [--quick] [--output FILE]`` (part of ``make bench``) measures:
 
 5. **Throughput.** For each model chapter, its model at the chapter's full settings (the
-   same builder, shapes and batch size) is trained on random data of the chapter's shape
+   same builder, shapes and batch size, read from the chapter's source by
+   ``benchmarks.common.chapter_settings``) is trained on random data of the chapter's shape
    for a few seconds after a warm-up, and its achieved training FLOP/s is counted from
    the model's matmuls: for every kernel, 2 FLOPs per weight per position it is applied
    at (every timestep of an LSTM, every frame and pixel of a convolution), times 3 for a
@@ -16,6 +17,7 @@
    and chapter 14's (``training.Ensemble``). Each row times the packed run against the same
    members trained one after another (the same epochs, batches and seeds), and gives the
    largest difference between the two in weights, scores or forecasts.
+   Their sizes, epochs and seeds come from the chapters' settings too.
 
 The results replace the part of ``docs/BENCHMARKS.md`` between ``<!-- throughput -->`` and
 ``<!-- /throughput -->`` (added at the end if missing), so this runs on its own in a
@@ -128,29 +130,56 @@ class Case:
     batch_size: int
 
 
-CASES = (
-    Case(6, "LSTM(25) -> Dense(10), 5 x 10 one-hot",
-         lambda: models.build_vanilla_lstm((5, 10), output_units=10, units=25),
-         "categorical_crossentropy", 32),
-    Case(7, "LSTM(20) -> LSTM(20) -> Dense(5), 50 steps",
-         lambda: models.build_stacked_lstm((50, 1), output_units=5, units=(20, 20)), "mae", 128),
-    Case(8, "TimeDistributed(Conv2D(2)) -> LSTM(50), 50 frames of 50 x 50",
-         lambda: models.build_cnn_lstm((50, 50, 1), output_units=1, filters=2, units=50, timesteps=50),
-         "binary_crossentropy", 32),
-    Case(9, "encoder LSTM(75) -> decoder LSTM(50), 8 -> 2 characters",
-         lambda: models.build_encoder_decoder_lstm((8, 12), output_timesteps=2, output_units=12,
-                                                   encoder_units=75, decoder_units=50, unroll=True),
-         "categorical_crossentropy", 32),
-    Case(9, "harder setting: LSTM(128) -> LSTM(128), 11 -> 3 characters",
-         lambda: models.build_encoder_decoder_lstm((11, 12), output_timesteps=3, output_units=12,
-                                                   encoder_units=128, decoder_units=128),
-         "categorical_crossentropy", 256),
-    Case(10, "Bidirectional(LSTM(50)), 10 steps",
-         lambda: models.build_bidirectional_lstm((10, 1), output_units=1, units=50, unroll=True),
-         "binary_crossentropy", 128),
-    Case(11, "LSTM(10) -> Dense(2), 1 step",
-         lambda: models.build_generative_lstm((1, 2), output_units=2, units=10), "mae", 32),
-)
+def model_cases() -> tuple:
+    """Each model chapter's model, built with the chapter's settings (read from its source), as
+    the chapter builds it (``unroll`` included), and its batch size."""
+    from lstmbook.problems import addition_sequences
+
+    ch6, ch7, ch8, ch9, ch10, ch11 = (chapter_settings(n) for n in (6, 7, 8, 9, 10, 11))
+
+    def addition_shapes(largest):
+        x, y = addition_sequences(1, n_terms=ch9["N_TERMS"], largest=largest, seed=0)
+        return x.shape[1:], y.shape[1]
+
+    (book_steps, characters), book_out = addition_shapes(ch9["LARGEST"])
+    (hard_steps, _), hard_out = addition_shapes(ch9["HARD_LARGEST"])
+    encoder, decoder, hard = ch9["ENCODER_UNITS"], ch9["DECODER_UNITS"], ch9["HARD_UNITS"]
+    length, features, units6 = ch6["LENGTH"], ch6["N_FEATURES"], ch6["UNITS"]
+    size, filters, units8 = ch8["SIZE"], ch8["FILTERS"], ch8["UNITS"]
+    steps10, units10 = ch10["N_TIMESTEPS"], ch10["UNITS"]
+    stacked = " -> ".join(f"LSTM({u})" for u in ch7["UNITS"])
+    unroll = keras.backend.backend() != "jax"  # chapter 10's run.unroll
+    return (
+        Case(6, f"LSTM({units6}) -> Dense({features}), {length} x {features} one-hot",
+             lambda: models.build_vanilla_lstm((length, features), output_units=features, units=units6,
+                                               unroll=True),
+             "categorical_crossentropy", ch6["BATCH_SIZE"]),
+        Case(7, f"{stacked} -> Dense({ch7['N_OUT']}), {ch7['LENGTH']} steps",
+             lambda: models.build_stacked_lstm((ch7["LENGTH"], 1), output_units=ch7["N_OUT"],
+                                               units=ch7["UNITS"]),
+             "mae", ch7["BATCH_SIZE"]),
+        Case(8, f"TimeDistributed(Conv2D({filters})) -> LSTM({units8}), {size} frames of {size} x {size}",
+             lambda: models.build_cnn_lstm((size, size, 1), output_units=1, filters=filters, units=units8,
+                                           timesteps=size),
+             "binary_crossentropy", ch8["BATCH_SIZE"]),
+        Case(9, f"encoder LSTM({encoder}) -> decoder LSTM({decoder}), {book_steps} -> {book_out} characters",
+             lambda: models.build_encoder_decoder_lstm((book_steps, characters), output_timesteps=book_out,
+                                                       output_units=characters, encoder_units=encoder,
+                                                       decoder_units=decoder, unroll=True),
+             "categorical_crossentropy", ch9["BATCH_SIZE"]),
+        Case(9, f"harder setting: LSTM({hard}) -> LSTM({hard}), {hard_steps} -> {hard_out} characters",
+             lambda: models.build_encoder_decoder_lstm((hard_steps, characters), output_timesteps=hard_out,
+                                                       output_units=characters, encoder_units=hard,
+                                                       decoder_units=hard, unroll=True),
+             "categorical_crossentropy", ch9["HARD_BATCH_SIZE"]),
+        Case(10, f"Bidirectional(LSTM({units10})), {steps10} steps",
+             lambda: models.build_bidirectional_lstm((steps10, 1), output_units=1, units=units10,
+                                                     unroll=unroll),
+             "binary_crossentropy", ch10["BATCH_SIZE"]),
+        Case(11, f"LSTM({ch11['UNITS']}) -> Dense(2), 1 step",
+             lambda: models.build_generative_lstm((1, 2), output_units=2, units=ch11["UNITS"], unroll=True),
+             "mae", ch11["BATCH_SIZE"]),
+    )
 
 
 def _random_batch(model, n: int, rng):
@@ -467,12 +496,13 @@ def main(argv=None) -> int:
                "versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     cases = ensemble_cases(args.quick)
-    with tqdm(total=1 + len(CASES) + len(cases), desc="throughput") as bar:
+    models_ = model_cases()
+    with tqdm(total=1 + len(models_) + len(cases), desc="throughput") as bar:
         results["matmul"] = matmul_flops(sizes=(256, 512) if args.quick else (256, 512, 1024, 2048),
                                          seconds=0.2 if args.quick else 1.0)
         bar.update()
         results["cases"] = []
-        for case in CASES:
+        for case in models_:
             results["cases"].append(measure_case(case, seconds))
             bar.update()
         results["ensembles"] = []

@@ -220,6 +220,20 @@ def test_ensemble_rows_follow_the_chapters_settings(monkeypatch):
     assert [members for _, members in rows] == [3, 3] and "50 of the 250 epochs" in rows[0][0]
 
 
+def test_throughput_models_are_built_with_the_chapters_settings(monkeypatch):
+    from benchmarks import throughput
+    from benchmarks.common import chapter_settings
+
+    ch9 = {**chapter_settings(9), "HARD_UNITS": 7, "HARD_BATCH_SIZE": 64}
+    monkeypatch.setattr(throughput, "chapter_settings", lambda n: ch9 if n == 9 else chapter_settings(n))
+    cases = throughput.model_cases()
+    assert [case.chapter for case in cases] == [6, 7, 8, 9, 9, 10, 11]
+    hard = cases[4]
+    model = hard.build()
+    assert "LSTM(7) -> LSTM(7)" in hard.label and hard.batch_size == 64
+    assert model.get_layer("encoder_lstm").units == 7 and model.get_layer("decoder_lstm").units == 7
+
+
 def test_ensemble_rows_train_the_same_members_both_ways():
     from benchmarks import throughput
 
