@@ -51,7 +51,8 @@ def inspect(folder: Path) -> dict:
         try:
             found[name] = version(persistence.load_model(path, compile=False))
         except ValueError as error:  # e.g. a pair whose save was killed between its two files
-            found[name] = f"ValueError: {str(error)[:160]}"
+            # the folder's path left out: a long temporary path would push the reason past the cut
+            found[name] = f"ValueError: {str(error).replace(str(folder), '.')[:300]}"
         except FileNotFoundError:
             found[name] = None
     return found
