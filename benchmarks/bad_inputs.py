@@ -750,6 +750,12 @@ good("models.build_cnn_lstm", "frame_shape", "np.array([4, 4, 1])", lambda: A(np
 good("models.build_cnn_lstm", "kernel_size", "np.array([2, 2])", lambda: A((4, 4, 1), kernel_size=np.array([2, 2]), **CNN))
 good("models.build_cnn_lstm", "kernel_size", "np.int64(2)", lambda: A((4, 4, 1), kernel_size=np.int64(2), **CNN))
 good("models.build_cnn_lstm", "timesteps", "np.int64(3)", lambda: A([4, 4, 1], units=2, timesteps=np.int64(3)))
+sweep("models.build_cnn_lstm", "frames_per_call", [("0", 0), ("2.5", 2.5), ("'2'", "2")],
+      lambda v: A((4, 4, 1), frames_per_call=v, **CNN))
+sweep("models.build_cnn_lstm", "pool_padding", [("'full'", "full"), ("None", None), ("1", 1)],
+      lambda v: A((4, 4, 1), pool_padding=v, **CNN))
+good("models.build_cnn_lstm", "pool_padding", "np.str_('same')", lambda: A((4, 4, 1), pool_padding=np.str_("same"), **CNN))
+good("models.build_cnn_lstm", "frames_per_call", "np.int64(2)", lambda: A((4, 4, 1), frames_per_call=np.int64(2), **CNN))
 
 ED = dict(encoder_units=2, decoder_units=2)
 sweep("models.build_encoder_decoder_lstm", "output_timesteps", [("0", 0), ("2.5", 2.5), ("None", None), ("'2'", "2")],
@@ -785,6 +791,11 @@ sweep("models.BatchedTimeDistributed", "layer", [("None", None), ("'dense'", "de
 bad("models.BatchedTimeDistributed", "inputs", "2-D input (no time axis)",
     lambda: A(np.zeros((2, 3), dtype="float32")),
     call=lambda x: lib("models").BatchedTimeDistributed(keras().layers.Dense(2))(x))
+sweep("models.BatchedTimeDistributed", "steps_per_call", [("0", 0), ("2.5", 2.5), ("'2'", "2"), ("True", True)],
+      lambda v: A(keras().layers.Dense(2), steps_per_call=v))
+good("models.BatchedTimeDistributed", "steps_per_call", "np.int64(2) on (2, 5, 4)",
+     lambda: A(np.zeros((2, 5, 4), dtype="float32")),
+     call=lambda x: lib("models").BatchedTimeDistributed(keras().layers.Dense(2), steps_per_call=np.int64(2))(x))
 bad("models.ReverseTime", "inputs", "1-D input", lambda: A(np.zeros(3, dtype="float32")),
     call=lambda x: lib("models").ReverseTime()(x))
 good("models.BatchedTimeDistributed", "layer", "Dense(2) on (2, 3, 4)", lambda: A(np.zeros((2, 3, 4), dtype="float32")),

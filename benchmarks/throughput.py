@@ -74,6 +74,8 @@ def _layer_flops(layer, in_shape, out_shape) -> int:
         halves = (layer.forward_layer, layer.backward_layer)
         return sum(_layer_flops(half, in_shape, out_shape) for half in halves)
     if isinstance(layer, keras.layers.TimeDistributed):
+        if isinstance(layer.layer, keras.Model):  # a per-step model (chapter 8's CNN): once per step
+            return forward_flops(layer.layer) * int(in_shape[1])
         return _kernel_flops(layer.layer, out_shape)
     if isinstance(layer, keras.layers.RNN):  # LSTM: input and recurrent kernels at every timestep
         cell = layer.cell
@@ -145,7 +147,7 @@ def model_cases() -> tuple:
     (hard_steps, _), hard_out = addition_shapes(ch9["HARD_LARGEST"])
     encoder, decoder, hard = ch9["ENCODER_UNITS"], ch9["DECODER_UNITS"], ch9["HARD_UNITS"]
     length, features, units6 = ch6["LENGTH"], ch6["N_FEATURES"], ch6["UNITS"]
-    size, filters, units8 = ch8["SIZE"], ch8["FILTERS"], ch8["UNITS"]
+    size, filters, units8, frames_per_call = ch8["SIZE"], ch8["FILTERS"], ch8["UNITS"], ch8["FRAMES_PER_CALL"]
     steps10, units10 = ch10["N_TIMESTEPS"], ch10["UNITS"]
     stacked = " -> ".join(f"LSTM({u})" for u in ch7["UNITS"])
     unroll = keras.backend.backend() != "jax"  # chapter 10's run.unroll
@@ -160,7 +162,8 @@ def model_cases() -> tuple:
              "mae", ch7["BATCH_SIZE"]),
         Case(8, f"TimeDistributed(Conv2D({filters})) -> LSTM({units8}), {size} frames of {size} x {size}",
              lambda: models.build_cnn_lstm((size, size, 1), output_units=1, filters=filters, units=units8,
-                                           timesteps=size),
+                                           timesteps=size, pool_padding=ch8["POOL_PADDING"],
+                                           frames_per_call=frames_per_call),
              "binary_crossentropy", ch8["BATCH_SIZE"]),
         Case(9, f"encoder LSTM({encoder}) -> decoder LSTM({decoder}), {book_steps} -> {book_out} characters",
              lambda: models.build_encoder_decoder_lstm((book_steps, characters), output_timesteps=book_out,

@@ -143,6 +143,13 @@ def test_flops_are_counted_from_the_matmuls():
     frames = keras.Input(shape=(5, 6, 6, 1))
     conv = keras.layers.TimeDistributed(keras.layers.Conv2D(2, (2, 2)))(frames)  # 5 x 5 x 5 outputs
     assert throughput.forward_flops(keras.Model(frames, conv)) == 2 * (2 * 2 * 1 * 2) * 5 * 5 * 5
+    # Chapter 8's per-frame CNN, a model inside the wrapper: its convolution at every frame.
+    from lstmbook import models
+
+    cnn = models.build_cnn_lstm((6, 6, 1), units=4, timesteps=5, frames_per_call=2)
+    conv_flops = 2 * (2 * 2 * 1 * 2) * 5 * 5 * 5
+    lstm_flops = 5 * 2 * (2 * 2 * 2 * 16 + 4 * 16)  # 8 features (2 x 2 x 2) a frame after pooling
+    assert throughput.forward_flops(cnn) == conv_flops + lstm_flops + 2 * 4 * 1
 
 
 def test_throughput_section_replaces_only_its_part(tmp_path):
@@ -228,6 +235,9 @@ def test_throughput_models_are_built_with_the_chapters_settings(monkeypatch):
     monkeypatch.setattr(throughput, "chapter_settings", lambda n: ch9 if n == 9 else chapter_settings(n))
     cases = throughput.model_cases()
     assert [case.chapter for case in cases] == [6, 7, 8, 9, 9, 10, 11]
+    ch8 = cases[2].build().get_layer("cnn")
+    assert ch8.steps_per_call == chapter_settings(8)["FRAMES_PER_CALL"]
+    assert ch8.layer.get_layer("max_pooling2d").padding == chapter_settings(8)["POOL_PADDING"]
     hard = cases[4]
     model = hard.build()
     assert "LSTM(7) -> LSTM(7)" in hard.label and hard.batch_size == 64

@@ -83,3 +83,9 @@ def test_ch08_notebook_streams_one_float32_batch_of_videos_at_a_time(chapter_not
     # 320 videos in batches of 32: 10 batches; one test batch of 100.
     data = result.cell_output("problems.MovingLineDataset(")
     assert re.search(r"\b10 training batches, 1 test batches", data), data
+    # The book's pooling never sees the frame's last row or column; the chapter's padded one does.
+    probe = result.cell_output("pixels_seen('valid'")
+    for where in ("last row", "last column"):
+        assert re.search(rf"{where}\s+lights 0 pooled values with the book's pooling, [1-9]\d* with padding",
+                         probe), probe
+    assert re.search(r"middle\s+lights [1-9]", probe), probe

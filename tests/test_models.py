@@ -14,7 +14,7 @@ CASES = {
     "stacked": (models.build_stacked_lstm, ((12, 1), 5), {"units": (4, 3)}, (12, 1), (5,),
                 ["inputs", "lstm_1", "lstm_2", "output"]),
     "cnn": (models.build_cnn_lstm, ((8, 8, 1),), {"units": 4, "timesteps": 6}, (6, 8, 8, 1), (1,),
-            ["inputs", "conv2d", "max_pooling2d", "flatten", "lstm", "output"]),
+            ["inputs", "cnn", "lstm", "output"]),
     "encoder_decoder": (models.build_encoder_decoder_lstm, ((8, 12), 2, 12),
                         {"encoder_units": 5, "decoder_units": 4}, (8, 12), (2, 12),
                         ["inputs", "encoder_lstm", "repeat", "decoder_lstm", "output"]),
@@ -190,8 +190,12 @@ def test_defaults_are_the_books_settings():
     assert [stacked.get_layer(n).units for n in ("lstm_1", "lstm_2")] == [20, 20]
     assert stacked.get_layer("lstm_1").return_sequences and not stacked.get_layer("lstm_2").return_sequences
     cnn = models.build_cnn_lstm((50, 50, 1), timesteps=50)
-    assert cnn.get_layer("flatten").output.shape == (None, 50, 1152)  # 24 x 24 x 2 per frame
-    assert cnn.get_layer("conv2d").layer.filters == 2
+    assert cnn.get_layer("cnn").output.shape == (None, 50, 1152)  # 24 x 24 x 2 per frame
+    frame_cnn = cnn.get_layer("cnn").layer
+    assert [layer.name for layer in frame_cnn.layers] == ["conv2d", "max_pooling2d", "flatten"]
+    assert frame_cnn.get_layer("conv2d").filters == 2
+    assert frame_cnn.get_layer("max_pooling2d").pool_size == (2, 2)
+    assert cnn.get_layer("cnn").steps_per_call is None  # every frame in one call
     encdec = models.build_encoder_decoder_lstm((8, 12), 2, 12)
     assert (encdec.get_layer("encoder_lstm").units, encdec.get_layer("decoder_lstm").units) == (75, 50)
     assert models.build_generative_lstm().get_layer("lstm").units == 10
@@ -244,6 +248,79 @@ def test_batched_time_distributed_equals_keras_time_distributed():
     x = _inputs((4, 6, 6, 1), n=2, seed=4)
     np.testing.assert_allclose(_run(ours, x), _run(theirs, x), atol=1e-6)
     assert isinstance(models.BatchedTimeDistributed(conv), keras.layers.TimeDistributed)
+
+
+@pytest.mark.parametrize("steps_per_call", [1, 3, 4, 7, 50])
+def test_batched_time_distributed_gives_the_same_values_and_training_in_groups_of_steps(steps_per_call):
+    """Groups of 3 steps (7 = 3 + 3 + 1), of 4 (4 + 3), or one group: the same outputs as every
+    step in one call (and as Keras's own TimeDistributed), and the same weights after training."""
+
+    def model(steps):
+        keras.utils.set_random_seed(2)  # the same initial weights for each model
+        cnn = keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(3, (2, 2), activation="relu"),
+                                keras.layers.MaxPooling2D(), keras.layers.Flatten()])
+        inputs = keras.Input(shape=(7, 6, 6, 1))
+        wrapped = (keras.layers.TimeDistributed(cnn) if steps == "keras"
+                   else models.BatchedTimeDistributed(cnn, steps_per_call=steps))
+        built = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(wrapped(inputs))))
+        built.compile(loss="mse", optimizer=keras.optimizers.SGD(0.05))
+        return built
+
+    whole, grouped, theirs = model(None), model(steps_per_call), model("keras")
+    x, y = _inputs((7, 6, 6, 1), n=4, seed=5), np.arange(4.0).reshape(4, 1)
+    np.testing.assert_allclose(_run(grouped, x), _run(whole, x), atol=1e-6)
+    np.testing.assert_allclose(_run(grouped, x), _run(theirs, x), atol=1e-6)
+    assert grouped.layers[1].get_config()["steps_per_call"] == steps_per_call
+    for built in (whole, grouped):
+        for _ in range(3):
+            built.train_on_batch(x, y)
+    moved = [np.abs(a - b).max() for a, b in zip(grouped.get_weights(), theirs.get_weights(), strict=True)]
+    assert max(moved) > 1e-3  # training changed the weights (theirs was never trained)
+    for ours, reference in zip(grouped.get_weights(), whole.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_batched_time_distributed_in_groups_round_trips_and_refuses_a_bad_group(tmp_path):
+    inputs = keras.Input(shape=(5, 3))
+    layer = models.BatchedTimeDistributed(keras.layers.Dense(2), steps_per_call=np.int64(2), name="td")
+    model = keras.Model(inputs, layer(inputs))
+    model.save(tmp_path / "grouped.keras")
+    loaded = keras.models.load_model(tmp_path / "grouped.keras")
+    assert loaded.get_layer("td").steps_per_call == 2
+    x = _inputs((5, 3), n=2, seed=6)
+    np.testing.assert_allclose(_run(loaded, x), _run(model, x), atol=1e-6)
+    for bad, kind in ((0, ValueError), (2.5, TypeError), ("2", TypeError), (True, TypeError)):
+        with pytest.raises(kind, match="steps_per_call"):
+            models.BatchedTimeDistributed(keras.layers.Dense(2), steps_per_call=bad)
+        with pytest.raises(kind, match="frames_per_call"):
+            models.build_cnn_lstm((8, 8, 1), timesteps=4, frames_per_call=bad)
+
+
+def test_cnn_lstm_padded_pooling_sees_the_last_row_and_column():
+    """The book's 'valid' pooling drops the 2x2 convolution's last row and column, so a pixel in
+    the frame's last row gives the same features as a blank frame; with pool_padding='same'
+    it does not."""
+    keras.utils.set_random_seed(3)
+    book = models.build_cnn_lstm((10, 10, 1), units=2, timesteps=1)
+    padded = models.build_cnn_lstm((10, 10, 1), units=2, timesteps=1, pool_padding="same")
+    assert book.get_layer("cnn").output.shape == (None, 1, 4 * 4 * 2)  # conv 9x9 -> pooled 4x4
+    assert padded.get_layer("cnn").output.shape == (None, 1, 5 * 5 * 2)  # conv 9x9 -> pooled 5x5
+    for model in (book, padded):
+        conv = model.get_layer("cnn").layer.get_layer("conv2d")
+        conv.set_weights([np.ones_like(conv.kernel), np.zeros_like(conv.bias)])
+    blank = np.zeros((1, 1, 10, 10, 1), dtype="float32")
+    last_row, middle = blank.copy(), blank.copy()
+    last_row[0, 0, 9, 4] = 1.0
+    middle[0, 0, 4, 4] = 1.0
+
+    def features(model, x):
+        return keras.ops.convert_to_numpy(model.get_layer("cnn")(x))
+
+    np.testing.assert_array_equal(features(book, last_row), features(book, blank))
+    assert features(padded, last_row).sum() > 0 and features(book, middle).sum() > 0
+    for bad, kind in (("full", ValueError), (None, TypeError), (1, TypeError)):
+        with pytest.raises(kind, match="pool_padding"):
+            models.build_cnn_lstm((10, 10, 1), timesteps=1, pool_padding=bad)
 
 
 def test_a_name_keras_cannot_take_and_a_layer_that_is_not_one_are_refused_by_name():

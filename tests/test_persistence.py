@@ -205,7 +205,7 @@ def test_load_model_in_a_fresh_process_knows_the_builders_custom_layers(tmp_path
     code = textwrap.dedent(f"""
         from lstmbook import persistence
         model = persistence.load_model({str(tmp_path / "cnn.keras")!r}, compile=False)
-        print(model.get_layer("conv2d").__class__.__name__, model.output_shape)
+        print(model.get_layer("cnn").__class__.__name__, model.output_shape)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
