@@ -362,7 +362,8 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     kernel_size = _checks.check_ints(kernel_size, "kernel_size", 2)
     pool_size = _checks.check_ints(pool_size, "pool_size", 2)
     units = _check_units(units, "units", 1)
-    frames_per_call = None if frames_per_call is None else _checks.check_int(frames_per_call, "frames_per_call")
+    if frames_per_call is not None:
+        frames_per_call = _checks.check_int(frames_per_call, "frames_per_call")
     if not isinstance(pool_padding, str) or pool_padding not in ("valid", "same"):
         raise _checks.bad("pool_padding", pool_padding, "'valid' or 'same'",
                           ValueError if isinstance(pool_padding, str) else TypeError)

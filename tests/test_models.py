@@ -257,7 +257,8 @@ def test_batched_time_distributed_gives_the_same_values_and_training_in_groups_o
 
     def model(steps):
         keras.utils.set_random_seed(2)  # the same initial weights for each model
-        cnn = keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(3, (2, 2), activation="relu"),
+        cnn = keras.Sequential([keras.Input(shape=(6, 6, 1)),
+                                keras.layers.Conv2D(3, (2, 2), activation="relu"),
                                 keras.layers.MaxPooling2D(), keras.layers.Flatten()])
         inputs = keras.Input(shape=(7, 6, 6, 1))
         wrapped = (keras.layers.TimeDistributed(cnn) if steps == "keras"
