@@ -8,6 +8,7 @@ recorded, the output of the cell that shows it.
 import ast
 import re
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.chapter
@@ -66,6 +67,10 @@ def test_ch08_quick_run_learns_the_direction_in_little_memory(quick_run):
     # with the tests before this one, so only the growth is checked).
     assert metrics["peak_rss_mb"] - metrics["rss_before_data_mb"] < 1024
     assert record["settings"]["size"] == 20
+    # Two passes of 10 batches, checked every 5: the kept weights are the lowest validation loss's.
+    assert (record["settings"]["checks"], record["settings"]["steps_per_check"]) == (4, 5)
+    losses = record["val_loss_by_check"]
+    assert len(losses) == 4 and metrics["best_check"] == 1 + int(np.argmin(losses))
     assert record["figures"] == ["moving_line_frames.png"]
     assert {"generate_s_estimated", "fit_s", "evaluate_s"} <= set(record["profile"])
     assert record["targets"] == {"accuracy": {"op": ">=", "value": 0.95},
@@ -89,3 +94,6 @@ def test_ch08_notebook_streams_one_float32_batch_of_videos_at_a_time(chapter_not
         assert re.search(rf"{where}\s+lights 0 pooled values with the book's pooling, [1-9]\d* with padding",
                          probe), probe
     assert re.search(r"middle\s+lights [1-9]", probe), probe
+    trained = result.cell_output("keep_best = ")
+    assert len(re.findall(r"^check +\d+ \(after +\d+ batches\)", trained, flags=re.M)) == 4, trained
+    assert re.search(r"kept the weights of check [1-4] of 4", trained), trained
