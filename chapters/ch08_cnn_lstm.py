@@ -58,8 +58,9 @@ The per-frame CNN is one ``keras.Sequential`` (the book wraps each of its three 
 frames in one call instead of Keras 3's 50 calls; on this problem that divides memory by
 four and training time by three. It reads 10 frames a call (``FRAMES_PER_CALL``), so each
 group's convolution, pooling and flattening run together in the CPU's cache: on JAX a
-training step takes 0.26 s against 0.42 s for all 50 frames in one call (on TensorFlow
-about the same either way, 0.08 s). The results are the same but for rounding. On JAX,
+training step takes 0.26 s against 0.42 s for all 50 frames in one call, with the CPU to
+itself (beside another busy process, as in ``make all``, about the same either way; on
+TensorFlow about the same either way, 0.08 s). The results are the same but for rounding. On JAX,
 ``lstmbook.training.StepSync`` makes ``fit`` wait for each step before it fetches the next
 batch; without it JAX queues dozens of batches ahead and the run peaks at 2.2 GB, not 1.5 GB.
 
