@@ -145,8 +145,9 @@ class BatchedTimeDistributed(keras.layers.TimeDistributed):
     def __init__(self, layer, steps_per_call=None, **kwargs):
         if not isinstance(layer, keras.layers.Layer):
             raise _checks.bad("layer", layer, "a keras.layers.Layer instance", TypeError)
-        self.steps_per_call = None if steps_per_call is None else _checks.check_int(steps_per_call,
-                                                                                  "steps_per_call")
+        if steps_per_call is not None:
+            steps_per_call = _checks.check_int(steps_per_call, "steps_per_call")
+        self.steps_per_call = steps_per_call
         super().__init__(layer, **kwargs)
 
     def build(self, input_shape):
