@@ -61,10 +61,11 @@ PLOTTED_TIMESTEPS = 50  # the split the figure draws
 ADDING_TIMESTEPS = 50  # T: the two marked values can be up to T - 1 steps apart
 CLIPNORM = 1.0  # gradient clipping, against the exploding gradients of Chapter 2
 BATCH_SIZE = 64
-N_TRAIN = run.pick(20000, 512)  # training sequences
+N_TRAIN = run.pick(20_032, 512)  # training sequences: 313 whole batches of 64 (a smaller
+# last batch would have a new shape, and so a second compiled training step)
 N_TEST = run.pick(2000, 256)  # held-out sequences
 ADDING_EPOCHS = run.epochs(5, 1)  # the same budget for both models
-EVAL_BATCH_SIZE = 1024  # evaluation only: larger batches, same numbers
+EVAL_BATCH_SIZE = 1000  # evaluation and validation only: larger batches, same numbers
 STEPS_PER_EXECUTION = 50  # batches run per call into the backend: the same steps, less overhead
 
 # %% [markdown]
@@ -275,7 +276,8 @@ for kind in ("lstm", "rnn"):
                   steps_per_execution=STEPS_PER_EXECUTION)
     with run.timed("fit_s"):
         history = model.fit(X_train, y_train, epochs=ADDING_EPOCHS, batch_size=BATCH_SIZE,
-                            validation_data=(X_test, y_test), verbose=run.fit_verbose,
+                            validation_data=(X_test, y_test), validation_batch_size=EVAL_BATCH_SIZE,
+                            verbose=run.fit_verbose,
                             callbacks=run.callbacks(model.name))
     adding_models[kind], curves[kind] = model, history.history
     for epoch, (loss, val_loss) in enumerate(zip(history.history["loss"], history.history["val_loss"],

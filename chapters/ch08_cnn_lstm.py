@@ -42,13 +42,13 @@ at 0.47 and 0.58 on TensorFlow).
    with the book's pooling), and even with padding and all four, JAX seed 8 learned the
    task by step 43 and fell back at step 55 (0.54).
 3. So the run keeps what it learned. The one pass is cut into 12 parts of 13 batches
-   (``CHECKS_PER_EPOCH``, Keras's ``steps_per_epoch``; the last batch, of 8 videos, is left
-   out), the model is checked on 100 other new videos after each part, and
-   ``keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)``, with a
-   patience longer than the run, keeps the weights of the check with the lowest validation
-   loss. JAX seed 8 now keeps check 4 (validation loss 0.02, where check 5 had 1.19) and
-   scores 1.0 on the 500 test videos. The checks cost about 5% of the training time. The
-   seeds checked are in the README.
+   (``CHECKS_PER_EPOCH``, Keras's ``steps_per_epoch``; ``fit`` draws the 157 batches in a
+   random order, so one of them is left out), the model is checked on 100 other new videos
+   after each part, and ``keras.callbacks.EarlyStopping(monitor="val_loss",
+   restore_best_weights=True)``, with a patience longer than the run, keeps the weights of
+   the check with the lowest validation loss. JAX seed 8 now keeps check 4 (validation loss
+   0.02, where check 5 had 1.19) and scores 1.0 on the 500 test videos. The checks cost
+   about 5% of the training time. The seeds checked are in the README.
 
 The quick run's two short passes (4 checks) learn less than a full run.
 
@@ -225,12 +225,13 @@ model.get_layer("cnn").layer.summary()  # the CNN each frame goes through
 # ## Train
 #
 # The pass over the training videos is cut into 12 parts of 13 batches (`steps_per_epoch`:
-# Keras carries on where the last part stopped, so it is still one pass, less the last
-# batch of 8 videos). After each part the model is checked on 100 other new videos, and
-# `EarlyStopping(restore_best_weights=True)`, with a patience longer than the run, keeps
-# the weights of the check with the lowest validation loss: a run that learns the task and
-# then falls back ends with what it had learned. `StepSync`: on JAX, `fit` would otherwise
-# queue dozens of 16 MB batches ahead of training.
+# Keras carries on where the last part stopped, so it is still one pass: `fit` draws the
+# 157 batches in a random order, and the 12 parts of 13 take 156 of them). After each part
+# the model is checked on 100 other new videos, and `EarlyStopping(restore_best_weights=True)`,
+# with a patience longer than the run, keeps the weights of the check with the lowest
+# validation loss: a run that learns the task and then falls back ends with what it had
+# learned. `StepSync`: on JAX, `fit` would otherwise queue dozens of 16 MB batches ahead of
+# training.
 
 # %%
 keep_best = keras.callbacks.EarlyStopping(monitor="val_loss", patience=checks, restore_best_weights=True)

@@ -45,7 +45,7 @@ STEP = 0.1  # each value predicts the value STEP above it
 CLASS_TIMESTEPS = 5
 FLAT_BAND = 0.25  # |last - first| <= FLAT_BAND is "flat"
 CLASS_NAMES = ("down", "flat", "up")
-CLASS_SAMPLES = run.pick(2000, 200)  # training sequences
+CLASS_SAMPLES = run.pick(2_016, 192)  # training sequences, in whole batches of 32
 CLASS_TEST_SAMPLES = 500
 CLASS_EPOCHS = run.epochs(40, 2)
 CLASS_BATCH = 32

@@ -20,7 +20,7 @@ def test_ch06_quick_run_learns_the_echo(quick_run):
     # Chance is 0.1 on ten values; a few hundred sequences already lift it well above.
     assert 0.2 < metrics["accuracy"] <= 1.0
     assert metrics["n_test"] == 200
-    assert record["settings"]["n_train"] == 1000
+    assert record["settings"]["n_train"] == 1024
     assert record["figures"] == ["echo_examples.png"]
     assert set(record["profile"]) == {"generate_s", "fit_s", "evaluate_s"}
     assert record["targets"] == {"accuracy": {"op": ">=", "value": 0.99}}
@@ -38,7 +38,7 @@ def test_ch07_quick_run_learns_and_shows_return_sequences(quick_run):
     assert set(record["figures"]) == {"damped_sine_waves.png", "damped_sine_predictions.png"}
     assert record["main_figure"] == "damped_sine_predictions.png"
     assert set(record["profile"]) == {"generate_s", "fit_s", "evaluate_s"}
-    assert record["settings"]["n_train"] == 640 and metrics["n_test"] == 100
+    assert record["settings"]["n_train"] == 625 and metrics["n_test"] == 100
 
 
 def test_ch07_notebook_shows_the_demo_and_the_training_it_records(chapter_notebook):

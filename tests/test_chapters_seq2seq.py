@@ -40,14 +40,14 @@ def test_ch09_encoder_decoder_quick(quick_run):
     assert metrics["shown_sums_wrong"] == sum(row["expected"] != row["predicted"] for row in examples)
     assert max(int(row["problem"].split("+")[0]) for row in record["hard_examples"]) <= 100
     assert "addition_results.png" in record["figures"]
-    assert record["settings"] == {"n_train": 1000, "n_test": 200, "epochs": 1, "batch_size": 32,
+    assert record["settings"] == {"n_train": 1024, "n_test": 200, "epochs": 1, "batch_size": 32,
                                   "hard_largest": 100, "hard_epochs": 1}
     assert {"fit_s", "evaluate_s", "hard_fit_s", "hard_evaluate_s"} == set(record["profile"])
 
 
 def test_ch09_notebook_shows_the_harder_problems_read_back_to_front(chapter_notebook):
     shown = chapter_notebook(9).cell_output("HARD_REVERSE_INPUT:")
-    assert "X(1000, 11, 12), y(1000, 3, 12)" in shown  # 11 characters in, 3 out
+    assert "X(1024, 11, 12), y(1024, 3, 12)" in shown  # 11 characters in, 3 out
     read, problem, answer = re.search(r"reads '([^']*)' for '([^']*)' -> '([^']*)'", shown).groups()
     assert len(read) == 11 and read[::-1].strip() == problem  # the padded problem, reversed
     assert int(answer) == sum(int(term) for term in problem.split("+"))
@@ -67,7 +67,7 @@ def test_ch10_bidirectional_quick(quick_run):
     assert metrics["accuracy"] == metrics["bidirectional_concat_accuracy"]
     assert 0.5 < metrics["accuracy"] <= 1.0  # even a tiny run beats guessing the labels
     assert {"variant_learning_curves.png", "cumulative_sum_examples.png"} <= set(record["figures"])
-    assert record["settings"]["n_train"] == 256 and record["settings"]["n_test"] == 200
+    assert record["settings"]["n_train"] == 250 and record["settings"]["n_test"] == 200
 
 
 def test_ch10_notebook_builds_every_variant_with_one_output_per_step(chapter_notebook):
