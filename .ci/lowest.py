@@ -1,7 +1,7 @@
 """Print pip constraints that pin every dependency in setup.cfg to the lowest release it allows.
 
-``make test-oldest`` installs lstmbook[test] under these constraints in a separate virtual
-environment, so that the floors setup.cfg promises (``tensorflow>=2.16`` ...) are tested,
+``make test-oldest`` installs lstmbook[tensorflow,test] under these constraints in a separate
+virtual environment, so that the floors setup.cfg promises (``tensorflow>=2.16`` ...) are tested,
 not just written down. Only the direct dependencies are pinned; pip resolves the rest.
 
 Usage: python .ci/lowest.py [setup.cfg] [extra ...]   (default extras: test)

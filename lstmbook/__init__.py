@@ -16,6 +16,16 @@ __version__ = "0.1.0"
 __all__ = ["cell", "datasets", "diagnostics", "models", "persistence", "prep", "problems",
            "training", "__version__"]
 
+try:
+    import keras  # noqa: F401 - loads its backend, which lstmbook leaves to you to install
+except ModuleNotFoundError as error:
+    if error.name not in {"tensorflow", "jax", "torch"}:
+        raise
+    raise ModuleNotFoundError(
+        f"Keras's backend {error.name!r} is not installed: pip install 'lstmbook[tensorflow]' for "
+        "the default backend, or pip install 'lstmbook[jax]' and set KERAS_BACKEND=jax",
+        name=error.name) from error
+
 from lstmbook import models  # noqa: E402, F401 - registers BatchedTimeDistributed and ReverseTime
 
 

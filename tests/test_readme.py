@@ -41,3 +41,23 @@ def test_version_is_defined_once():
     setup = (Path(__file__).resolve().parent.parent / "setup.cfg").read_text()
     assert "version = attr: lstmbook.__version__" in setup
     assert re.fullmatch(r"\d+\.\d+\.\d+", lstmbook.__version__)
+
+
+def test_without_its_backend_importing_lstmbook_says_which_extra_to_install(tmp_path):
+    """lstmbook installs no backend (lstmbook[tensorflow] or lstmbook[jax] does); a missing one
+    is named, with the pip command, rather than left as Keras's bare ModuleNotFoundError."""
+    import os
+    import subprocess
+    import sys
+
+    hidden = tmp_path / "tensorflow"  # a TensorFlow that is not there, first on the path
+    hidden.mkdir()
+    (hidden / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), KERAS_BACKEND="tensorflow")
+    done = subprocess.run([sys.executable, "-c", "import lstmbook"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError") and "'tensorflow'" in last
+    assert "lstmbook[tensorflow]" in last and "lstmbook[jax]" in last
