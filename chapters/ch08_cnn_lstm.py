@@ -8,7 +8,7 @@ memory as float64: 5,000 x 50 x 50 x 50 x 8 bytes = 5 GB.
 Here: the same model (its pooling padded), settings and 5,000 videos, made 32 at a time by
 ``problems.MovingLineDataset`` (a ``keras.utils.PyDataset``), compact ``bool`` until the
 batch is handed to Keras; accuracy >= 0.95 on 500 new videos, with the peak resident
-memory of the whole run (TensorFlow included) reported as ``peak_rss_mb``, under 2 GB.
+memory of the whole run (the backend included) reported as ``peak_rss_mb``, under 2 GB.
 
 Three kinds of change, for robustness; with the book's settings alone, a run sometimes
 learns the task and then falls back to chance before its one epoch ends (seeds 1 and 3 ended
