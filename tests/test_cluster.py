@@ -208,6 +208,7 @@ with diagnostics.on_cluster(sys.argv[1]):
 @pytest.mark.jax
 def test_workers_take_the_callers_keras_backend(tmp_path):
     pytest.importorskip("jax", reason="JAX is not installed")
+    pytest.importorskip("tensorflow", reason="the scheduler, started without KERAS_BACKEND, needs TensorFlow")
     # Workers started without KERAS_BACKEND would import Keras on TensorFlow; a JAX caller
     # gets JAX workers, and a TensorFlow caller then gets a clear error, not mixed backends.
     with dask_cluster(tmp_path, env={"KERAS_BACKEND": None}) as address:
