@@ -15,6 +15,9 @@ series into 25-, 50- and 100-step subsequences, and a stateful LSTM carries its 
 across them. (c) The adding problem with T = 50: LSTM(64) reaches ``lstm_adding_mse``
 ≤ 0.01 (about 0.002), while a SimpleRNN given the same budget stays at
 ``rnn_adding_mse`` ≈ 0.17, no better than always predicting the mean (≈ 0.167).
+On JAX, (b)'s state is not carried: Keras 3.15's ``fit`` and ``predict`` on JAX leave a
+stateful layer's state variables out of the compiled step, so each subsequence starts
+from zeros there (no target depends on it; TensorFlow carries the state).
 
 Run it with ``make ch02``, ``python -m chapters.ch02_training_lstms [--quick]``, or open it
 as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).

@@ -9,7 +9,9 @@ Here the same life cycle reaches ``mse`` ≈ 1e-4 (target ≤ 1e-3), with every
 prediction within 0.03 of its target (``max_error``, target ≤ 0.05). It also shows
 the reshapes, and a stateful LSTM done the Keras 3 way: ``keras.Input(batch_shape=…)``,
 ``shuffle=False``, ``layer.reset_state()`` between epochs, and ``batch_size`` passed
-to ``predict``.
+to ``predict``. On JAX that state is not carried from batch to batch: Keras 3.15's
+``fit`` and ``predict`` on JAX leave a stateful layer's state variables out of the
+compiled step (calling the model carries it). TensorFlow carries it, as the book says.
 
 Run it with ``make ch04``, ``python -m chapters.ch04_lstms_in_keras [--quick]``, or open it
 as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).

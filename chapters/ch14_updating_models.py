@@ -18,6 +18,14 @@ chapter runs about six times faster than one repeat after another. Each updated 
 is saved atomically, with numbered backups, through ``lstmbook.persistence``, so a crash
 mid-experiment loses no finished update.
 
+On JAX the LSTM is stateful in name only. Keras 3.15's ``fit`` and ``predict`` on JAX
+leave a stateful layer's state variables out of the compiled step (Keras does not track
+them as the layer's variables), so every batch, here every month, starts from a zero
+state; calling the model carries the state, the compiled steps do not. The JAX runs in
+``docs/jax/REPORT.md`` are therefore of a stateless LSTM(1) reading one lagged month, and
+still beat persistence (``worst_lstm_rmse`` 96.8–97.5 over seeds 42–46). TensorFlow's
+runs are the stateful model the book describes.
+
 Run it with ``make ch14``, ``python -m chapters.ch14_updating_models [--quick]``, or open it
 as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
 """

@@ -723,16 +723,6 @@ def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
     return update
 
 
-def _has_stateful_layer(layer) -> bool:
-    """Whether ``layer`` (a model, a wrapper such as ``Bidirectional``, a layer) has a stateful RNN."""
-    if getattr(layer, "stateful", False):
-        return True
-    inner = list(getattr(layer, "layers", None) or [])
-    inner += [getattr(layer, name) for name in ("layer", "forward_layer", "backward_layer")
-              if isinstance(getattr(layer, name, None), keras.layers.Layer)]
-    return any(_has_stateful_layer(child) for child in inner)
-
-
 def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, update=None,
                             on_update=None, batch_size: int = 1) -> np.ndarray:
     """One-step-ahead forecasts over a test period, optionally updating the model as it goes.
@@ -740,11 +730,12 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     For each test row ``i`` in order: if ``i > 0`` and ``update`` is given, the model is
     updated on every observation seen so far (the training rows and test rows ``0 … i-1``);
     then it forecasts row ``i``. Without ``update`` no step depends on the previous one, so
-    all forecasts come from one ``predict`` call; a stateful model is called on
-    ``batch_size`` rows at a time instead, in order, and carries its state from row to row
-    exactly as the row-by-row loop would. (Keras 3's ``predict`` does not carry a stateful
-    layer's state from batch to batch on JAX: the state variables are left out of the
-    compiled step. Calling the model carries it on every backend.)
+    all forecasts come from one ``predict`` call; a stateful model carries its state from
+    row to row exactly as the row-by-row loop would, on TensorFlow. On JAX, Keras 3.15's
+    ``predict`` and ``fit`` do not carry a stateful layer's state from batch to batch (its
+    state variables are left out of the compiled step), while calling the model does: there
+    a stateful model forecasts as a stateless one in the fixed path, and carries its state
+    across the rows of the updating path.
 
     Introduced in Chapter 14.
 
@@ -778,12 +769,8 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
                         f"Received: update={update!r}")
     if on_update is not None:
         _checks.check_callable(on_update, "on_update")
-    if update is None and not _has_stateful_layer(model):
-        return np.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))
     if update is None:
-        x_test = x_test.astype(keras.backend.floatx())
-        return np.concatenate([keras.ops.convert_to_numpy(model(x_test[i:i + batch_size], training=False))
-                               for i in range(0, len(x_test), batch_size)], axis=0)
+        return np.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))
     if y_test is None:
         raise ValueError("y_test is needed when update is given: each update learns from the test "
                          "rows observed so far. Received: y_test=None")
