@@ -5,11 +5,20 @@ A chapter is a tutobook whose first code cell starts a run::
 
     from chapters import _book as book
 
-    run = book.start(6)                      # flags, seed, output folder, clock
-    N_TRAIN = run.pick(10_000, 1_000)        # the full run's setting, or the quick one
-    ...                                      # the chapter's cells, top to bottom
-    run.save_figure(fig, "echo_examples.png")  # PNG in the output folder, shown inline
-    run.finish({"accuracy": accuracy})       # metrics.json; a missed target stops the run
+    run = book.start(6)                 # flags, seed, output folder, clock, figures
+    SEED = run.seed                     # the Setup cell's settings, as plain constants
+    VERBOSE = run.verbose               # 0, or "auto" under --verbose
+    N_TRAIN = run.pick(10_000, 1_000)   # the full run's setting, or the quick one
+    ...                                 # plain Keras, NumPy and matplotlib, top to bottom
+    plt.show()                          # every open figure: a PNG in the output folder too
+    run.finish({"accuracy": accuracy})  # metrics.json; a missed target stops the run
+
+What a reader does not see is the harness's. ``start`` seeds Python, NumPy and the backend;
+``plt.show()`` writes each open figure as ``LABEL.png`` (``plt.subplots(..., num="LABEL")``)
+into the output folder, then shows it inline in a notebook or closes it in a script;
+``--scheduler`` sends the repeats of the whole run to a Dask cluster; ``finish`` records
+the run's seconds and peak memory, and the notebook runner adds each section's seconds
+from the executed cells (``profile`` in metrics.json).
 
 The flags come from the command line (``python -m chapters.ch06_vanilla_lstm --quick``)
 or, where there is no command line (a notebook), from the environment:
@@ -450,7 +459,6 @@ class Run:
         self.seed = int(args.seed)
         self.output_dir = Path(args.output_dir)
         self.figures: list[str] = []
-        self.profile: dict[str, float] = {}
         self._start = time.perf_counter()
         self._prepare_output_dir()
         if args.tensorboard:
@@ -460,8 +468,14 @@ class Run:
                 raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer installs: "
                                  "pip install -e '.[tensorboard]' (or pip install tensorboard)") from None
         self.client = self._connect(args.scheduler)
+        self._cluster = contextlib.ExitStack()
+        if self.client is not None:  # every repeat of the run goes to the cluster
+            from lstmbook import diagnostics
+
+            self._cluster.enter_context(diagnostics.on_cluster(self.client))
         if keras.backend.backend() == "jax":
             cache_jax_compilations()
+        self._show_saves_figures()
         self.seed_everything()
         where = f", repeats on {args.scheduler}" if self.client is not None else ""
         print(f"Chapter {chapter.number}: {chapter.title} ({self.mode} run, seed {self.seed}, "
@@ -538,14 +552,16 @@ class Run:
         return keras.backend.backend() != "jax"
 
     @property
-    def fit_verbose(self):
-        """``verbose=`` for ``fit``/``predict``: Keras's progress bars under ``--verbose``."""
+    def verbose(self):
+        """``verbose=`` for ``fit``/``predict``/``evaluate``: Keras's progress bars under
+        ``--verbose``, else none (a book's page has no room for them)."""
         return "auto" if self.args.verbose else 0
 
     def seed_everything(self, offset: int = 0) -> int:
         """Seed Python, NumPy and the backend with ``seed + offset``; returns that seed.
 
-        Called again right before each model is built, as Hands-On ML does, so that one
+        ``start`` calls it once; a chapter seeds again right before each model it builds,
+        with ``keras.utils.set_random_seed(SEED + k)``, as Hands-On ML does, so that one
         model's initial weights do not depend on what ran before it.
         """
         import keras
@@ -554,28 +570,16 @@ class Run:
         keras.utils.set_random_seed(seed)
         return seed
 
-    def callbacks(self, name: str = "fit") -> list:
+    @property
+    def callbacks(self) -> list:
         """The callbacks every ``fit`` gets: a TensorBoard logger under ``--tensorboard``."""
         import keras
 
         if not self.args.tensorboard:
             return []
-        return [keras.callbacks.TensorBoard(log_dir=str(self.output_dir / "logs" / name))]
-
-    def parallel(self):
-        """Where the repeats inside the block run: on the Dask cluster under ``--scheduler``
-        (``lstmbook.diagnostics.on_cluster``), else here or in the chapter's local processes."""
-        if self.client is None:
-            return contextlib.nullcontext()
-        from lstmbook import diagnostics
-
-        return diagnostics.on_cluster(self.client)
+        return [keras.callbacks.TensorBoard(log_dir=str(self.output_dir / "logs"))]
 
     # -- output --------------------------------------------------------------------------------
-
-    def log(self, message: str) -> None:
-        """Print a line at once, so that ``make`` shows it as it happens."""
-        print(message, flush=True)
 
     def path(self, name: str) -> Path:
         """A file in the output folder."""
@@ -583,17 +587,40 @@ class Run:
             raise ValueError(f"name must be a plain file name. Received: name={name!r}")
         return self.output_dir / name
 
-    @contextlib.contextmanager
-    def timed(self, name: str):
-        """Add the seconds the block takes to ``profile[name]`` in metrics.json."""
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.profile[name] = round(self.profile.get(name, 0.0) + time.perf_counter() - began, 2)
+    def _show_saves_figures(self) -> None:
+        """Make ``plt.show()`` write every open figure into the output folder first.
 
-    def save_figure(self, fig, name: str, *, dpi: int = 100) -> None:
-        """Write ``fig`` as a PNG in the output folder, show it inline in a notebook, close it."""
+        A chapter draws its figures as any matplotlib user does and ends the cell with
+        ``plt.show()``. Each figure is written as ``LABEL.png`` (its ``num=``), then shown
+        inline in a notebook, or closed in a script, which never opens a window.
+        """
+        import matplotlib.pyplot as plt
+
+        original = getattr(plt.show, "_shown_by", plt.show)
+
+        def show(*args, **kwargs):
+            self.keep_open_figures()
+            if in_notebook():
+                return original(*args, **kwargs)
+            plt.close("all")
+            return None
+
+        show._shown_by = original
+        plt.show = show
+
+    def keep_open_figures(self) -> list[str]:
+        """Write every open matplotlib figure as a PNG in the output folder; their names."""
+        import matplotlib.pyplot as plt
+
+        names = []
+        for number in plt.get_fignums():
+            fig = plt.figure(number)
+            label = fig.get_label() or f"figure_{number}"
+            names.append(self.save_figure(fig, f"{label}.png", close=False))
+        return names
+
+    def save_figure(self, fig, name: str, *, dpi: int = 100, close: bool = True) -> str:
+        """Write ``fig`` as the PNG ``name`` in the output folder (atomically); returns ``name``."""
         import io
 
         import matplotlib.pyplot as plt
@@ -606,14 +633,12 @@ class Run:
         try:
             fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png")
         finally:
-            plt.close(fig)
+            if close:
+                plt.close(fig)
         write_atomic(self.path(name), buffer.getvalue())
         if name not in self.figures:
             self.figures.append(name)
-        if in_notebook():
-            from IPython.display import Image, display
-
-            display(Image(data=buffer.getvalue(), format="png"))
+        return name
 
     @property
     def seconds(self) -> float:
@@ -634,6 +659,8 @@ class Run:
         """
         import keras
 
+        self.keep_open_figures()  # a script's figures that no plt.show() wrote
+        metrics = {"peak_rss_mb": round(peak_rss_mb(), 1), **metrics}
         missing = [key for key in self.chapter.targets if key not in metrics]
         if missing:
             raise ValueError(f"metrics lacks the targeted keys {missing}. Received: {sorted(metrics)}")
@@ -652,7 +679,7 @@ class Run:
             "main_figure": chapter.main_figure if chapter.main_figure in self.figures
             else (self.figures[0] if self.figures else None),
             "figures": list(self.figures),
-            "profile": dict(self.profile),
+            "profile": {},  # seconds per section, from the executed notebook's cells
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
                         "cpu": cpu_model(), "cpus": os.cpu_count()},
             "cluster": None if self.client is None else {
@@ -664,6 +691,7 @@ class Run:
             raise ValueError(f"finish's extra entries must not replace the record's own {clashes}.")
         record = _plain({**record, **extra})
         write_json(self.output_dir / "metrics.json", record)
+        self._cluster.close()
         if self.client is not None:
             self.client.close()
         print(summary_line(record), flush=True)

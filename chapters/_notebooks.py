@@ -91,6 +91,46 @@ def _drop_startup_noise(notebook) -> None:
         cell["outputs"] = kept
 
 
+def section_seconds(notebook) -> dict:
+    """Seconds each section of an executed notebook took: ``{"Train": 12.3, ...}``.
+
+    A section is the cells under a ``## `` heading (the chapter's Setup, Prepare the data,
+    Train, ...); its time is the sum of its code cells' execution times, which nbclient
+    records in each cell's metadata.
+    """
+    from datetime import datetime
+
+    seconds, section = {}, "Setup"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            heading = re.search(r"^## +(.+)$", cell.source, flags=re.M)
+            section = heading.group(1).strip() if heading else section
+            continue
+        timing = cell.get("metadata", {}).get("execution", {})
+        began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if cell.cell_type != "code" or not began or not ended:
+            continue
+        took = (datetime.fromisoformat(ended.replace("Z", "+00:00"))
+                - datetime.fromisoformat(began.replace("Z", "+00:00"))).total_seconds()
+        seconds[section] = round(seconds.get(section, 0.0) + took, 2)
+    return seconds
+
+
+def _record_profile(notebook, output_dir: Path, began: float) -> None:
+    """Add the sections' seconds to the metrics.json this execution wrote (if it wrote one)."""
+    import json
+
+    path = output_dir / "metrics.json"
+    if not path.is_file() or path.stat().st_mtime < began:
+        return
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return
+    record["profile"] = section_seconds(notebook)
+    _book.write_json(path, record)
+
+
 @dataclass
 class NotebookRun:
     """What executing one chapter as a notebook gave."""
@@ -157,7 +197,7 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
                            ip=str(Path(tempfile.mkdtemp(prefix="lstmbook-kernel-")) / "kernel"))
     client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(_book.ROOT)}})
-    began, error = time.perf_counter(), None
+    began, started, error = time.perf_counter(), time.time(), None
     try:
         # The kernel's own stdout/stderr are not the notebook's: its cells' outputs are
         # captured for the notebook, and what is left is TensorFlow's C++ start-up chatter.
@@ -172,6 +212,7 @@ def execute(number, argv=(), *, notebook_path=None, env=None, source=None) -> No
         shutil.rmtree(Path(kernel.ip).parent, ignore_errors=True)
     seconds = time.perf_counter() - began
     _drop_startup_noise(notebook)
+    _record_profile(notebook, output_dir, started)
     path = Path(notebook_path) if notebook_path is not None else output_dir / f"{chapter.name}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     _book.write_atomic(path, nbformat.writes(notebook))

@@ -22,7 +22,9 @@ def test_ch06_quick_run_learns_the_echo(quick_run):
     assert metrics["n_test"] == 200
     assert record["settings"]["n_train"] == 1024
     assert record["figures"] == ["echo_examples.png"]
-    assert set(record["profile"]) == {"generate_s", "fit_s", "evaluate_s"}
+    # The notebook runner times each section from the executed cells.
+    assert {"Setup", "Prepare the data", "Build the model", "Train", "Evaluate"} <= set(record["profile"])
+    assert all(seconds >= 0 for seconds in record["profile"].values())
     assert record["targets"] == {"accuracy": {"op": ">=", "value": 0.99}}
 
 

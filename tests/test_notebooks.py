@@ -6,6 +6,7 @@ Each chapter's quick run is executed with jupytext + nbclient in a fresh kernel 
 
 import ast
 import base64
+import re
 from pathlib import Path
 
 import jupytext  # in the test extra: a missing one is an error, not a skip
@@ -46,6 +47,35 @@ def test_chapter_is_a_tutobook(path):
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     start = f"book.start({int(path.stem[2:4])})"
     assert start in code[1], "the first code cell after the docstring starts the run"
+
+
+CLOSING = ["## How this differs from the book", "## Summary", "## Further reading", "## Extensions"]
+HARNESS = re.compile(r"\b(?:run|book)\.\w+")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[path.stem for path in MODULES])
+def test_chapter_reads_like_a_keras_io_example_and_ends_like_the_book(path):
+    """The chapter contract of DESIGN.md: a short introduction, the harness kept to the
+    Setup and Record cells, and the book's closing sections after the result."""
+    text = path.read_text(encoding="utf-8")
+    assert len(ast.get_docstring(ast.parse(text)).split()) <= 150
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
+    record = next(i for i in code if "run.finish(" in cells[i].source)
+    lesson = [cells[i].source for i in code[2:] if i != record]  # code[0]: the docstring, code[1]: Setup
+    harness = [match for source in lesson for match in HARNESS.findall(source)]
+    assert len(harness) <= 2, f"{path.name}: harness in the lesson: {harness}"
+    markdown = [(i, cell.source) for i, cell in enumerate(cells) if cell.cell_type == "markdown"]
+    found = [next((i for i, source in markdown if source.startswith(heading)), None) for heading in CLOSING]
+    assert None not in found and found == sorted(found) and found[0] > record, f"{path.name}: {found}"
+    differs = next(source for i, source in markdown if i == found[0])
+    assert len(differs.split()) <= 200 + 6, f"{path.name}: 'How this differs' is {len(differs.split())} words"
+    summary = "".join(cells[i].source for i in code if found[1] < i < found[2])
+    assert 3 <= len(re.findall(r"^- ", summary, flags=re.M)) <= 5, f"{path.name}: summary points"
+    reading = next(source for i, source in markdown if i == found[2])
+    assert re.search(r"\]\(https://", reading), f"{path.name}: further reading has no links"
+    extensions = next(source for i, source in markdown if i == found[3])
+    assert len(re.findall(r"^- ", extensions, flags=re.M)) >= 3, f"{path.name}: fewer than 3 extensions"
 
 
 def _text(output) -> str:
