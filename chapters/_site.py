@@ -91,11 +91,13 @@ def api_page() -> str:
 
 def _notebook_page(source: Path, kind: str, target: Path) -> None:
     """Copy a chapter's notebook into the site's sources, with a note on a quick run's."""
-    import jupytext
     import nbformat
 
+    from chapters import _notebooks
+
     if kind == "code":
-        notebook = jupytext.read(source, fmt="py:percent")
+        # The chapter's own file, its docstring as the page's heading and introduction.
+        notebook = _notebooks.read(_book.get(source.stem[2:4]), source)
         note = "Not run yet: this page shows the chapter's code. `make all` adds its outputs."
     else:
         notebook = nbformat.read(source, as_version=4)

@@ -1,28 +1,22 @@
 """Chapter 4: How to Develop LSTMs in Keras.
 
-Description: the 5-step model life cycle, the 3-D input reshape and stateful LSTMs, in Keras 3.
-Book: an LSTM(10) learns the sequence 0.0, 0.1, …, 0.9 framed as t-1 → t. It is
-defined, compiled, fit for 1,000 epochs, evaluated and used to predict. The
-predictions come out close to 0.1 … 0.9, and the book's reshape examples give
-``(1, 10, 1)`` and ``(1, 10, 2)``.
-Here the same life cycle reaches ``mse`` ≈ 1e-4 (target ≤ 1e-3), with every
-prediction within 0.03 of its target (``max_error``, target ≤ 0.05). It also shows
-the reshapes, and a stateful LSTM done the Keras 3 way: ``keras.Input(batch_shape=…)``,
-``shuffle=False``, ``layer.reset_state()`` between epochs, and ``batch_size`` passed
-to ``predict``. On JAX that state is not carried from batch to batch: Keras 3.15's
-``fit`` and ``predict`` on JAX leave a stateful layer's state variables out of the
-compiled step (calling the model carries it). TensorFlow carries it, as the book says.
+Description: the 5-step model life cycle, the 3-D input reshape and a stateful LSTM, in Keras 3.
 
-Run it with ``make ch04``, ``python -m chapters.ch04_lstms_in_keras [--quick]``, or open it
-as a notebook (``LSTMBOOK_QUICK=1`` for the quick run).
+The book's LSTM(10) learns the sequence 0.0, 0.1, ..., 0.9 framed as t-1 -> t: it is
+defined, compiled, fit for 1,000 full-batch epochs, evaluated and used to predict, and
+its predictions come out close to 0.1 ... 0.9. Its reshape examples give `(1, 10, 1)` and
+`(1, 10, 2)`. Here the same life cycle, with the same 1,000 weight updates, must reach an
+MSE of at most 1e-3 with every prediction within 0.05 of its target (it reaches about
+1e-4 and 0.03). The chapter also shows both reshapes, and a stateful LSTM written the
+Keras 3 way.
 """
 
 # %% [markdown]
 # ## Setup
 #
-# `book.start(4)` reads the flags (`--quick`, `--seed`, ... or `LSTMBOOK_QUICK=1` in a
-# notebook), seeds Python, NumPy and Keras, and creates the output folder. Each setting
-# below is the full run's; `run.epochs(full, quick)` swaps in a tiny one for the quick run.
+# `book.start(4)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
+# NumPy and Keras, and creates the output folder. The settings are the full run's;
+# `run.epochs(full, quick)` swaps in a tiny one for the quick run (`--quick`).
 
 # %%
 import math
@@ -35,13 +29,15 @@ from chapters import _book as book
 from lstmbook import prep
 
 run = book.start(4)
+SEED = run.seed  # 42 unless --seed
+VERBOSE = run.verbose  # Keras's progress bars under --verbose
+CALLBACKS = run.callbacks  # a TensorBoard logger under --tensorboard
 
 SEQUENCE = np.round(np.arange(0.0, 1.0, 0.1), 1)  # the book's 0.0, 0.1, ..., 0.9
 UNITS = 10  # the book's LSTM(10)
 BOOK_EPOCHS = 1000  # the book's full-batch updates
 REPEATS = 100  # copies of the 9 samples per epoch: BOOK_EPOCHS // REPEATS epochs, same updates
-# --epochs counts the book's epochs (full-batch updates), run REPEATS at a time.
-EPOCHS = math.ceil(run.epochs(BOOK_EPOCHS, REPEATS) / REPEATS)
+EPOCHS = math.ceil(run.epochs(BOOK_EPOCHS, REPEATS) / REPEATS)  # --epochs counts the book's epochs
 LEARNING_RATE = 1e-3  # Adam's default, as in the book
 STATEFUL_EPOCHS = run.epochs(20, 2)  # epochs of the stateful example, one fit call each
 STATEFUL_LEARNING_RATE = 1e-2  # larger steps, so that 20 short epochs suffice
@@ -52,7 +48,7 @@ STATEFUL_LEARNING_RATE = 1e-2  # larger steps, so that 20 short epochs suffice
 # ### The 3-D input every LSTM takes (section 4.2)
 #
 # A Keras LSTM takes `[samples, timesteps, features]`. The book's two examples: one
-# series of 10 steps is one sample of 10 timesteps with 1 feature. Two parallel series
+# series of 10 steps is one sample of 10 timesteps with 1 feature; two parallel series
 # of 10 steps are one sample of 10 timesteps with 2 features.
 
 # %%
@@ -70,18 +66,13 @@ shapes = {"one_series_shape": list(one.shape), "two_series_shape": list(two.shap
 # %% [markdown]
 # ### The book's framing: each value (t-1) predicts the next (t)
 #
-# `prep.series_to_supervised` makes the t-1 and t columns; the first row, which has no
-# t-1, is dropped. Each sample is one timestep of one feature.
+# `prep.series_to_supervised` makes the t-1 and t columns and drops the first row, which
+# has no t-1. Each sample is one timestep of one feature.
 
 # %%
-def framed_sequence():
-    """The book's framing: each value (t-1) predicts the next (t); X (9, 1, 1), y (9,)."""
-    framed = prep.series_to_supervised(SEQUENCE, n_in=1, n_out=1)
-    X = prep.to_3d(framed["var1(t-1)"].to_numpy(), timesteps=1)
-    return X.astype("float32"), framed["var1(t)"].to_numpy(dtype="float32")
-
-
-X, y = framed_sequence()
+framed = prep.series_to_supervised(SEQUENCE, n_in=1, n_out=1)
+X = prep.to_3d(framed["var1(t-1)"].to_numpy(), timesteps=1).astype("float32")
+y = framed["var1(t)"].to_numpy(dtype="float32")
 print(f"framed t-1 -> t: X{X.shape}, y{y.shape}")
 for x_value, target in zip(X[:3, 0, 0], y[:3], strict=True):
     print(f"  {x_value:.1f} -> {target:.1f}")
@@ -90,53 +81,40 @@ print("  ...")
 # %% [markdown]
 # ## Build the model
 #
-# The 5-step life cycle (section 4.1):
-#
-# 1. **Define** the network: a functional model, the input declared with `keras.Input`.
-# 2. **Compile** it: the optimiser and the loss.
-# 3. **Fit** it. The book makes 1,000 passes over the 9 samples, each pass one full
-#    batch, so 1,000 weight updates. Keras pays a fixed cost for every epoch, which on
-#    9 samples is almost all the time. So we stack 100 copies of the data and run 10
-#    epochs of 100 full batches each. That is the same 1,000 updates on the same batches,
-#    in seconds instead of minutes.
-# 4. **Evaluate** it: the loss on the data.
-# 5. **Predict** with it.
+# The 5-step life cycle (section 4.1): **define** the network, **compile** it (the
+# optimiser and the loss), **fit** it, **evaluate** it and **predict** with it. Here are
+# the first two; the input is declared with `keras.Input`, one timestep (t-1) of one
+# feature. Seeding right before the build makes the initial weights depend on the seed
+# alone.
 
 # %%
-def build_model() -> keras.Model:
-    inputs = keras.Input(shape=(1, 1), name="inputs")  # 1 timestep (t-1), 1 feature
-    hidden = keras.layers.LSTM(UNITS, name="lstm")(inputs)
-    outputs = keras.layers.Dense(1, name="output")(hidden)
-    return keras.Model(inputs, outputs, name="life_cycle_lstm")
-
-
-run.seed_everything(1)
-model = build_model()  # 1. define
+keras.utils.set_random_seed(SEED + 1)
+inputs = keras.Input(shape=(1, 1), name="inputs")  # 1. define
+hidden = keras.layers.LSTM(UNITS, name="lstm")(inputs)
+outputs = keras.layers.Dense(1, name="output")(hidden)
+model = keras.Model(inputs, outputs, name="life_cycle_lstm")
 model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse")  # 2. compile
 model.summary()
 
 # %% [markdown]
-# ### A stateful LSTM, the Keras 3 way (section 4.3)
+# ### A stateful LSTM (section 4.3)
 #
-# By default Keras resets an LSTM's state after every batch. A *stateful* LSTM keeps
-# it, so the last state of sample i in one batch is the first state of sample i in the
-# next. Here the batch size is 1, and the LSTM reads the sequence one step per batch,
-# carrying its memory along. What the Keras 2 code in the book does differently:
+# By default Keras resets an LSTM's state after every batch. A *stateful* LSTM keeps it:
+# the last state of sample i in one batch is the first state of sample i in the next.
+# With batches of one sample, the LSTM below reads the sequence one step per batch and
+# carries its memory along. That needs:
 #
-# * `keras.Input(batch_shape=(1, 1, 1))`: the state is a variable of shape `(batch, units)`.
-#   So the batch size must be fixed when the model is built. (`batch_input_shape=` on
-#   a layer is gone in Keras 3.)
-# * `shuffle=False` in `fit`: the state only makes sense if batches arrive in order.
-# * `layer.reset_state()` after each epoch: the sequence starts over, so its memory must too.
-#   (Keras 2's `model.reset_states()` is gone. For many epochs, a callback that calls it
-#   in `on_epoch_begin` does the same in one `fit`; Chapter 2 does that.)
-# * `batch_size=1` in `predict`: its default is 32, which a model built for batches of 1 rejects.
+# * a fixed batch size, `keras.Input(batch_shape=(1, 1, 1))`, because the state is a
+#   variable of shape `(batch, units)`;
+# * `shuffle=False` in `fit`, because the state only makes sense if batches arrive in order;
+# * `layer.reset_state()` after each epoch, because the sequence starts over;
+# * `batch_size=1` in `predict`, whose default of 32 a model built for batches of 1 rejects.
 #
-# Both models here train with `shuffle=False` and no dropout, so their fits draw no
-# random numbers: building this one before the first is trained changes nothing.
+# Neither model draws random numbers while it trains (no shuffling, no dropout), so
+# building this one before the first is trained changes nothing.
 
 # %%
-run.seed_everything(2)
+keras.utils.set_random_seed(SEED + 2)
 inputs = keras.Input(batch_shape=(1, 1, 1), name="inputs")
 hidden = keras.layers.LSTM(UNITS, stateful=True, name="lstm")(inputs)
 outputs = keras.layers.Dense(1, name="output")(hidden)
@@ -149,13 +127,14 @@ print(f"state variables: {[tuple(v.shape) for v in stateful_lstm.states]} = (bat
 # %% [markdown]
 # ## Train
 #
-# 3\. Fit: 100 stacked copies of the 9 samples per epoch, one full batch of 9 at a time.
+# 3\. Fit. The book makes 1,000 passes over the 9 samples, each one full batch. Keras
+# pays a fixed cost per epoch, which on 9 samples is almost all the time, so each epoch
+# here holds 100 stacked copies of the data: 10 epochs of 100 full batches are the same
+# 1,000 updates on the same batches.
 
 # %%
-with run.timed("fit_s"):
-    history = model.fit(np.tile(X, (REPEATS, 1, 1)), np.tile(y, REPEATS), epochs=EPOCHS,
-                        batch_size=len(X), shuffle=False, verbose=run.fit_verbose,
-                        callbacks=run.callbacks(model.name))
+history = model.fit(np.tile(X, (REPEATS, 1, 1)), np.tile(y, REPEATS), epochs=EPOCHS,
+                    batch_size=len(X), shuffle=False, verbose=VERBOSE, callbacks=CALLBACKS)
 losses = history.history["loss"]
 for epoch, loss in enumerate(losses, 1):
     print(f"after {epoch * REPEATS:4d} full-batch updates: training MSE {loss:.2e}")
@@ -165,13 +144,12 @@ for epoch, loss in enumerate(losses, 1):
 
 # %%
 stateful_losses = []
-with run.timed("stateful_fit_s"):
-    for epoch in range(1, STATEFUL_EPOCHS + 1):
-        step = stateful.fit(X, y, epochs=1, batch_size=1, shuffle=False, verbose=run.fit_verbose,
-                            callbacks=run.callbacks(stateful.name))
-        stateful_lstm.reset_state()
-        stateful_losses.append(step.history["loss"][0])
-        print(f"stateful epoch {epoch:2d}: training MSE {stateful_losses[-1]:.2e}")
+for epoch in range(1, STATEFUL_EPOCHS + 1):
+    step = stateful.fit(X, y, epochs=1, batch_size=1, shuffle=False, verbose=VERBOSE,
+                        callbacks=CALLBACKS)
+    stateful_lstm.reset_state()
+    stateful_losses.append(step.history["loss"][0])
+    print(f"stateful epoch {epoch:2d}: training MSE {stateful_losses[-1]:.2e}")
 
 # %% [markdown]
 # ## Evaluate
@@ -179,8 +157,8 @@ with run.timed("stateful_fit_s"):
 # 4\. Evaluate and 5. predict, on the 9 framed samples.
 
 # %%
-mse = float(model.evaluate(X, y, verbose=run.fit_verbose))  # 4. evaluate
-predictions = model.predict(X, verbose=run.fit_verbose)[:, 0]  # 5. predict
+mse = float(model.evaluate(X, y, verbose=VERBOSE))  # 4. evaluate
+predictions = model.predict(X, verbose=VERBOSE)[:, 0]  # 5. predict
 max_error = float(np.abs(predictions - y).max())
 print(f"{EPOCHS * REPEATS} full-batch updates; MSE {mse:.2e}; largest error {max_error:.4f}")
 for x_value, target, predicted in zip(X[:, 0, 0], y, predictions, strict=True):
@@ -190,7 +168,7 @@ for x_value, target, predicted in zip(X[:, 0, 0], y, predictions, strict=True):
 # The stateful LSTM predicts in order, one step per batch, from a fresh state.
 
 # %%
-stateful_predictions = stateful.predict(X, batch_size=1, verbose=run.fit_verbose)[:, 0]
+stateful_predictions = stateful.predict(X, batch_size=1, verbose=VERBOSE)[:, 0]
 stateful_lstm.reset_state()
 stateful_metrics = {"stateful_mse": float(np.mean((stateful_predictions - y) ** 2)),
                     "stateful_max_error": float(np.abs(stateful_predictions - y).max())}
@@ -203,7 +181,7 @@ for x_value, target, predicted in zip(X[:, 0, 0], y, stateful_predictions, stric
 # The predictions against the sequence, and the fit.
 
 # %%
-fig, (ax_pred, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, (ax_pred, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.5), num="life_cycle")
 ax_pred.plot(X[:, 0, 0], y, "o-", color="black", label="expected (t)")
 ax_pred.plot(X[:, 0, 0], predictions, "x", markersize=10, color="tab:green", label="LSTM(10) prediction")
 ax_pred.plot(X[:, 0, 0], stateful_predictions, "+", markersize=10, color="tab:purple",
@@ -214,7 +192,7 @@ ax_loss.plot(np.arange(1, len(losses) + 1) * REPEATS, losses, marker="o")
 ax_loss.set(yscale="log", xlabel="full-batch updates (the book's epochs)", ylabel="training MSE",
             title="Fit")
 fig.tight_layout()
-run.save_figure(fig, "life_cycle.png")
+plt.show()
 
 # %% [markdown]
 # ## Record the result
@@ -229,3 +207,61 @@ record = run.finish(
     framed={"X_shape": list(X.shape), "y_shape": list(y.shape),
             "x": np.round(X[:, 0, 0].astype(float), 6).tolist(), "y": np.round(y.astype(float), 6).tolist()},
 )
+
+# %% [markdown]
+# ## How this differs from the book
+#
+# The book fits 1,000 epochs of one full batch; we fit 10 epochs of 100 stacked copies,
+# the same 1,000 updates on the same batches, because Keras's fixed cost per epoch
+# dominates on 9 samples. The book defines its models with `Sequential`; we use the
+# functional `keras.Model`, as the rest of this book's code does. Its stateful code is
+# Keras 2: in Keras 3 the fixed batch size goes on `keras.Input(batch_shape=...)`
+# (`batch_input_shape=` on a layer is gone), and `layer.reset_state()` replaces
+# `model.reset_states()`. On JAX, Keras 3.15's `fit` and `predict` do not carry a
+# stateful layer's state from one batch to the next (calling the model does);
+# TensorFlow carries it, as the book describes.
+
+# %% [markdown]
+# ## Summary
+#
+# In this chapter you saw, with the numbers of this run:
+
+# %%
+print(f"""\
+- A Keras LSTM reads [samples, timesteps, features]: one series of {len(SEQUENCE)} steps is
+  {one.shape}, two parallel series are {two.shape}.
+- The life cycle: define LSTM({UNITS}) -> Dense(1) ({model.count_params()} weights), compile, and fit:
+  the training MSE was {losses[0]:.2e} after {REPEATS} full-batch updates, {losses[-1]:.2e} after {EPOCHS * REPEATS}.
+- evaluate gave an MSE of {mse:.2e}, and predict's largest error on the {len(X)} samples was {max_error:.4f}.
+- A stateful LSTM({UNITS}) with batch_shape={stateful.input_shape}, fit one step per batch for
+  {STATEFUL_EPOCHS} epochs with its state reset after each, predicted with an MSE of
+  {stateful_metrics['stateful_mse']:.2e}.""")
+
+# %% [markdown]
+# ## Further reading
+#
+# - Sepp Hochreiter and Jürgen Schmidhuber,
+#   [Long Short-Term Memory](https://doi.org/10.1162/neco.1997.9.8.1735),
+#   Neural Computation 9(8), 1997.
+# - Diederik P. Kingma and Jimmy Ba,
+#   [Adam: A Method for Stochastic Optimization](https://arxiv.org/abs/1412.6980), ICLR 2015.
+# - Keras API: [`Model`](https://keras.io/api/models/model/) (the functional API),
+#   [`Sequential`](https://keras.io/api/models/sequential/) (the book's way),
+#   [`Input`](https://keras.io/api/layers/core_layers/input/) (`batch_shape`),
+#   [`LSTM`](https://keras.io/api/layers/recurrent_layers/lstm/),
+#   [`Dense`](https://keras.io/api/layers/core_layers/dense/),
+#   [`compile`, `fit`, `evaluate`, `predict`](https://keras.io/api/models/model_training_apis/),
+#   and the note on statefulness in the [base `RNN` layer](https://keras.io/api/layers/recurrent_layers/rnn/).
+# - Keras guide: [Working with recurrent neural networks](https://keras.io/guides/working_with_rnns/).
+
+# %% [markdown]
+# ## Extensions
+#
+# - Fit the book's way, one batch of 9 samples per epoch for 1,000 epochs (`REPEATS = 1`):
+#   how much longer does it take, and does it reach the same MSE?
+# - Frame the sequence with three steps in (t-3, t-2, t-1 -> t) as `[samples, 3, 1]`:
+#   does LSTM(10) need fewer updates to reach an MSE of 1e-3?
+# - Build the same model with `keras.Sequential` after the same `set_random_seed` call:
+#   are its weights and predictions identical?
+# - Predict with the stateful LSTM without `reset_state()` before, after it has read the
+#   whole sequence once: how far do the predictions move, and why?

@@ -20,6 +20,10 @@ def test_ch03_quick_run_matches_every_book_output(quick_run):
     assert set(record["checks"]) == BOOK_OUTPUTS
     assert all(record["checks"].values())
     assert record["metrics"]["series_to_supervised_agrees_with_shift"] is True
+    # The notebook runner times each section from the executed cells (no model: no Build or Train).
+    assert {"Setup", "Prepare the data", "Evaluate: every output against the book",
+            "Beyond the book: framing a real series"} <= set(record["profile"])
+    assert all(seconds >= 0 for seconds in record["profile"].values())
 
 
 @pytest.mark.chapter

@@ -47,6 +47,9 @@ def test_ch01_quick(quick_run):
     assert 0.0 <= metrics["lstm_accuracy"] <= 1.0
     assert metrics["chance_accuracy"] == 0.5
     assert {"gate_activations.png", "window_vs_lstm.png"} <= set(record["figures"])
+    # The notebook runner times each section, the closing Summary's printout included.
+    sections = {"Setup", "Prepare the data", "Build the model", "Train", "Evaluate", "Summary"}
+    assert sections <= set(record["profile"])
 
 
 # --- Chapter 2 ----------------------------------------------------------------------------------
@@ -62,6 +65,8 @@ def test_ch02_quick(quick_run):
     # gradient 100 steps back is orders of magnitude larger than with Keras's init.
     assert metrics["lstm_open_init_grad_lag100"] > 1e3 * metrics["lstm_init_grad_lag100"]
     assert {"gradient_vs_lag.png", "tbptt.png", "adding_learning_curves.png"} <= set(record["figures"])
+    sections = {"Setup", "Prepare the data", "Build the model", "Train", "Evaluate", "Summary"}
+    assert sections <= set(record["profile"])
 
 
 @pytest.mark.chapter
@@ -124,6 +129,9 @@ def test_ch04_quick(quick_run):
     for key in ("mse", "max_error", "stateful_mse", "stateful_max_error"):
         assert np.isfinite(metrics[key]) and metrics[key] >= 0
     assert metrics["mse"] <= metrics["max_error"] ** 2 + 1e-9  # a mean never exceeds the largest
+    # The notebook runner times each section from the executed cells.
+    assert {"Setup", "Prepare the data", "Build the model", "Train", "Evaluate"} <= set(record["profile"])
+    assert all(seconds >= 0 for seconds in record["profile"].values())
 
 
 @pytest.mark.chapter

@@ -116,3 +116,16 @@ def test_flags_reach_the_kernel_as_environment_variables():
         _notebooks.flags_to_env(["--nope"])
     with pytest.raises(ValueError, match="--seed"):
         _notebooks.flags_to_env(["--seed"])
+
+
+def test_section_seconds_sums_the_executed_cells_under_each_heading():
+    cells = [nbformat.v4.new_markdown_cell("## Setup"), nbformat.v4.new_code_cell("a = 1"),
+             nbformat.v4.new_markdown_cell("## Train\n\nText."), nbformat.v4.new_code_cell("fit()"),
+             nbformat.v4.new_markdown_cell("More text, no heading."), nbformat.v4.new_code_cell("fit()"),
+             nbformat.v4.new_code_cell("never ran")]
+    timings = [("2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:01.500000Z"),
+               ("2026-01-01T00:00:02Z", "2026-01-01T00:00:12Z"),
+               ("2026-01-01T00:00:12Z", "2026-01-01T00:00:14.25Z")]
+    for cell, (began, ended) in zip([cells[1], cells[3], cells[5]], timings, strict=True):
+        cell.metadata["execution"] = {"iopub.execute_input": began, "shell.execute_reply": ended}
+    assert _notebooks.section_seconds(nbformat.v4.new_notebook(cells=cells)) == {"Setup": 1.5, "Train": 12.25}

@@ -33,6 +33,22 @@ def test_site_has_every_page(site):
     assert "quick run" in page  # a quick run's page says so
 
 
+@pytest.mark.parametrize("name", ["ch06_vanilla_lstm", "ch07_stacked_lstm"])  # executed, and code only
+def test_chapter_page_opens_with_its_introduction_and_lists_the_closing_sections(site, name):
+    import html
+    import re
+
+    page = (site / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+    article = page[page.index("<article"):]
+    first_heading = re.search(r"<h1[^>]*>(.*?)</h1>", article, re.S).group(1)
+    assert "Chapter" in first_heading
+    # The introduction (the docstring's "Description:") comes before the first code cell.
+    assert article.index("Description:") < article.index("book.start(")
+    toc = page[page.index('class="md-nav md-nav--secondary"'):page.index("<article")]
+    for section in ("Setup", "How this differs from the book", "Summary", "Further reading", "Extensions"):
+        assert html.escape(section) in toc, f"{section!r} missing from the table of contents"
+
+
 def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
     if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
