@@ -110,7 +110,8 @@ def test_full_run_writes_metrics_json_atomically_and_passes(tmp_path, capsys):
     assert record["backend"] in {"tensorflow", "jax", "torch"} and "keras" in record["versions"]
     assert record["table"] == [1, 2]
     assert (tmp_path / "out" / "curve.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["curve.png", "left_open.png", "metrics.json"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["curve.png", "left_open.png", "metrics.json"]
     assert "accuracy=0.995 (>= 0.99) | PASS" in capsys.readouterr().out
 
 
