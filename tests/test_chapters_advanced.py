@@ -77,7 +77,7 @@ def test_ch13_predictions(quick_run):
                                    atol=1e-6)
 
 
-def test_ch14_updating_models(quick_run):
+def test_ch14_updating_models(quick_run, chapter_notebook):
     record = quick_run("ch14_updating_models")
     metrics = record["metrics"]
     assert metrics["rmse_persistence"] == pytest.approx(136.761, abs=0.01)  # the published figure
@@ -101,6 +101,9 @@ def test_ch14_updating_models(quick_run):
     assert {"rmse_boxplot.png", "forecasts.png"} <= set(record["figures"])
     on_disk = json.loads((quick_run.output_dir / "metrics.json").read_text())
     assert on_disk["published"]["fixed"] == 109.565
+    # the lesson's one repeat, run alone, forecasts as the same repeat inside the library's ensemble
+    shown = chapter_notebook(14).cell_output("training.walk_forward_repeats(")
+    assert float(shown.split("differ by at most ")[1].split()[0]) <= 1e-3
 
 
 # A tutobook's worker function, as in chapters 12 and 14: defined at the top level, so it

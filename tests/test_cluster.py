@@ -184,12 +184,31 @@ def test_a_function_the_cluster_cannot_load_is_an_error_not_a_hang(cluster, tmp_
 
 
 def test_a_chapter_without_repeats_ignores_the_scheduler(tmp_path):
+    from joblib.parallel import get_active_backend
+
     from chapters import _book as book
 
+    before = type(get_active_backend()[0])
     run = book.start(3, ["--quick", "--output-dir", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"])
     assert run.client is None
-    with run.parallel():  # does nothing: repeats, if any, would run here
-        assert diagnostics._dask_client() is None
+    assert type(get_active_backend()[0]) is before  # joblib's backend is left as it was
+    assert diagnostics._dask_client() is None  # repeats, if any, would run here
+
+
+def test_a_run_sends_its_repeats_to_the_scheduler_until_it_finishes(cluster, tmp_path):
+    from joblib.parallel import get_active_backend
+
+    from chapters import _book as book
+
+    before = type(get_active_backend()[0])
+    run = book.start(12, ["--quick", "--output-dir", str(tmp_path), "--scheduler", cluster])
+    assert diagnostics._dask_client() is run.client  # for the whole run, from start to finish
+    results = diagnostics.run_repeats(where, [1, 2, 3], progress=False)
+    assert [value for value, _ in results] == [10, 20, 30] and os.getpid() not in {pid for _, pid in results}
+    record = run.finish({"diagnoses_correct": 1.0})
+    assert record["cluster"] == {"scheduler": cluster, "workers": 2}
+    assert run.client.status == "closed"
+    assert diagnostics._dask_client() is None and type(get_active_backend()[0]) is before
 
 
 JAX_CALLER = """

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstmbook import training
+from lstmbook import persistence, training
 
 X5 = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
 Y5 = X5[:, 0, 0] + 0.1
@@ -209,6 +209,84 @@ def test_walk_forward_with_updates_sees_each_new_row():
         training.walk_forward_validation(model, X5, Y5, np.zeros((2, 2, 1)))
     with pytest.raises(ValueError, match="epochs"):
         training.refit_update(0)
+
+
+X_WALK = np.linspace(-1.0, 1.0, 9).reshape(9, 1, 1)  # 6 rows to train on, 3 to walk forward over
+Y_WALK = np.sin(3 * X_WALK[:, 0, 0])
+
+
+def stateful_lstm():
+    """A stateful LSTM(2) of batch 1, as Chapter 14's model, seeded by whoever builds it."""
+    inputs = keras.Input(batch_shape=(1, 1, 1), name="inputs")
+    hidden = keras.layers.LSTM(2, stateful=True, name="lstm")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden))
+    model.compile(loss="mse", optimizer="adam")
+    return model
+
+
+def one_repeat_alone(seed, folder):
+    """One repeat written out: build, fit, walk forward fixed and, from a copy, refitting for 1 epoch."""
+    keras.utils.set_random_seed(seed)
+    model = stateful_lstm()
+    training.fit_epochs(model, X_WALK[:6], Y_WALK[:6], epochs=3, batch_size=1, reset_state=True)
+    model.save(folder / f"alone_{seed}.keras")
+    fixed = training.walk_forward_validation(model, X_WALK[:6], Y_WALK[:6], X_WALK[6:])
+    copy = keras.models.load_model(folder / f"alone_{seed}.keras")  # weights and optimizer state
+    refit = training.walk_forward_validation(copy, X_WALK[:6], Y_WALK[:6], X_WALK[6:], y_test=Y_WALK[6:],
+                                             update=training.refit_update(1))
+    return {"fixed": fixed, "refit_1": refit}
+
+
+@pytest.mark.parametrize("ensemble", [True, False])
+def test_walk_forward_repeats_gives_each_repeat_the_forecasts_it_makes_alone(tmp_path, ensemble):
+    seeds = [3, 4]
+    forecasts = training.walk_forward_repeats(
+        stateful_lstm, seeds, X_WALK[:6], Y_WALK[:6], X_WALK[6:], y_test=Y_WALK[6:], epochs=3,
+        updates={"fixed": None, "refit_1": training.refit_update(1)}, save_to=tmp_path / "models",
+        backups=2, ensemble=ensemble)
+    assert list(forecasts) == ["fixed", "refit_1"]
+    assert {name: f.shape for name, f in forecasts.items()} == {"fixed": (2, 3, 1), "refit_1": (2, 3, 1)}
+    for k, seed in enumerate(seeds):
+        alone = one_repeat_alone(seed, tmp_path)
+        for name, own in alone.items():
+            np.testing.assert_allclose(forecasts[name][k], own, atol=1e-6)
+    assert not np.allclose(forecasts["fixed"][0], forecasts["fixed"][1])  # each repeat has its seed
+    assert not np.allclose(forecasts["fixed"][:, 1:], forecasts["refit_1"][:, 1:])  # the updates count
+    # the base after fitting, and each update as it is made: 2 updates, so 1 previous version kept
+    names = sorted(p.name for p in (tmp_path / "models").iterdir())
+    if ensemble:  # one file holds every repeat, packed
+        assert names == ["base.keras", "refit_1.backup-1.keras", "refit_1.keras"]
+        assert persistence.load_model(tmp_path / "models" / "refit_1.keras").output.shape[-1] == len(seeds)
+    else:
+        assert names == sorted(f"{stem}_seed_{seed}{suffix}" for seed in seeds for stem, suffix in
+                               [("base", ".keras"), ("refit_1", ".keras"), ("refit_1", ".backup-1.keras")])
+
+
+def test_walk_forward_repeats_without_a_folder_forecasts_the_fixed_model():
+    forecasts = training.walk_forward_repeats(stateful_lstm, [5], X_WALK[:6], Y_WALK[:6], X_WALK[6:],
+                                              epochs=1)
+    assert list(forecasts) == ["fixed"] and forecasts["fixed"].shape == (1, 3, 1)
+
+
+@pytest.mark.parametrize("kwargs, error, named", [
+    ({"updates": [None]}, TypeError, "updates"),
+    ({"updates": {}}, ValueError, "updates"),
+    ({"updates": {"base": None}}, ValueError, "updates"),
+    ({"updates": {"a/b": None}}, ValueError, "updates"),
+    ({"updates": {"refit": lambda model: None}}, TypeError, "updates"),
+    ({"updates": {"refit": training.refit_update(1)}, "y_test": None}, ValueError, "y_test"),
+    ({"seeds": []}, ValueError, "seeds"),
+    ({"seeds": [1, -1]}, ValueError, "seeds"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"backups": 0}, ValueError, "backups"),
+    ({"save_to": 3}, TypeError, "save_to"),
+])
+def test_walk_forward_repeats_refuses_bad_arguments_by_name(tmp_path, kwargs, error, named):
+    arguments = {"seeds": [1], "y_test": Y_WALK[6:], "epochs": 1, "save_to": tmp_path, **kwargs}
+    with pytest.raises(error, match=named):
+        training.walk_forward_repeats(stateful_lstm, arguments.pop("seeds"), X_WALK[:6], Y_WALK[:6],
+                                      X_WALK[6:], **arguments)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was trained or saved
 
 
 def step_model(features=2, timesteps=1):
