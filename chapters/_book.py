@@ -577,7 +577,17 @@ class Run:
 
         if not self.args.tensorboard:
             return []
-        return [keras.callbacks.TensorBoard(log_dir=str(self.output_dir / "logs"))]
+
+        class TensorBoardPerModel(keras.callbacks.TensorBoard):
+            """Logs each model's fits under ``logs/MODEL_NAME``, so that a chapter's models
+            show in TensorBoard as separate runs."""
+
+            def set_model(self, model):
+                self.log_dir = os.path.join(root, model.name)
+                super().set_model(model)
+
+        root = str(self.output_dir / "logs")
+        return [TensorBoardPerModel(log_dir=root)]
 
     # -- output --------------------------------------------------------------------------------
 

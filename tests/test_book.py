@@ -268,3 +268,19 @@ def test_a_notebook_run_leaves_no_kernel_behind(tmp_path):
     result = _notebooks.execute(DEMO, ["--quick", "--output-dir", str(tmp_path / "out")], source=source)
     assert result.ok and "hello" in result.cell_output('print("hello")')
     assert kernels() <= before
+
+
+def test_tensorboard_logs_each_model_under_its_name(tmp_path, monkeypatch):
+    import types
+
+    import keras
+
+    monkeypatch.setitem(sys.modules, "tensorboard", types.ModuleType("tensorboard"))
+    assert _book.start(DEMO, ["--output-dir", str(tmp_path)]).callbacks == []
+    run = _book.start(DEMO, ["--tensorboard", "--output-dir", str(tmp_path)])
+    (logger,) = run.callbacks
+    assert isinstance(logger, keras.callbacks.TensorBoard)
+    for name in ("encoder", "decoder"):
+        inputs = keras.Input((2,))
+        logger.set_model(keras.Model(inputs, keras.layers.Dense(1)(inputs), name=name))
+        assert Path(logger.log_dir) == tmp_path / "logs" / name
