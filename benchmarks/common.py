@@ -138,13 +138,16 @@ def read_settings(source: str, *, quick: bool = False, filename: str = "<chapter
     statement is left out, and so is a constant that needs one left out.
     """
     import ast
+    import collections
 
     settings: dict = {}
     for node in ast.parse(source, filename).body:
+        # Upper-case constants, and capitalised names such as a settings record
+        # (``Case = collections.namedtuple(...)``) that the constants after them use.
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper()):
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id[:1].isupper()):
             continue
-        namespace = {"__builtins__": {}, "run": _ChapterRun(quick), **settings}
+        namespace = {"__builtins__": {}, "run": _ChapterRun(quick), "collections": collections, **settings}
         expression = compile(ast.Expression(node.value), filename, "eval")
         try:
             settings[node.targets[0].id] = eval(expression, namespace)
