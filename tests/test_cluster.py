@@ -141,6 +141,8 @@ def test_chapter_12_quick_on_the_cluster_gives_the_local_metrics(cluster, quick_
     assert f"repeats on {cluster}" in done.stdout
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["cluster"] == {"scheduler": cluster, "workers": 2}
+    # Everything the chapter computed is the same; only the process's own memory differs.
+    record["metrics"].pop("peak_rss_mb"), local["metrics"].pop("peak_rss_mb")
     for key in ("metrics", "cases", "robustness", "tuning"):
         assert record[key] == local[key], key
     assert local["cluster"] is None
