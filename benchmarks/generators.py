@@ -152,7 +152,7 @@ def adding_loop(n, timesteps=50, seed=None):
     rng = np.random.default_rng(seed)
     values = rng.uniform(size=(n, timesteps))
     firsts = rng.integers(0, timesteps // 2, size=n)
-    seconds = rng.integers(timesteps // 2, timesteps, size=n)
+    seconds = rng.integers(timesteps // 2, max(3 * timesteps // 4, timesteps // 2 + 1), size=n)
     X, y = [], []
     for row, first, second in zip(values, firsts, seconds, strict=True):
         X.append([[value, 1.0 if step in (first, second) else 0.0] for step, value in enumerate(row)])

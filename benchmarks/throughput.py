@@ -224,7 +224,7 @@ def _ch12_model(units):
 
 def _ch14_model(units, batch_size):
     inputs = keras.Input(batch_shape=(batch_size, 1, 1))
-    hidden = keras.layers.LSTM(units, stateful=True, unroll=True)(inputs)
+    hidden = models.StatefulLSTM(units, unroll=True)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
     model.compile(loss="mse", optimizer="adam")
     return model

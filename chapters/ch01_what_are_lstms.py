@@ -47,7 +47,7 @@ SIGNAL = (0.5, 1.5)  # |first step| is drawn from this range, so it looks like n
 UNITS = 32  # LSTM units of the classifier
 FORGET_BIAS = 3.0  # the LSTM's initial forget-gate bias (Keras: 1); see "How this differs"
 MLP_UNITS = 32  # hidden units of the MLPs
-LEARNING_RATE = 3e-3  # Adam
+LEARNING_RATE = 3e-3  # Adam's first step size, decayed to 0 by the last epoch (cosine)
 BATCH_SIZE = 64
 STEPS_PER_EXECUTION = 25  # batches run per call into the backend: the same steps, less overhead
 N_TRAIN = run.pick(8000, 512)  # training sequences
@@ -161,7 +161,10 @@ def build_lstm_classifier() -> keras.Model:
 
 
 def compile_classifier(model: keras.Model) -> keras.Model:
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy",
+    # A step size that falls to zero lets the last epochs settle instead of jumping out of
+    # a minimum that was already found.
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=EPOCHS * -(-N_TRAIN // BATCH_SIZE))
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="binary_crossentropy",
                   metrics=["accuracy"], steps_per_execution=STEPS_PER_EXECUTION)
     return model
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chapters import _book as book
-from lstmbook import datasets, diagnostics, prep, training
+from lstmbook import datasets, diagnostics, models, prep, training
 
 run = book.start(14)
 SEED = run.seed  # 42 unless --seed
@@ -105,7 +105,8 @@ print(f"RMSE of the true changes turned back into sales: {rmse(to_sales(y_test))
 # %%
 def build_model() -> keras.Model:
     inputs = keras.Input(batch_shape=(BATCH_SIZE, 1, 1), name="inputs")
-    hidden = keras.layers.LSTM(UNITS, stateful=True, unroll=True, name="lstm")(inputs)
+    # keras.layers.LSTM(stateful=True) whose state carries on JAX too (lstmbook.models)
+    hidden = models.StatefulLSTM(UNITS, unroll=True, name="lstm")(inputs)
     outputs = keras.layers.Dense(1, name="output")(hidden)
     model = keras.Model(inputs, outputs, name="stateful_lstm")
     model.compile(loss="mse", optimizer="adam")
@@ -240,9 +241,9 @@ record = run.finish(metrics, table=table, scores={k: v.tolist() for k, v in scor
 # the training. The repeats train together as one vectorised ensemble, each taking the
 # steps it would take alone, about six times faster than one after another. Each
 # updated model is saved, atomically and with backups, which the published code does not
-# do. On JAX, Keras 3.15's `fit` and `predict` do not carry a stateful layer's state from
-# batch to batch, so there the LSTM reads each month from a zero state, as a stateless
-# LSTM reading one lagged month would; it still beats persistence.
+# do. The LSTM is `models.StatefulLSTM`, Keras's stateful LSTM with its state tracked,
+# because on JAX Keras 3.15's own layer drops its state between batches (see
+# `docs/STATEFUL.md`).
 
 # %% [markdown]
 # ## Summary

@@ -39,6 +39,7 @@ __all__ = [
     "MERGE_MODES",
     "BatchedTimeDistributed",
     "ReverseTime",
+    "StatefulLSTM",
     "build_vanilla_lstm",
     "build_stacked_lstm",
     "build_cnn_lstm",
@@ -200,6 +201,81 @@ class ReverseTime(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class StatefulLSTM(keras.layers.LSTM):
+    """``keras.layers.LSTM(stateful=True)`` that carries its state on every backend.
+
+    A stateful LSTM keeps its last state ``(h, c)`` and starts the next batch from it, until
+    ``reset_state()``. Keras 3.15 keeps that state in variables that ``RNN`` creates
+    outside Keras's variable tracking, so they are not among the model's
+    ``non_trainable_variables``. TensorFlow assigns to them in place and the state carries.
+    JAX's ``fit``, ``predict`` and ``evaluate`` thread only the tracked variables through
+    their compiled steps, so the new state is dropped and every batch starts from zeros: the
+    layer is stateless under a stateful name.
+
+    This layer tracks Keras's own state variables, once ``build`` has made them, as
+    non-trainable variables, so every backend threads them. We chose this over rewriting
+    the state handling because it changes nothing in how the state is made, read, written
+    or reset: the outputs are those of ``keras.layers.LSTM(stateful=True)`` to the last
+    digit. As with Keras's layer, the state is not a weight: ``get_weights()``,
+    ``count_params()`` and the saved file leave it out, and a loaded model starts from
+    zeros. It rests on two Keras internals, the ``states`` attribute and
+    ``Layer._track_variable``; the tests pin both, so that a Keras release that changes
+    them fails loudly rather than making the layer stateless again.
+
+    Takes every argument of ``keras.layers.LSTM``; ``stateful`` is always ``True``, and the
+    input needs a fixed batch size, ``keras.Input(batch_shape=(batch, timesteps, features))``.
+
+    Introduced in Chapter 4; used in Chapters 2 and 14.
+
+    >>> import numpy as np
+    >>> inputs = keras.Input(batch_shape=(1, 1, 1))
+    >>> model = keras.Model(inputs, StatefulLSTM(4, name="lstm")(inputs))
+    >>> x = np.ones((1, 1, 1))
+    >>> bool((model.predict(x, verbose=0) != model.predict(x, verbose=0)).all())  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, units, stateful=True, **kwargs):
+        if stateful is not True:
+            raise ValueError(f"StatefulLSTM is always stateful; for a stateless layer use "
+                             f"keras.layers.LSTM. Received: stateful={stateful!r}")
+        super().__init__(units, stateful=True, **kwargs)
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        super().build(sequences_shape, initial_state_shape)
+        # Keras made self.states untracked; track them so that JAX threads them. (On a
+        # rebuild they are already tracked.)
+        tracked = {id(v) for v in self._non_trainable_variables}
+        for state in self.states:
+            if id(state) not in tracked:
+                self._track_variable(state)
+
+    def _state_ids(self) -> set:
+        return {id(v) for v in self.states or ()}
+
+    @property
+    def weights(self):
+        # The state is a variable, not a weight, as in keras.layers.LSTM.
+        states = self._state_ids()
+        return [w for w in super().weights if id(w) not in states]
+
+    def save_own_variables(self, store):
+        states = self._state_ids()
+        own = [v for v in self._trainable_variables + self._non_trainable_variables if id(v) not in states]
+        for i, variable in enumerate(own):
+            store[f"{i}"] = variable
+
+    def load_own_variables(self, store):
+        states = self._state_ids()
+        own = [v for v in self._trainable_variables + self._non_trainable_variables if id(v) not in states]
+        if len(store.keys()) != len(own):
+            raise ValueError(f"Layer {self.name!r} expected {len(own)} variables, but the file has "
+                             f"{len(store.keys())}")
+        for i, variable in enumerate(own):
+            variable.assign(store[f"{i}"])
 
 
 # ---------------------------------------------------------------------------------------------

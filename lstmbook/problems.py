@@ -132,11 +132,13 @@ def adding_problem(n, timesteps=50, seed=None):
     """The adding problem (Hochreiter & Schmidhuber 1997): add the two marked values.
 
     Each step holds a pair (value, marker). The values are uniform in ``[0, 1)``. Exactly
-    two steps are marked with a 1, one in each half of the sequence (uniformly among
-    ``0 .. timesteps // 2 - 1`` and ``timesteps // 2 .. timesteps - 1``), and the target
-    is the sum of the two marked values. To solve it a network must carry the first
-    marked value across up to ``timesteps - 1`` steps. Always predicting the mean sum
-    (1.0) gives an MSE of ``Var(u1 + u2) = 1/6``.
+    two steps are marked with a 1: the first in the first half of the sequence (uniformly
+    among ``0 .. timesteps // 2 - 1``), the second in the third quarter (among
+    ``timesteps // 2 .. 3 * timesteps // 4 - 1``), and the target is the sum of the two
+    marked values. To solve it a network must carry the first marked value across up to
+    ``timesteps - 1`` steps, and the second across at least ``timesteps // 4``: a marked
+    value in the last steps would let a network with a short memory learn half the sum.
+    Always predicting the mean sum (1.0) gives an MSE of ``Var(u1 + u2) = 1/6``.
 
     The draws, in order: the values ``(n, timesteps)``, the first marks ``(n,)``, the
     second marks ``(n,)``.
@@ -169,7 +171,7 @@ def adding_problem(n, timesteps=50, seed=None):
     values = rng.uniform(size=(n, timesteps))
     rows = np.arange(n)
     first = rng.integers(0, timesteps // 2, size=n)
-    second = rng.integers(timesteps // 2, timesteps, size=n)
+    second = rng.integers(timesteps // 2, max(3 * timesteps // 4, timesteps // 2 + 1), size=n)
     markers = np.zeros((n, timesteps))
     markers[rows, first] = 1.0
     markers[rows, second] = 1.0

@@ -36,7 +36,7 @@ import math
 import keras
 import numpy as np
 
-from lstmbook import _checks
+from lstmbook import _checks, models
 from lstmbook._checks import check_int as _check_int
 
 __all__ = [
@@ -202,8 +202,19 @@ def _sublayers(layer, seen=None) -> list:
 
 
 def _stateful_layers(model) -> list:
-    return [layer for layer in _sublayers(model)
-            if getattr(layer, "stateful", False) and hasattr(layer, "reset_state")]
+    """The model's stateful layers; on JAX, a ValueError for one whose state would not carry."""
+    layers = [layer for layer in _sublayers(model)
+              if getattr(layer, "stateful", False) and hasattr(layer, "reset_state")]
+    if layers and keras.backend.backend() == "jax":
+        # JAX's compiled steps thread only the variables Keras tracks; Keras 3.15's RNN
+        # leaves its state variables untracked, so fit and predict would drop the state.
+        tracked = {id(v) for v in model.non_trainable_variables}
+        for layer in layers:
+            if any(id(state) not in tracked for state in getattr(layer, "states", None) or ()):
+                raise ValueError(f"model {model.name!r} has a stateful layer {layer.name!r} whose state "
+                                 f"Keras drops between batches on JAX; build it with "
+                                 f"lstmbook.models.StatefulLSTM. Received: a {type(layer).__name__}")
+    return layers
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,11 +744,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     updated on every observation seen so far (the training rows and test rows ``0 … i-1``);
     then it forecasts row ``i``. Without ``update`` no step depends on the previous one, so
     all forecasts come from one ``predict`` call; a stateful model carries its state from
-    row to row exactly as the row-by-row loop would, on TensorFlow. On JAX, Keras 3.15's
-    ``predict`` and ``fit`` do not carry a stateful layer's state from batch to batch (its
-    state variables are left out of the compiled step), while calling the model does: there
-    a stateful model forecasts as a stateless one in the fixed path, and carries its state
-    across the rows of the updating path.
+    row to row exactly as the row-by-row loop would. On JAX, build stateful models with
+    :class:`lstmbook.models.StatefulLSTM`: Keras 3.15's own stateful LSTM drops its state
+    between batches there, and this function refuses it.
 
     Introduced in Chapter 14.
 
@@ -762,6 +771,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     y_train = _as_targets(y_train, len(x_train), "y_train", model)
     x_test = _as_array(x_test, "x_test")
     _check_model_input(model, x_test, "x_test")
+    _stateful_layers(model)  # on JAX, refuses a stateful layer whose state would not carry
     batch_size = _check_int(batch_size, "batch_size")
     if x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(f"x_test's rows must be shaped like x_train's {x_train.shape[1:]}. "
@@ -871,7 +881,7 @@ def walk_forward_repeats(build_fn, seeds, x_train, y_train, x_test, *, y_test=No
     ```python
     >>> def build():
     ...     inputs = keras.Input(batch_shape=(1, 1, 1))
-    ...     outputs = keras.layers.Dense(1)(keras.layers.LSTM(2, stateful=True)(inputs))
+    ...     outputs = keras.layers.Dense(1)(models.StatefulLSTM(2)(inputs))
     ...     model = keras.Model(inputs, outputs)
     ...     model.compile(loss="mse", optimizer="adam")
     ...     return model
@@ -964,7 +974,8 @@ def _fit_and_walk_forward(model, *, x_train, y_train, x_test, y_test, epochs, up
 # Vectorised ensembles: many small models trained as one
 # ---------------------------------------------------------------------------------------------
 
-_GATES = {"LSTM": 4, "SimpleRNN": 1, "Dense": 1}  # gate blocks in a kernel's columns
+# The layers an Ensemble packs, and the gate blocks in their kernels' columns.
+_GATES = {keras.layers.LSTM: 4, models.StatefulLSTM: 4, keras.layers.SimpleRNN: 1, keras.layers.Dense: 1}
 
 
 def _block_mask(rows, cols, gates: int, shared_rows: bool) -> np.ndarray:
@@ -1099,8 +1110,7 @@ def _chain(model) -> list:
     previous = model.inputs[0]
     for layer in layers:
         inner = layer.layer if isinstance(layer, keras.layers.TimeDistributed) else layer
-        kind = type(inner).__name__
-        if kind not in _GATES or type(inner) is not getattr(keras.layers, kind):
+        if type(inner) not in _GATES:
             raise ValueError(f"Ensemble packs chains of LSTM, SimpleRNN, Dense and "
                              f"TimeDistributed(Dense) layers. Received: model {model.name!r} with a "
                              f"{type(layer).__name__} layer {layer.name!r}")
@@ -1264,7 +1274,7 @@ class Ensemble:
         for position in range(len(chains[0])):
             inners = [_inner(c[position]) for c in chains]
             cols = [inner.units for inner in inners]
-            yield chains[0][position], inners, _GATES[type(inners[0]).__name__], rows, cols, shared
+            yield chains[0][position], inners, _GATES[type(inners[0])], rows, cols, shared
             rows, shared = cols, False
 
     def _pack(self) -> keras.Model:

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstmbook import diagnostics, persistence, training
+from lstmbook import diagnostics, models, persistence, training
 
 RNG = np.random.default_rng(0)
 X = RNG.random((20, 4, 2))
@@ -24,8 +24,8 @@ def build(member=0, *, units=(1, 3, 2), stacked=True, seq=False, stateful=False,
         inputs = keras.Input(batch_shape=(1, 1, 1))
     else:
         inputs = keras.Input(shape=(4, 2))
-    hidden = keras.layers.LSTM(units[member], stateful=stateful, dropout=dropout,
-                               return_sequences=seq or stacked)(inputs)
+    lstm = models.StatefulLSTM if stateful else keras.layers.LSTM  # a state that carries on JAX too
+    hidden = lstm(units[member], dropout=dropout, return_sequences=seq or stacked)(inputs)
     if stacked:
         hidden = keras.layers.LSTM(2, return_sequences=seq)(hidden)
     dense = keras.layers.Dense(1)

@@ -72,13 +72,14 @@ def test_first_sign_sequences_bad_arguments(kwargs, error, name):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_adding_problem_marks_one_value_in_each_half():
+def test_adding_problem_marks_one_value_in_the_first_half_and_one_in_the_third_quarter():
     X, y = problems.adding_problem(300, 20, seed=3)
     assert X.shape == (300, 20, 2) and y.shape == (300,)
     assert X.dtype == np.float32 and y.dtype == np.float32
     markers = X[..., 1]
     assert set(np.unique(markers)) == {0.0, 1.0}
-    assert (markers[:, :10].sum(axis=1) == 1).all() and (markers[:, 10:].sum(axis=1) == 1).all()
+    assert (markers[:, :10].sum(axis=1) == 1).all() and (markers[:, 10:15].sum(axis=1) == 1).all()
+    assert (markers[:, 15:] == 0).all()  # the last quarter is never marked
     np.testing.assert_allclose(y, (X[..., 0] * markers).sum(axis=1), rtol=1e-6)
     assert ((X[..., 0] >= 0) & (X[..., 0] < 1)).all()
     np.testing.assert_array_equal(y, problems.adding_problem(300, 20, seed=3)[1])
@@ -91,7 +92,7 @@ def test_adding_problem_targets_have_the_variance_of_two_uniforms():
     assert X.shape == (20_000, 50, 2)
     assert abs(y.mean() - 1.0) < 0.01 and abs(y.var() - 1 / 6) < 0.005
     first, second = np.argmax(X[:, :25, 1], axis=1), 25 + np.argmax(X[:, 25:, 1], axis=1)
-    assert first.min() == 0 and first.max() == 24 and second.min() == 25 and second.max() == 49
+    assert first.min() == 0 and first.max() == 24 and second.min() == 25 and second.max() == 36
 
 
 def test_adding_problem_with_two_steps_marks_both():

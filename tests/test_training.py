@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstmbook import persistence, training
+from lstmbook import models, persistence, training
 
 X5 = np.arange(0.0, 0.5, 0.1).reshape(5, 1, 1)
 Y5 = X5[:, 0, 0] + 0.1
@@ -16,7 +16,8 @@ def lstm_model(units=3, stateful=False, seed=1):
         inputs = keras.Input(batch_shape=(1, 1, 1), name="inputs")
     else:
         inputs = keras.Input(shape=(1, 1), name="inputs")
-    hidden = keras.layers.LSTM(units, stateful=stateful, name="lstm")(inputs)
+    lstm = models.StatefulLSTM if stateful else keras.layers.LSTM  # a state that carries on JAX too
+    hidden = lstm(units, name="lstm")(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden))
     model.compile(loss="mse", optimizer="adam")
     return model
@@ -172,8 +173,6 @@ def test_predict_classes_errors():
     assert multi_label.tolist() == [[0, 1], [1, 0]]
 
 
-@pytest.mark.xfail(keras.backend.backend() == "jax", strict=True,
-                   reason="Keras 3.15 on JAX: predict does not carry a stateful layer's state, a call does")
 def test_walk_forward_fixed_equals_the_row_by_row_loop():
     model = lstm_model(stateful=True)
     x_test = np.arange(0.5, 0.9, 0.1).reshape(4, 1, 1)
@@ -218,7 +217,7 @@ Y_WALK = np.sin(3 * X_WALK[:, 0, 0])
 def stateful_lstm():
     """A stateful LSTM(2) of batch 1, as Chapter 14's model, seeded by whoever builds it."""
     inputs = keras.Input(batch_shape=(1, 1, 1), name="inputs")
-    hidden = keras.layers.LSTM(2, stateful=True, name="lstm")(inputs)
+    hidden = models.StatefulLSTM(2, name="lstm")(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1, name="output")(hidden))
     model.compile(loss="mse", optimizer="adam")
     return model
@@ -345,3 +344,19 @@ def test_generate_closed_loop_refuses_bad_inputs(model, starts, n_steps, error, 
         model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)))
     with pytest.raises(error, match=message):
         training.generate_closed_loop(model, starts, n_steps)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="Keras's own stateful LSTM carries its state "
+                    "on TensorFlow; on JAX it drops it between batches")
+def test_keras_own_stateful_lstm_is_refused_on_jax_before_any_training():
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input(batch_shape=(1, 1, 1))
+    hidden = keras.layers.LSTM(2, stateful=True, name="lstm")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+    model.compile(loss="mse", optimizer="adam")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="StatefulLSTM"):
+        training.fit_epochs(model, X5, Y5, epochs=1, reset_state=True)
+    with pytest.raises(ValueError, match="StatefulLSTM"):
+        training.walk_forward_validation(model, X5, Y5, X5)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
