@@ -4,7 +4,7 @@ The public API is split by topic, one module each::
 
     from lstmbook import prep, problems, models, training, diagnostics, persistence, datasets
 
-``import lstmbook`` registers the library's two custom layers with Keras (it imports
+``import lstmbook`` registers the library's custom layers with Keras (it imports
 ``lstmbook.models``, and so Keras), so that ``keras.models.load_model`` reads a ``.keras``
 file saved from any builder. The other submodules load on first use.
 """
@@ -26,7 +26,7 @@ except ModuleNotFoundError as error:
         "the default backend, or pip install 'lstmbook[jax]' and set KERAS_BACKEND=jax",
         name=error.name) from error
 
-from lstmbook import models  # noqa: E402, F401 - registers BatchedTimeDistributed and ReverseTime
+from lstmbook import models  # noqa: E402, F401 - registers its layers with Keras
 
 
 def __getattr__(name):

@@ -19,9 +19,13 @@ Compile the model yourself, with the loss and optimizer of your problem::
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
 
 Each model round-trips through ``model.save("m.keras")`` and
-``keras.models.load_model("m.keras")``. The two custom layers,
-:class:`BatchedTimeDistributed` and :class:`ReverseTime`, are registered with Keras's
-serialization when this module is imported, so import ``lstmbook.models`` before loading.
+``keras.models.load_model("m.keras")``. The custom layers,
+:class:`BatchedTimeDistributed`, :class:`ReverseTime` and :class:`StatefulLSTM`, are
+registered with Keras's serialization when this module is imported, so import
+``lstmbook.models`` before loading.
+
+:class:`StatefulLSTM` is ``keras.layers.LSTM(stateful=True)`` with a state that carries
+from batch to batch on JAX as well as on TensorFlow (Chapters 2, 4 and 14).
 
 ``unroll=True`` (a keyword of every builder, Keras's own LSTM argument) unrolls the loop
 over time steps; it needs a fixed ``timesteps`` and pays off for short sequences on a CPU.
