@@ -467,6 +467,11 @@ class Run:
             except ImportError:
                 raise SystemExit("--tensorboard needs TensorBoard, which TensorFlow no longer installs: "
                                  "pip install -e '.[tensorboard]' (or pip install tensorboard)") from None
+            try:  # Keras's TensorBoard callback writes through tf.summary, on every backend
+                import tensorflow  # noqa: F401
+            except ImportError:
+                raise SystemExit("--tensorboard needs TensorFlow as well on this backend: Keras's "
+                                 "TensorBoard callback writes its logs with it (pip install tensorflow)") from None
         self.client = self._connect(args.scheduler)
         self._cluster = contextlib.ExitStack()
         if self.client is not None:  # every repeat of the run goes to the cluster

@@ -277,6 +277,7 @@ def test_tensorboard_logs_each_model_under_its_name(tmp_path, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "tensorboard", types.ModuleType("tensorboard"))
     assert _book.start(DEMO, ["--output-dir", str(tmp_path)]).callbacks == []
+    pytest.importorskip("tensorflow", reason="Keras's TensorBoard callback writes through TensorFlow")
     run = _book.start(DEMO, ["--tensorboard", "--output-dir", str(tmp_path)])
     (logger,) = run.callbacks
     assert isinstance(logger, keras.callbacks.TensorBoard)
@@ -284,3 +285,13 @@ def test_tensorboard_logs_each_model_under_its_name(tmp_path, monkeypatch):
         inputs = keras.Input((2,))
         logger.set_model(keras.Model(inputs, keras.layers.Dense(1)(inputs), name=name))
         assert Path(logger.log_dir) == tmp_path / "logs" / name
+
+
+def test_tensorboard_without_tensorflow_stops_before_the_run(tmp_path, monkeypatch):
+    """On JAX without TensorFlow, Keras's TensorBoard callback would fail at the first fit."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "tensorboard", types.ModuleType("tensorboard"))
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # import tensorflow raises ImportError
+    with pytest.raises(SystemExit, match="tensorflow"):
+        _book.start(DEMO, ["--tensorboard", "--output-dir", str(tmp_path)])

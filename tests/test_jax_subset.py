@@ -148,7 +148,12 @@ def jax_results(tmp_path_factory):
     return results
 
 
-pytestmark = pytest.mark.jax
+pytestmark = [
+    pytest.mark.jax,
+    # Under make test BACKEND=jax the whole suite runs on JAX; the subset would repeat it.
+    pytest.mark.skipif(os.environ.get("KERAS_BACKEND") == "jax",
+                       reason="the whole suite runs on JAX (make test BACKEND=jax)"),
+]
 
 
 def test_subset_really_ran_on_jax(jax_results):
