@@ -37,8 +37,9 @@ BUILDER_CASES = {
 #: Quick chapter runs in the subset: ch03 (no model) and ch06 (a model trained end to end).
 CHAPTERS = ("ch03_preparing_data", "ch06_vanilla_lstm")
 
-#: The subprocess must finish well inside the suite's budget.
-TIMEOUT_S = 300
+#: A hang's limit, not a speed target (benchmarks time things): about 4 min on an idle 2-core
+#: machine, and more than 5 when the machine is shared.
+TIMEOUT_S = 900
 
 
 # ---------------------------------------------------------------------------------------------
