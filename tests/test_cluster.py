@@ -233,6 +233,12 @@ def test_workers_take_the_callers_keras_backend(tmp_path):
     # Workers started without KERAS_BACKEND would import Keras on TensorFlow; a JAX caller
     # gets JAX workers, and a TensorFlow caller then gets a clear error, not mixed backends.
     with dask_cluster(tmp_path, env={"KERAS_BACKEND": None}) as address:
+        from distributed import Client
+
+        # Both workers first: the backend is given to the workers there are when the repeats
+        # start (a worker that joins later refuses them with a RuntimeError, see diagnostics).
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=120)
         env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "2"}
         done = subprocess.run([sys.executable, "-c", JAX_CALLER, address], env=env, capture_output=True,
                               text=True, timeout=300, cwd=ROOT)
