@@ -232,12 +232,12 @@ def get(number) -> Chapter:
 
 def chapter_table() -> str:
     """The README's chapter table, in Markdown, from the registry."""
-    lines = ["| ch | title | make target | what it shows | the book | target (full run) |",
-             "| ---: | --- | --- | --- | --- | --- |"]
+    lines = ["| ch | title | make target | what it shows | target (full run) |",
+             "| ---: | --- | --- | --- | --- |"]
     for c in CHAPTERS.values():
         targets = ", ".join(f"`{key} {op} {bound:g}`" for key, (op, bound) in c.targets.items())
         lines.append(f"| {c.number} | [{c.title}](chapters/{c.name}.py) | `make ch{c.number:02d}` | "
-                     f"{c.shows} | {c.book} | {targets} |")
+                     f"{c.shows} | {targets} |")
     return "\n".join(lines) + "\n"
 
 
