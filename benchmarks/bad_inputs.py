@@ -411,8 +411,9 @@ sweep("prep.one_hot_encode", "values",
       [("None", None), ("'abc'", "abc"), ("{'a': 1}", {"a": 1}), ("2-D", [[1, 2], [3, 4]]), ("[]", []),
        ("[1.5, 2]", [1.5, 2.0]), ("[nan, 1]", [float("nan"), 1.0]), ("[1, None]", [1, None]),
        ("complex", np.array([1j, 2])), ("datetime64 array", DATES6), ("['a', 1] mixed", ["a", 1]),
-       ("[2**64]", [2**64, 1]), ("[inf, 1]", [float("inf"), 1.0])],
+       ("[inf, 1]", [float("inf"), 1.0])],
       lambda v: A(v))
+good("prep.one_hot_encode", "values", "[2**64, 1] (Python ints past int64)", lambda: A([2**64, 1]))
 sweep("prep.one_hot_encode", "categories",
       [("5", 5), ("'abc'", "abc"), ("[]", []), ("[1, 1, 2]", [1, 1, 2]), ("[1, 2] (3 missing)", [1, 2]),
        ("[[1, 2, 3]]", [[1, 2, 3]]), ("[0.5, 1, 2, 3]", [0.5, 1, 2, 3]), ("['a', 'b']", ["a", "b"]),
@@ -470,6 +471,9 @@ sweep("prep.series_to_supervised", "n_out", NOT_POSITIVE + [("None", None)], lam
 sweep("prep.series_to_supervised", "dropnan", [("'yes'", "yes"), ("1", 1), ("None", None)],
       lambda v: A(S6, dropnan=v))
 bad("prep.series_to_supervised", "n_in", "longer than the series, dropnan=False", lambda: A(S6, n_in=10, dropnan=False))
+bad("prep.series_to_supervised", "n_in", "10**8 (a loop of shifts would hang)", lambda: A(S6, n_in=10**8, dropnan=False))
+good("prep.series_to_supervised", "data", "pd.Series with a DatetimeIndex",
+     lambda: A(pd.Series(S6, index=pd.date_range("2000-01", periods=len(S6), freq="MS"))))
 good("prep.series_to_supervised", "data", "pd.Series", lambda: A(pd.Series(S6)))
 good("prep.series_to_supervised", "data", "pd.DataFrame", lambda: A(pd.DataFrame({"a": S6, "b": S6})))
 good("prep.series_to_supervised", "n_in", "np.int64(2)", lambda: A([1, 2, 3, 4], n_in=np.int64(2)))
@@ -585,11 +589,12 @@ good("problems.echo_sequences", "n", "np.int64 everywhere",
 
 sweep("problems.decode_echo", "encoded",
       [("None", None), ("'abc'", "abc"), ("empty", []), ("[[1]] (width 1)", [[1]]), ("NaN", [[np.nan, 1.0]]),
-       ("all-zero row", [[0.0, 0.0, 0.0]]), ("complex", np.array([[1j, 2.0]])), ("bool", np.array([[True, False]])),
+       ("all-zero row", [[0.0, 0.0, 0.0]]), ("complex", np.array([[1j, 2.0]])),
        ("{'a': 1}", {"a": 1}), ("object", np.array([[1, "a"]], dtype=object)),
        ("datetime64", DATES6[:2].reshape(1, 2))],
       lambda v: A(v))
 good("problems.decode_echo", "encoded", "list", lambda: A([[0, 0, 1], [0.7, 0.2, 0.1]]))
+good("problems.decode_echo", "encoded", "bool one-hot rows", lambda: A(np.array([[True, False]])))
 
 sweep("problems.damped_sine", "length", NOT_POSITIVE + [("2.5", 2.5), ("'5'", "5"), ("10**15", 10**15)],
       lambda v: A(v, 10, 0.1))
@@ -808,9 +813,9 @@ good("models.ReverseTime", "inputs", "(1, 3, 1)", lambda: A(np.arange(3.0).resha
 # ---------------------------------------------------------------------------------------------
 
 sweep("cell.sigmoid", "z", [("None", None), ("'abc'", "abc"), ("{}", {}), ("object", OBJECT6), ("[1j]", [1j]),
-                            ("complex array", COMPLEX6), ("datetime64", DATES6), ("NaN", NAN6), ("empty", []),
-                            ("bool", np.array([True]))],
+                            ("complex array", COMPLEX6), ("datetime64", DATES6), ("NaN", NAN6), ("bool", np.array([True]))],
       lambda v: A(v))
+good("cell.sigmoid", "z", "empty (an empty result)", lambda: A([]))
 good("cell.sigmoid", "z", "list", lambda: A([0.0, 1.0]))
 good("cell.sigmoid", "z", "np.float32 scalar", lambda: A(np.float32(0.5)))
 good("cell.sigmoid", "z", "pd.Series", lambda: A(pd.Series([0.0, 1.0])))
@@ -874,15 +879,17 @@ good("cell.lstm_step", "x_t", "pd.DataFrame", lambda: A(pd.DataFrame(np.ones((2,
 
 sweep("cell.lstm_forward", "x", [("2-D", np.ones((2, 3))), ("features 2", np.ones((1, 4, 2))),
                                  ("NaN", np.full((1, 4, 3), np.nan)), ("empty (0, 5, 3)", np.zeros((0, 5, 3))),
-                                 ("no timesteps (1, 0, 3)", np.zeros((1, 0, 3))), ("'abc'", "abc"),
-                                 ("1e308 everywhere", np.full((1, 2, 3), 1e308))],
+                                 ("no timesteps (1, 0, 3)", np.zeros((1, 0, 3))), ("'abc'", "abc")],
       lambda v: A(v, weights()))
+bad("cell.lstm_forward", "x", "x W overflows ([1e308] * 2 + [-1e308] * 3, unit weights)",
+    lambda: A(np.array([[[1e308] * 2 + [-1e308] * 3]]), lib("cell").split_gates(np.ones((5, 8)), np.zeros((2, 8)))))
+good("cell.lstm_forward", "x", "1e308 everywhere (the gates saturate)", lambda: A(np.full((1, 2, 3), 1e308), weights()))
 bad("cell.lstm_forward", "h0", "(3, 2) for batch 1", lambda: A(np.ones((1, 4, 3)), weights(), h0=np.zeros((3, 2))))
 bad("cell.lstm_forward", "c0", "NaN", lambda: A(np.ones((1, 4, 3)), weights(), c0=np.full((1, 2), np.nan)))
 bad("cell.lstm_forward", "weights", "None", lambda: A(np.ones((1, 4, 3)), None))
 good("cell.lstm_forward", "x", "nested list", lambda: A(np.ones((1, 2, 3)).tolist(), weights(), h0=[[0.0, 0.0]]))
 
-sweep("cell.LSTMWeights.to_keras", "self", [("empty dicts", ({}, {}, {})), ("None fields", (None, None, None))],
+sweep("cell.LSTMWeights.to_keras", "self|weights", [("empty dicts", ({}, {}, {})), ("None fields", (None, None, None))],
       lambda v: A(lib("cell").LSTMWeights(*v)))
 
 # ---------------------------------------------------------------------------------------------
@@ -1288,6 +1295,63 @@ sweep("datasets.sha256", "path", [("None", None), ("5", 5), ("True", True), ("mi
       accept=(FileNotFoundError,))
 good("datasets.sha256", "path", "str path", lambda: A(str(lib("datasets").data_dir() / "shampoo_sales.csv")))
 
+
+
+# ---------------------------------------------------------------------------------------------
+# An independent red team's findings (issue 36), written from their descriptions
+# ---------------------------------------------------------------------------------------------
+
+
+def seq_model():
+    """(None, 3, 1) inputs to (None, 3, 1) outputs: one value per step."""
+    k = keras()
+    inputs = k.Input(shape=(3, 1))
+    x = k.layers.LSTM(2, return_sequences=True)(inputs)
+    return _compiled(k.Model(inputs, k.layers.Dense(1)(x)), "mse")
+
+
+def saved_json_pair(name: str) -> Path:
+    """A second architecture + weights pair, of another model, in its own files."""
+    other = lib("models").build_vanilla_lstm((3, 1), 3, units=4)
+    return lib("persistence").save_architecture_and_weights(other, tmp() / name)[1]
+
+
+bad("prep.scale", "data", "masked array [1, 2, (1000 masked)]",
+    lambda: A(np.ma.masked_array([1.0, 2.0, 1000.0], mask=[False, False, True])))
+good("prep.scale", "data", "masked array with nothing masked", lambda: A(np.ma.masked_array([1.0, 2.0, 3.0])))
+bad("prep.pad", "sequences|dtype", "np.array([-1, 2]) into uint8", lambda: A([np.array([-1, 2])], dtype="uint8"))
+bad("models.build_vanilla_lstm", "input_shape", "bare int 5", lambda: A(5, 2))
+bad("models.build_cnn_lstm", "frame_shape", "bare int 5", lambda: A(5))
+bad("models.ReverseTime", "inputs", "2-D input (would reverse the features)", lambda: A(np.zeros((2, 3), dtype="float32")),
+    call=lambda *a: lib("models").ReverseTime()(*a))
+bad("training.fit_epochs", "y", "(4, 1) for a (None, 3, 1) sequence output (would broadcast)",
+    lambda: A(seq_model(), X4, Y4, epochs=1))
+good("training.fit_epochs", "y", "(4, 3, 1) for a (None, 3, 1) sequence output", lambda: A(seq_model(), X4, np.zeros((4, 3, 1)), epochs=1))
+bad("training.classes_from_proba", "proba", "[[0.3], [0.9]] as softmax (one class)", lambda: A([[0.3], [0.9]], "softmax"))
+good("training.classes_from_proba", "proba", "np.array([0.9]) sigmoid, 1-D", lambda: A(np.array([0.9]), "sigmoid"))
+good("prep.one_hot_decode", "encoded", "[0, 1, 0], one row", lambda: A([0, 1, 0]))
+bad("training.Ensemble", "seeds", "3 (an int, not a list)", lambda: A(compiled_build, 3))
+bad("training.BlockMask", "gates", "0", lambda: A(2, [1, 1], gates=0))
+bad("training.BlockMask", "rows|cols", "3 rows for 2 members", lambda: A([1, 1, 1], [1, 1]))
+good("training.BlockMask", "rows", "an int (a shared input)", lambda: A(2, [1, 1], gates=4))
+bad("training.MemberSum", "loss", "None", lambda: A(None, 2))
+bad("training.MemberSum", "members", "0", lambda: A("mse", 0))
+good("training.MemberSum", "loss", "'mse'", lambda: A("mse", 2))
+bad("training.MemberLosses", "loss", "None", lambda: A(None, 2))
+good("training.MemberLosses", "loss", "'mse'", lambda: A("mse", 2))
+bad("diagnostics.diagnose", "history", "val_epoch newest first",
+    lambda: A({"loss": [1.0, 0.8, 0.6, 0.5, 0.4, 0.35], "val_loss": [0.5, 0.7, 1.0], "val_epoch": [6, 4, 2]}))
+bad("diagnostics.diagnose", "history", "val_epoch [2, 2, 4]",
+    lambda: A({"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [0.9, 0.7, 0.6], "val_epoch": [2, 2, 4]}))
+bad("diagnostics.diagnose", "history", "epoch as text", lambda: A(history(epoch=["1", "2", "3", "4"])))
+bad("diagnostics.repeated_evaluation", "seed", "2**32 - 1 with 3 repeats (seed + 2 is past Keras's range)",
+    lambda: A(tiny_build, 3, X4, Y4, epochs=1, seed=2**32 - 1, progress=False))
+good("diagnostics.repeated_evaluation", "y", "a list of numbers", lambda: A(tiny_build, 1, X4, [0.0, 1.0, 1.0, 0.0], epochs=1, progress=False))
+bad("diagnostics.connect_cluster", "scheduler", "'nonsense://x'", lambda: A("nonsense://x", timeout=1))
+bad("persistence.load_model", "weights_path", "given for a .keras file", lambda: A(saved_keras(), weights_path=tmp() / "x.weights.h5"))
+bad("persistence.load_model", "weights_path", "another pair's weights", lambda: A(saved_json(), weights_path=saved_json_pair("b.json")))
+bad("training.generate_closed_loop", "n_steps", "10**9 (one call a step: for ever)",
+    lambda: A(generative_model(), np.zeros((1, 2)), 10**9))
 
 # ---------------------------------------------------------------------------------------------
 # The runner

@@ -98,7 +98,7 @@ print(f"final model: {len(final_history['loss'])} epochs on all {len(X_all)} sam
 #
 # * One `.keras` file: architecture, weights and optimizer state (`model.save`). `save_model`
 #   writes it to a temporary file and renames it into place, so a crash never leaves half a
-#   model; a file already there is kept as `final_lstm.backup-1.keras`.
+#   model; a file already there is kept as a numbered backup, `final_lstm.backup-1.keras`.
 # * The architecture as JSON (`model.to_json()`) and the weights as `.weights.h5`
 #   (`model.save_weights`): the model rebuilt from them predicts the same; `load_model`
 #   compiles it again from the loss and optimizer named in the JSON.

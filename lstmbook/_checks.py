@@ -169,13 +169,17 @@ def check_seed(value, name: str = "seed") -> int | None:
     return None if value is None else check_int(value, name, minimum=0, maximum=2**32 - 1)
 
 
-def check_ints(value, name: str, length: int | None, minimum: int = 1, none_first: bool = False) -> tuple:
+def check_ints(value, name: str, length: int | None, minimum: int = 1, none_first: bool = False,
+               shape: bool = False) -> tuple:
     """``value`` as a tuple of ``length`` ints ``>= minimum`` (any length >= 1 for None).
 
     A NumPy array or a list works too. ``none_first`` lets the first be None (a sequence's
     timesteps). A lone int stands for ``length`` copies of it (``pool_size=2`` means
-    ``(2, 2)``), or for a 1-tuple when ``length`` is None.
+    ``(2, 2)``), or for a 1-tuple when ``length`` is None; not for a ``shape``, where
+    ``5`` could mean 5 timesteps or 5 features.
     """
+    if shape and is_int(value):
+        raise bad(name, value, f"a tuple of {length} ints, not a lone int", TypeError)
     if is_int(value) and length != 1:
         value = (value,) * (length or 1)
     value = as_tuple(value)
@@ -243,6 +247,12 @@ def as_numbers(data, name: str, ndims=None, *, allow_empty: bool = False, allow_
         raise bad(name, data, "array-like of numbers", TypeError)
     if isinstance(data, (pd.Series, pd.DataFrame)):
         data = data.to_numpy()
+    if np.ma.isMaskedArray(data):  # NumPy and scikit-learn would use the hidden values
+        if np.ma.getmaskarray(data).any():
+            raise ValueError(f"{name} is a masked array with masked values, which would be used as if "
+                             f"they were not masked. Drop them (.compressed()) or fill them (.filled()). "
+                             f"Received: {name} with {int(np.ma.count_masked(data))} masked value(s)")
+        data = np.ma.getdata(data)
     try:
         raw = np.asarray(data)
     except ValueError:  # a ragged nested list

@@ -376,6 +376,15 @@ def _check_state(state, name: str, batch: int, units: int) -> np.ndarray:
     return array
 
 
+def _projections(x, weights: LSTMWeights, name: str) -> dict:
+    """``x W_g + b_g`` for each gate, or a ValueError naming ``name`` if a sum overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        projections = {g: x @ weights.W[g] + weights.b[g] for g in GATES}
+    for p in projections.values():
+        _checks.check_finite_result(p, name, "multiply by the weights")
+    return projections
+
+
 def _step(x_proj: dict, h_prev: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights) -> LSTMStep:
     """The six equations, given the input projections ``x_t W_g + b_g`` already computed."""
     f = sigmoid(x_proj["f"] + h_prev @ weights.U["f"])
@@ -421,7 +430,7 @@ def lstm_step(x_t, h_prev, c_prev, weights: LSTMWeights) -> LSTMStep:
                          f"weights expect. Received: x_t with shape {x_t.shape}")
     h_prev = _check_state(h_prev, "h_prev", x_t.shape[0], weights.units)
     c_prev = _check_state(c_prev, "c_prev", x_t.shape[0], weights.units)
-    x_proj = {g: x_t @ weights.W[g] + weights.b[g] for g in GATES}
+    x_proj = _projections(x_t, weights, "x_t")
     return _step(x_proj, h_prev, c_prev, weights)
 
 
@@ -456,7 +465,7 @@ def lstm_forward(x, weights: LSTMWeights, h0=None, c0=None) -> LSTMTrace:
                          f"the weights expect. Received: x with shape {x.shape}")
     h = _check_state(h0, "h0", batch, weights.units)
     c = _check_state(c0, "c0", batch, weights.units)
-    projections = {g: x @ weights.W[g] + weights.b[g] for g in GATES}  # (batch, timesteps, units)
+    projections = _projections(x, weights, "x")  # (batch, timesteps, units)
     steps = []
     for t in range(timesteps):  # the recurrence itself is sequential by nature
         step = _step({g: p[:, t] for g, p in projections.items()}, h, c, weights)

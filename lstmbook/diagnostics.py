@@ -96,6 +96,15 @@ class Diagnosis(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 
 
+def _epochs(values, key: str) -> np.ndarray:
+    """``history[key]`` as ints, checked: whole numbers, strictly increasing (oldest first)."""
+    epochs = _checks.as_numbers(values, f"history[{key!r}]", ndims=(1,))
+    if (epochs % 1 != 0).any() or (np.diff(epochs) <= 0).any():
+        raise ValueError(f"history[{key!r}] must hold whole epoch numbers in increasing order, one per "
+                         f"loss, oldest first. Received: history[{key!r}]={epochs.tolist()[:10]}")
+    return epochs.astype(int)
+
+
 def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(epochs, train_loss, val_loss)`` aligned on the epochs that have a validation loss.
 
@@ -114,19 +123,16 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # NaN or infinity in a loss means the training diverged: refused here, named.
     loss, val = (_checks.as_numbers(record[key], f"history[{key!r}]", ndims=(1,))
                  for key in ("loss", "val_loss"))
-    epochs = np.asarray(record.get("epoch", np.arange(1, len(loss) + 1)), dtype=int)
+    epochs = _epochs(record.get("epoch", np.arange(1, len(loss) + 1)), "epoch")
     if len(epochs) != len(loss):
         raise ValueError(f"history['epoch'] must match history['loss'] in length. Received: "
                          f"{len(epochs)} and {len(loss)}")
-    if epochs.ndim != 1 or (np.diff(epochs) <= 0).any():
-        raise ValueError(f"history['epoch'] must be increasing, one entry per epoch trained. "
-                         f"Received: history['epoch']={epochs.tolist()[:10]}")
     if len(val) != len(loss):
         if "val_epoch" not in record:
             raise ValueError(f"history['val_loss'] ({len(val)} values) must match history['loss'] "
                              f"({len(loss)}), or come with history['val_epoch']. "
                              f"Received: keys {sorted(record)}")
-        val_epochs = np.asarray(record["val_epoch"], dtype=int)
+        val_epochs = _epochs(record["val_epoch"], "val_epoch")
         if len(val_epochs) != len(val) or not np.isin(val_epochs, epochs).all():
             raise ValueError("history['val_epoch'] must list an epoch of history['epoch'] for each "
                              "validation loss. Received: mismatched lists")
@@ -595,6 +601,12 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise _checks.bad("scheduler", scheduler, "an address such as 'tcp://127.0.0.1:8786'", TypeError)
     timeout = _checks.check_number(timeout, "timeout", 0, 3600, include="neither")
+    from distributed.comm import parse_address
+    from distributed.comm.registry import backends
+
+    if parse_address(scheduler)[0] not in backends:  # refused before a Client is half-built
+        raise _checks.bad("scheduler", scheduler, f"an address with a protocol Dask knows "
+                          f"({', '.join(sorted(backends))}), such as 'tcp://127.0.0.1:8786'")
     try:
         client = Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as error:
@@ -765,7 +777,8 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     Args:
         build_fn: ``build_fn()`` returns a new ``keras.Model``, compiled or not.
         n_repeats: how many runs.
-        x, y: training data, e.g. ``(samples, timesteps, features)`` and ``(samples, 1)``.
+        x, y: training data, e.g. ``(samples, timesteps, features)`` and ``(samples, 1)``;
+            ``y`` may be a list of arrays, one per output of a multi-output model.
         epochs: epochs per run.
         validation_data: ``(x_val, y_val)``; the score is the final validation loss. Without
             it, the score is the final training loss.
@@ -786,15 +799,18 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     """
     _checks.check_callable(build_fn, "build_fn")
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
-                             ("seed", seed, 0), ("validation_every", validation_every, 1)):
+                             ("validation_every", validation_every, 1)):
         _checks.check_int(value, name, minimum=low)
+    _checks.check_int(seed, "seed", minimum=0, maximum=2**32 - n_repeats)  # seed + i is a Keras seed
     _checks.check_compile_kwargs(compile_kwargs, "compile_kwargs")
     compile_kwargs = {"loss": "mse", "optimizer": "adam"} if compile_kwargs is None else dict(compile_kwargs)
     if not isinstance(compile_kwargs.get("optimizer", "adam"), (str, dict)):
         raise TypeError("compile_kwargs['optimizer'] must be a name or a config dict, so that each run "
                         f"gets a fresh optimizer. Received: {compile_kwargs['optimizer']!r}")
     x = np.asarray(x)
-    y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+    # A list of arrays is one target per output, as Keras takes it; a list of numbers is one array.
+    several = isinstance(y, (list, tuple)) and all(hasattr(a, "shape") for a in y) and len(y) > 0
+    y = [np.asarray(a) for a in y] if several else np.asarray(y)
     y_rows = [a.shape[0] if a.ndim else 0 for a in (y if isinstance(y, list) else [y])]
     if x.ndim < 1 or len(x) == 0 or any(rows != len(x) for rows in y_rows):
         raise ValueError(f"x and y must be non-empty arrays with as many rows. "

@@ -89,7 +89,7 @@ def _check_units(units, name: str, features: int) -> int:
 
 def _check_sequence_shape(input_shape) -> tuple:
     """``(timesteps, features)``: positive ints, timesteps None for any length."""
-    return _checks.check_ints(input_shape, "input_shape", 2, none_first=True)
+    return _checks.check_ints(input_shape, "input_shape", 2, none_first=True, shape=True)
 
 
 def _output_layer(x, output_units: int, activation, per_step: bool):
@@ -199,6 +199,11 @@ class ReverseTime(keras.layers.Layer):
     >>> ReverseTime()(np.arange(3.0).reshape(1, 3, 1)).numpy().ravel().tolist()  # doctest: +SKIP
     [2.0, 1.0, 0.0]
     """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # (batch, timesteps, ...): on a 2-D input, axis 1 would be the features.
+        self.input_spec = keras.InputSpec(min_ndim=3)
 
     def call(self, inputs):
         return keras.ops.flip(inputs, axis=1)
@@ -436,7 +441,7 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     >>> model.input_shape, model.get_layer("cnn").output.shape
     ((None, 50, 50, 50, 1), (None, 50, 1152))
     """
-    frame_shape = _checks.check_ints(frame_shape, "frame_shape", 3)
+    frame_shape = _checks.check_ints(frame_shape, "frame_shape", 3, shape=True)
     timesteps = None if timesteps is None else _checks.check_int(timesteps, "timesteps")
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, timesteps)
     filters = _checks.check_int(filters, "filters")

@@ -6,28 +6,25 @@ file, and the architecture alone as JSON (``model.to_json()``) with the weights 
 
 What this module adds is safety:
 
-- :func:`save_model` writes to a temporary file in the same folder and moves it into
-  place with ``os.replace``, which is atomic: a crash or an error mid-save leaves the
-  previous model as it was, never half a file. The previous version is always kept as a
-  numbered backup: ``model.keras`` becomes ``model.backup-1.keras``, the one before that
-  ``model.backup-2.keras``, and so on, up to ``backups`` of them. Only files named that
-  way are ever rotated or deleted.
-- A save is all or nothing. Everything that can fail (writing the model, linking or
-  copying the backups, a full disk) happens first, into new temporary files; then a few
-  renames move them into place, and if one of those fails the renames done are undone. A
-  failure at any step leaves the destination and every backup exactly as they were. A
-  process killed mid-save (no code runs to undo) leaves every file loadable and keeps
-  every version the save would have kept, though the oldest backup, which it was about to
-  drop, may be gone and backup-1 may equal the destination; its temporary files are
-  removed by the next save into that folder.
-- :func:`save_architecture_and_weights` saves the pair as one unit, with backups of both.
-  The JSON records the SHA-256 of the weights saved with it, and :func:`load_model`
-  refuses a pair that does not match (a save killed between its two renames) rather
-  than load a new architecture with old weights.
+- :func:`save_model` writes the new model to a temporary file, then moves it over
+  ``path`` with ``os.replace``, which is atomic: a reader sees the old model or the new
+  one, never half a file. Before that, the previous version gets a name of its own,
+  ``model.backup-N.keras``, where ``N`` counts up with every version kept (a hard link,
+  or a copy where the file system has none). No existing file is ever renamed over or
+  rewritten; only the oldest backups past ``backups`` are removed, last, once the new
+  model is in place. So a failure at any step, repeated or not, or a kill, loses no
+  version: at worst a backup is left twice, and the next save tidies it up.
+- :func:`save_architecture_and_weights` saves a pair the same way, its two backups under
+  one number. The JSON records the SHA-256 of the weights saved with it, and
+  :func:`load_model` checks it for every pair, backups included, so a new architecture
+  is never loaded with old weights (a save killed between its two files).
 - :func:`load_model` loads either form and says clearly what is wrong with a missing
   file, a wrong extension or a corrupt file.
 - :func:`write_atomic` writes any file of yours the same way (the book writes its
   figures, records and notebooks with it).
+
+Temporary files live in a ``.lstmbook-tmp`` folder beside the destination, and a killed
+save's are removed by the next write there; nothing else is ever taken for a leftover.
 
 Introduced in Chapter 13 and used in Chapter 14 to save each updated model.
 """
@@ -35,9 +32,12 @@ Introduced in Chapter 13 and used in Chapter 14 to save each updated model.
 from __future__ import annotations
 
 import contextlib
+import errno
+import filecmp
 import json
 import os
 import re
+import shutil
 import warnings
 import zipfile
 from pathlib import Path
@@ -139,14 +139,15 @@ def _numbered(path: Path, number: int) -> Path:
 def backup_paths(path) -> list[Path]:
     """The numbered backups that :func:`save_model` (or the JSON + weights saver) kept, newest first.
 
-    Works for ``.keras``, ``.json`` and ``.weights.h5`` files.
+    Works for ``.keras``, ``.json`` and ``.weights.h5`` files. A backup's number counts up
+    with every version kept: ``model.backup-3.keras`` is newer than ``model.backup-2.keras``.
 
     Introduced in Chapter 13.
 
     >>> backup_paths("no/such/model.keras")
     []
     """
-    return [backup for _, backup in _numbered_backups(_check_path(path))]
+    return [backup for _, backup in reversed(_numbered_backups(_check_path(path)))]
 
 
 def _numbered_backups(path: Path) -> list[tuple[int, Path]]:
@@ -165,59 +166,89 @@ def _check_backups(backups) -> int:
     return _checks.check_int(backups, "backups", maximum=MAX_BACKUPS)
 
 
-def _commit(new_files: list[tuple[Path, Path]], backups: int) -> None:
-    """Move each ``(tmp, path)`` into place, keeping ``backups`` numbered versions: all or nothing.
-
-    1. Prepare, touching nothing that exists: for every version that moves one place up
-       (``path`` -> ``.backup-1``, ``.backup-1`` -> ``.backup-2``, ...), a hard link (or a
-       copy) under a temporary name; and a link or copy of every file that a rename below
-       will replace, to undo it. A full disk fails here, with nothing changed.
-    2. Rename, oldest backup first and ``path`` last, so that a saved version is never
-       missing even if the process is killed between two renames. When a rename fails,
-       the ones done are undone from step 1's copies.
-    3. Delete the backups past ``backups`` (when it was lowered) and the undo copies.
-    """
-    renames, finals, undo, pruned, created = [], [], [], [], []
+def _same_content(a: Path, b: Path) -> bool:
     try:
-        for tmp, path in new_files:
-            existing = dict(_numbered_backups(path))
-            if path.exists():
-                sources = [path] + [_numbered(path, number) for number in range(1, backups)]
-                for number, source in reversed(list(enumerate(sources, start=1))):
-                    if number == 1 or number - 1 in existing:  # move `source` up to backup `number`
-                        staged = _files.link_or_copy(source, _split_suffix(path)[1])
-                        created.append(staged)
-                        renames.append((staged, _numbered(path, number)))
-            pruned += [old for number, old in existing.items() if number > backups]
-            finals.append((tmp, path))
-        for _, target in renames + finals:  # the files a rename replaces, kept to undo it
-            if target.exists():
-                copy = _files.link_or_copy(target, _split_suffix(target)[1])
-                created.append(copy)
-                undo.append((copy, target))
+        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
+def _keep(paths: list[Path]) -> tuple[dict[Path, Path], list[Path]]:
+    """Give the current version of ``paths`` (one unit: a model, or a pair) the next backup number.
+
+    Returns each path's backup, and the backups made now. When the newest backup already
+    holds this version (a save that failed or was killed after this step), it is used as it is.
+    """
+    paths = [path for path in paths if path.is_file()]
+    newest = max((number for path in paths for number, _ in _numbered_backups(path)), default=0)
+    if newest and all(_same_content(path, _numbered(path, newest)) for path in paths):
+        return {path: _numbered(path, newest) for path in paths}, []
+    kept = {}
+    try:
+        for path in paths:
+            _files.link_or_copy(path, _numbered(path, newest + 1))
+            kept[path] = _numbered(path, newest + 1)
     except BaseException:
-        _files.unlink_quietly(created)
+        _files.unlink_quietly(kept.values())
         raise
+    return kept, list(kept.values())
+
+
+def _prune(paths: list[Path], backups: int) -> None:
+    """Remove the backups past the newest ``backups`` complete ones (a warning if that fails)."""
+    numbers = sorted({number for path in paths for number, _ in _numbered_backups(path)}, reverse=True)
+    complete = [n for n in numbers if all(_numbered(path, n).is_file() for path in paths)]
+    # The architecture before its weights: a kill in between leaves no pair that looks whole.
+    doomed = [_numbered(path, n) for n in numbers if n not in complete[:backups] for path in reversed(paths)]
+    for path in doomed:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:  # the save itself is complete; the next one tries again
+            warnings.warn(f"The model was saved, but its old backup {str(path)!r} could not be removed "
+                          f"({error}); the next save will try again.", RuntimeWarning, stacklevel=3)
+
+
+def _commit(new_files: list[tuple[Path, Path]], backups: int, keep_current: bool = True) -> None:
+    """Move each ``(tmp, path)`` into place, keeping the current versions as a numbered backup.
+
+    1. Keep: the current files get new names, the next backup number (:func:`_keep`).
+       Nothing that exists changes. A full disk fails here.
+    2. Replace: each new file is moved over its path (the weights before the JSON). If a
+       move fails, the moves done are undone from step 1's backups, and step 1's new
+       names are removed, as far as the file system lets them be.
+    3. Prune: the backups past ``backups`` are removed, oldest first.
+
+    ``keep_current=False`` skips step 1, for a current pair that is not a version: its
+    files come from two saves (one killed between its moves, whose old pair is the newest
+    backup already).
+    """
+    paths = [path for _, path in new_files]
+    existed = {path: path.is_file() for path in paths}
+    kept, made = _keep(paths) if keep_current else ({}, [])
     done = []
     try:
-        for source, target in renames + finals:
-            os.replace(source, target)
-            done.append(target)
+        for tmp, path in new_files:
+            os.replace(tmp, path)
+            done.append(path)
     except BaseException:
-        _undo(done, undo)
-        _files.unlink_quietly(created)
+        with contextlib.suppress(OSError):
+            _undo(done, kept, existed)
+            _files.unlink_quietly(made)
         raise
-    _files.unlink_quietly(pruned + [copy for copy, _ in undo])
+    _prune(paths, backups)
 
 
-def _undo(done: list[Path], undo: list[tuple[Path, Path]]) -> None:
-    """Put back every file a rename in ``done`` replaced, and remove those it created."""
-    kept = {target: copy for copy, target in undo}
-    for target in reversed(done):
-        if target in kept:
-            os.replace(kept.pop(target), target)
-        else:
-            _files.unlink_quietly([target])
+def _undo(done: list[Path], kept: dict[Path, Path], existed: dict[Path, bool]) -> None:
+    """Put back the previous version of every path in ``done``, from its backup."""
+    for path in reversed(done):
+        if path in kept:
+            tmp = _files.staged(kept[path], path)
+            try:
+                os.replace(tmp, path)
+            finally:
+                _files.unlink_quietly([tmp])
+        elif not existed[path]:
+            _files.unlink_quietly([path])
 
 
 def _check_destination(path: Path, name: str) -> None:
@@ -229,12 +260,14 @@ def _check_destination(path: Path, name: str) -> None:
 def save_model(model, path, *, backups: int = 1) -> Path:
     """Save a whole model as ``.keras``, atomically, keeping the previous version as a backup.
 
-    The model is written to a temporary file in the same folder, then moved over ``path``
-    with ``os.replace``. If saving fails part-way, the temporary file is removed and
-    ``path`` and its backups are untouched. Before the move, the previous file is kept as
-    ``<name>.backup-1.keras``; older backups shift to ``.backup-2``, ``.backup-3``, … and
-    those past ``backups`` are deleted. ``path`` itself exists at every moment. Other
-    files, such as a ``model.2.keras`` of your own, are never touched.
+    The model is written to a temporary file, then moved over ``path`` with
+    ``os.replace``. If saving fails part-way, ``path`` and its backups are as they were.
+    Before the move, the previous file gets a name of its own, ``<name>.backup-N.keras``,
+    with ``N`` one more than the newest backup's; once the new model is in place, the
+    backups past the newest ``backups`` are removed. ``path`` exists at every moment, and
+    other files, such as a ``model.2.keras`` of your own, are never touched. A ``path``
+    that is a symbolic link is written through: the file it points to is replaced, and
+    the link stays.
 
     Introduced in Chapter 13.
 
@@ -249,6 +282,7 @@ def save_model(model, path, *, backups: int = 1) -> Path:
     Raises:
         ValueError: ``path`` does not end in ``.keras``, or ``backups`` is out of range.
         FileNotFoundError: its folder is missing.
+        OSError: the disk lacks room for the model (checked before writing).
     """
     _check_model(model)
     path = _check_path(path)
@@ -256,17 +290,41 @@ def save_model(model, path, *, backups: int = 1) -> Path:
         raise ValueError(f"path must end in {KERAS_SUFFIX} (Keras 3's whole-model format; use "
                          f"save_architecture_and_weights for JSON + weights). Received: path={str(path)!r}")
     backups = _check_backups(backups)
-    _check_destination(path, "path")
-    _files.remove_stale(path.parent)
-    tmp = _files.create_beside(path, KERAS_SUFFIX)
+    target = _through_link(path)
+    _check_destination(target, "path")
+    _check_room(model, target.parent)
+    _files.remove_stale(target.parent)
+    tmp = _files.create_beside(target, KERAS_SUFFIX)
     try:
         model.save(tmp)  # the slow, fallible part: nothing else has been touched yet
-        _files.fsync_file(tmp)  # the new model is on disk before any backup is touched
-        _keep_mode(tmp, path)
-        _commit([(tmp, path)], backups)
+        _files.fsync_file(tmp)  # the new model is on disk before any backup is made
+        _keep_mode(tmp, target)
+        _commit([(tmp, target)], backups)
     finally:
         _files.unlink_quietly([tmp])
+        _files.tidy(target.parent)
     return path
+
+
+def _through_link(path: Path) -> Path:
+    """The file a save replaces: ``path``, or the file it links to (a symlink is written through)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _check_room(model, folder: Path) -> None:
+    """An OSError before writing, rather than a failure (or h5py's crash) mid-write, on a full disk.
+
+    Needed: the weights and the optimizer's variables twice over (the new file, and a copy
+    of the old one where the file system has no hard links), and a megabyte for the rest.
+    """
+    import numpy as np
+
+    variables = list(model.weights) + list(getattr(getattr(model, "optimizer", None), "variables", []))
+    size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
+    needed, free = 2 * size + 2**20, shutil.disk_usage(folder).free
+    if free < needed:
+        raise OSError(errno.ENOSPC, f"No room to save the model in {str(folder)!r}: it needs about "
+                      f"{needed / 2**20:.1f} MB and {free / 2**20:.1f} MB are free")
 
 
 def _keep_mode(tmp: Path, path: Path) -> None:
@@ -286,12 +344,14 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
     file holds every weight. Together they rebuild the model for prediction; training
     it further starts with a fresh optimizer.
 
-    Both files are written in full to temporary files first; only then are the previous
-    versions kept as backups (``m.backup-1.json`` and ``m.backup-1.weights.h5``, which load
-    together when the weights file has its default name) and the new ones moved into
-    place, as one unit: a failure at any step leaves the old pair and its backups as they
-    were. The JSON records the weights file's name and SHA-256 (under ``"lstmbook_weights"``),
-    so :func:`load_model` never pairs an architecture with weights saved at another time.
+    Both files are written in full to temporary files first; only then does the previous
+    pair get backup names of its own (``m.backup-N.json`` and ``m.backup-N.weights.h5``,
+    one number for both, which load together when the weights file has its default
+    name), and the new files are moved into place: a failure at any step leaves the old
+    pair and its backups as they were. The JSON records the SHA-256 of its weights (under
+    ``"lstmbook_weights"``), so :func:`load_model` never pairs an architecture with
+    weights saved at another time, backups included. Symbolic links are written through,
+    as by :func:`save_model`.
 
     Introduced in Chapter 13.
 
@@ -300,7 +360,7 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
         json_path: the architecture file, ending in ``.json``.
         weights_path: the weights file, ending in ``.weights.h5``; by default beside the
             JSON file with the same stem (:func:`weights_path_for`).
-        backups: how many previous versions of each file to keep, 1 to ``MAX_BACKUPS``.
+        backups: how many previous pairs to keep, 1 to ``MAX_BACKUPS``.
 
     Returns:
         ``(json_path, weights_path)``.
@@ -311,26 +371,48 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
         raise ValueError(f"json_path must end in {JSON_SUFFIX}. Received: json_path={str(json_path)!r}")
     weights_path = _check_weights_path(weights_path, json_path)
     backups = _check_backups(backups)
-    _check_destination(json_path, "json_path")
-    _check_destination(weights_path, "weights_path")
+    json_target, weights_target = _through_link(json_path), _through_link(weights_path)
+    _check_destination(json_target, "json_path")
+    _check_destination(weights_target, "weights_path")
+    _check_room(model, weights_target.parent)
     config = json.loads(model.to_json())
-    for folder in {json_path.parent, weights_path.parent}:
+    folders = {json_target.parent, weights_target.parent}
+    for folder in folders:
         _files.remove_stale(folder)
-    tmp_weights = _files.create_beside(weights_path, WEIGHTS_SUFFIX)
+    tmp_weights = _files.create_beside(weights_target, WEIGHTS_SUFFIX)
     tmp_json = None
     try:
         model.save_weights(tmp_weights)
         _files.fsync_file(tmp_weights)
         config[PAIR_KEY] = {"file": weights_path.name, "sha256": datasets.sha256(tmp_weights)}
-        tmp_json = _files.create_beside(json_path, JSON_SUFFIX)
+        tmp_json = _files.create_beside(json_target, JSON_SUFFIX)
         tmp_json.write_text(json.dumps(config), encoding="utf-8")
-        _files.fsync_file(tmp_json)  # both new files are on disk before any backup is touched
-        _keep_mode(tmp_weights, weights_path)
-        _keep_mode(tmp_json, json_path)
-        _commit([(tmp_weights, weights_path), (tmp_json, json_path)], backups)
+        _files.fsync_file(tmp_json)  # both new files are on disk before any backup is made
+        _keep_mode(tmp_weights, weights_target)
+        _keep_mode(tmp_json, json_target)
+        _commit([(tmp_weights, weights_target), (tmp_json, json_target)], backups,
+                keep_current=_pair_matches(json_target, weights_target) is not False)
     finally:
         _files.unlink_quietly([tmp for tmp in (tmp_weights, tmp_json) if tmp is not None])
+        for folder in folders:
+            _files.tidy(folder)
     return json_path, weights_path
+
+
+def _recorded_sha256(json_path: Path) -> str | None:
+    """The SHA-256 of its weights that an architecture file records, or None."""
+    try:
+        pair = json.loads(json_path.read_text(encoding="utf-8", errors="replace")).get(PAIR_KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return pair.get("sha256") if isinstance(pair, dict) else None
+
+
+def _pair_matches(json_path: Path, weights_path: Path) -> bool | None:
+    """Whether an architecture and a weights file were saved together; None if unknown
+    (a file missing, or an architecture saved without the record)."""
+    recorded = _recorded_sha256(json_path) if json_path.is_file() and weights_path.is_file() else None
+    return None if recorded is None else recorded == datasets.sha256(weights_path)
 
 
 def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=None):
@@ -380,10 +462,13 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
         raise ValueError(f"path must be a file. Received: path={str(path)!r} (a folder?)")
 
     if path.suffix == KERAS_SUFFIX:
+        if weights_path is not None:
+            raise ValueError(f"weights_path is for a .json architecture; a .keras file holds its own "
+                             f"weights. Received: path={str(path)!r}, weights_path={str(weights_path)!r}")
         if not zipfile.is_zipfile(path):
             raise ValueError(f"path {str(path)!r} is corrupt or not a Keras model: a .keras file is a zip "
                              f"archive and this one is not (truncated or overwritten?). Restore it from "
-                             f"a backup such as {str(_numbered(path, 1))!r} if there is one.")
+                             f"its newest backup, backup_paths(path)[0], if there is one.")
         try:
             return keras.models.load_model(path, compile=compile, custom_objects=custom_objects)
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
@@ -404,12 +489,15 @@ def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=
         raise ValueError(f"path {str(path)!r} is not a Keras model architecture: no 'class_name' at its "
                          "top level")
     pair = config.pop(PAIR_KEY, None)
-    paired = isinstance(pair, dict) and pair.get("file") == weights_path.name
-    if paired and pair.get("sha256") != datasets.sha256(weights_path):
-        raise ValueError(f"{str(weights_path)!r} is not the weights file saved with {str(path)!r} (its "
-                         f"SHA-256 differs from the one the architecture records; a save interrupted between "
-                         f"its two files?). The previous pair is {str(_numbered(path, 1))!r} with "
-                         f"{str(_numbered(weights_path, 1))!r}.")
+    if isinstance(pair, dict) and pair.get("sha256") != datasets.sha256(weights_path):
+        backups = backup_paths(path)
+        previous = f" The newest backup is {str(backups[0])!r}." if backups else ""
+        raise ValueError(f"weights_path {str(weights_path)!r} is not the weights file saved with "
+                         f"{str(path)!r}: "
+                         f"its SHA-256 differs from the one the architecture records (a save interrupted "
+                         f"between its two files, or another model's weights?).{previous} To load other "
+                         f"weights on purpose, load the architecture with its own, then call "
+                         f"model.load_weights.")
     if not compile:
         config.pop("compile_config", None)
     text = json.dumps(config)

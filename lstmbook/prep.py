@@ -235,11 +235,13 @@ def one_hot_decode(encoded, encoder=None):
             ``None`` returns the column indices (the integers ``to_categorical`` encoded).
 
     Returns:
-        An array of shape ``encoded.shape[:-1]`` of labels, or of integer indices.
+        An array of shape ``encoded.shape[:-1]`` of labels, or of integer indices: ``()``
+        for one row.
+
+    >>> int(one_hot_decode([0, 1, 0]))
+    1
     """
     array = _as_numeric(encoded, "encoded", ndims=(1, 2, 3))
-    if array.ndim == 1:
-        array = array.reshape(1, -1)
     indices = np.argmax(_checks.check_rows_set(array, "encoded"), axis=-1)
     if encoder is None:
         return indices
@@ -298,12 +300,11 @@ def _check_dtype(dtype, sequences: list, value=0) -> str:
 def _check_fits(dtype, sequences: list, value) -> None:
     """Every value and the padding ``value`` must fit ``dtype`` (a cast would wrap them round)."""
     info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else np.finfo(dtype)
-    largest = max([abs(float(value))] + [float(np.max(np.abs(np.asarray(seq, dtype=float))))
-                                         for seq in sequences if len(seq)])
-    if largest > max(abs(float(info.min)), float(info.max)):
+    values = np.concatenate([np.asarray(seq, dtype=float) for seq in sequences] + [[float(value)]])
+    if values.min() < float(info.min) or values.max() > float(info.max):
         raise ValueError(f"sequences and value must fit the dtype {np.dtype(dtype).name} "
                          f"({info.min} to {info.max}); a cast would change them. "
-                         f"Received: values up to {largest:g}, value={value!r}")
+                         f"Received: values from {values.min():g} to {values.max():g}, value={value!r}")
 
 
 def _check_side(value, name: str) -> str:
@@ -389,31 +390,31 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
 
     Returns:
         A ``DataFrame`` with columns named in the ``var1(t-1)``, ``var1(t)``,
-        ``var1(t+1)`` style.
+        ``var1(t+1)`` style. Row ``t`` keeps the index of ``data``'s row ``t`` (a pandas
+        ``DatetimeIndex`` carries over).
 
     >>> series_to_supervised([1, 2, 3, 4], n_in=1).values.tolist()
     [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
     """
+    index = data.index if isinstance(data, (pd.Series, pd.DataFrame)) else None
     array = _as_numeric(data, "data")
     n_in = _check_int(n_in, "n_in", minimum=0)
     n_out = _check_int(n_out, "n_out", minimum=1)
     dropnan = _checks.check_bool(dropnan, "dropnan")
     column, _ = _as_column(array)
     n_rows, n_vars = column.shape
-    _checks.check_size(n_rows * n_vars * (n_in + n_out), n_in=n_in, n_out=n_out)
-    if dropnan and n_in + n_out > n_rows:
-        raise ValueError(f"n_in + n_out must be <= the series length {n_rows}, or no row is left. "
-                         f"Received: n_in={n_in}, n_out={n_out}")
-    frame = pd.DataFrame(column)
-    columns, names = [], []
-    for i in range(n_in, 0, -1):
-        columns.append(frame.shift(i))
-        names += [f"var{j + 1}(t-{i})" for j in range(n_vars)]
-    for i in range(n_out):
-        columns.append(frame.shift(-i))
-        names += [f"var{j + 1}(t)" if i == 0 else f"var{j + 1}(t+{i})" for j in range(n_vars)]
-    framed = pd.concat(columns, axis=1)
-    framed.columns = names
+    if n_in >= n_rows or n_out > n_rows or (dropnan and n_in + n_out > n_rows):
+        raise ValueError(f"n_in + n_out must be <= the series length {n_rows}, or no row is left (and "
+                         f"with dropnan=False, n_in < {n_rows} and n_out <= {n_rows}, or a column holds "
+                         f"nothing but NaN). Received: n_in={n_in}, n_out={n_out}")
+    # Row t of the frame is the window t - n_in ... t + n_out - 1 of the series, NaN outside it.
+    gap_before, gap_after = np.full((n_in, n_vars), np.nan), np.full((n_out - 1, n_vars), np.nan)
+    padded = np.concatenate([gap_before, column, gap_after])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, n_in + n_out, axis=0)  # (rows, vars, window)
+    names = [f"var{j + 1}(t-{i})" for i in range(n_in, 0, -1) for j in range(n_vars)]
+    names += [f"var{j + 1}(t)" if i == 0 else f"var{j + 1}(t+{i})"
+              for i in range(n_out) for j in range(n_vars)]
+    framed = pd.DataFrame(windows.transpose(0, 2, 1).reshape(n_rows, -1), columns=names, index=index)
     if dropnan:
         framed = framed.dropna()
     return framed

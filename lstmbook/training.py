@@ -133,19 +133,20 @@ def _check_model_input(model, x, name: str = "x") -> None:
 def _check_targets_fit(model, y, name: str = "y") -> None:
     """A single-output model's targets must be able to match its output's shape.
 
-    ``(n,)`` or ``(n, 1)`` targets fit any output (class labels for a sparse loss, or one
-    value); otherwise the axes after the first must equal the output's.
+    ``(n,)`` or ``(n, 1)`` targets fit any ``(samples, units)`` output (class labels for a
+    sparse loss, or one value); otherwise the axes after the first must equal the output's,
+    or all but its last (a class label per step). A sequence output ``(samples, steps, 1)``
+    refuses ``(n, 1)`` targets, which Keras would broadcast over every step.
     """
     outputs = getattr(model, "outputs", None)
     if isinstance(y, list) or not outputs or len(outputs) != 1:
         return  # multi-output or subclassed models: leave it to Keras
     expected = tuple(outputs[0].shape)[1:]
     received = y.shape[1:]
-    if received in ((), (1,)):  # class labels for a sparse loss, or one value
+    if len(expected) == 1 and received in ((), (1,)):  # class labels for a sparse loss, or one value
         return
-    if len(received) == len(expected) - 1:  # a class label per step
-        expected = expected[:-1]
-    if not _same_shape(expected, received):
+    per_step = len(received) == len(expected) - 1  # a class label per step
+    if not _same_shape(expected[:-1] if per_step else expected, received):
         shape = ", ".join(str(e) for e in expected)
         raise ValueError(f"{name} cannot match the output of model {model.name!r}, (samples, {shape}). "
                          f"Received: {name} with shape {y.shape}")
@@ -529,9 +530,14 @@ def output_activation(model) -> str | None:
 
 def _resolve_activation(model, activation):
     """``activation``, or the model's output activation when None; softmax or sigmoid only."""
-    if _checks.check_choice(activation, "activation", (None, "softmax", "sigmoid")) is not None:
-        return activation
+    _checks.check_choice(activation, "activation", (None, "softmax", "sigmoid"))
     found = output_activation(model)
+    if activation is not None and found not in (None, activation):  # only for an output it can't read
+        raise ValueError(f"activation={activation!r} contradicts the model's output layer, whose activation "
+                         f"is {found!r}: its outputs are not {activation} probabilities. Received: "
+                         f"model {model.name!r}, activation={activation!r}")
+    if activation is not None:
+        return activation
     if found not in ("softmax", "sigmoid"):
         raise ValueError(
             f"model's output layer must use a softmax or sigmoid activation for class predictions, "
@@ -553,7 +559,8 @@ def predict_proba(model, x, *, activation: str | None = None, batch_size: int | 
     Args:
         model: a ``keras.Model`` whose output layer ends in softmax or sigmoid.
         x: inputs, e.g. ``(samples, timesteps, features)``.
-        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer.
+        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer;
+            given, it must agree with the output layer unless that layer's activation is unknown.
         batch_size, verbose: passed to ``model.predict``.
 
     Returns:
@@ -585,13 +592,14 @@ def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.nda
     Introduced in Chapter 13.
 
     Args:
-        proba: softmax ``(..., classes)`` or sigmoid ``(..., 1)`` / ``(..., labels)`` probabilities.
+        proba: softmax ``(..., classes)`` probabilities, or sigmoid ``(..., 1)`` /
+            ``(..., labels)`` ones; a 1-D sigmoid ``(samples,)`` holds one per sample.
         activation: ``"softmax"`` or ``"sigmoid"``.
         threshold: the sigmoid cut-off; a probability above it is class 1.
 
     Returns:
         int32 labels: ``(...)`` for softmax and for a single sigmoid unit (its axis is dropped),
-        ``(..., labels)`` for several sigmoid units (multi-label).
+        ``(..., labels)`` for several sigmoid units (multi-label), ``(samples,)`` for 1-D sigmoid.
 
     >>> classes_from_proba(np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), "softmax").tolist()
     [1, 0]
@@ -605,9 +613,11 @@ def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.nda
         raise ValueError(f"proba must hold probabilities in [0, 1]. "
                          f"Received: proba from {proba.min():g} to {proba.max():g}")
     if activation == "softmax":
+        if proba.ndim == 0 or proba.shape[-1] < 2:
+            raise _checks.bad("proba", proba, "softmax probabilities over 2 or more classes on its last axis")
         return np.argmax(_checks.check_rows_set(proba, "proba"), axis=-1).astype("int32")
     labels = (proba > threshold).astype("int32")
-    return labels[..., 0] if labels.shape[-1] == 1 else labels
+    return labels[..., 0] if labels.ndim > 1 and labels.shape[-1] == 1 else labels
 
 
 def predict_classes(model, x, *, activation: str | None = None, threshold: float = 0.5,
@@ -624,7 +634,8 @@ def predict_classes(model, x, *, activation: str | None = None, threshold: float
     Args:
         model: a ``keras.Model`` whose output layer ends in softmax or sigmoid.
         x: inputs, e.g. ``(samples, timesteps, features)``.
-        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer.
+        activation: ``"softmax"``, ``"sigmoid"``, or None to read it from the output layer;
+            given, it must agree with the output layer unless that layer's activation is unknown.
         threshold: the sigmoid cut-off (default 0.5).
         batch_size, verbose: passed to ``model.predict``.
 
@@ -639,6 +650,10 @@ def predict_classes(model, x, *, activation: str | None = None, threshold: float
 # ---------------------------------------------------------------------------------------------
 # Closed-loop generation (Chapter 11)
 # ---------------------------------------------------------------------------------------------
+
+
+#: The most steps :func:`generate_closed_loop` takes (each is one call of the model).
+MAX_CLOSED_LOOP_STEPS = 100_000
 
 
 def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
@@ -657,7 +672,7 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
         model: a trained ``keras.Model`` from ``(batch, 1, features)`` (``timesteps`` 1 or
             ``None``) to ``(batch, features)``, e.g. :func:`lstmbook.models.build_generative_lstm`.
         starts: ``(sequences, features)``, the first input of each sequence.
-        n_steps: how many steps to generate after the start.
+        n_steps: how many steps to generate after the start, at most ``MAX_CLOSED_LOOP_STEPS``.
 
     Returns:
         ``(sequences, n_steps, features)`` the generated steps, in order, as float32 (Keras's
@@ -673,7 +688,8 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
     if starts.ndim != 2:
         raise ValueError(f"starts must be 2-D, (sequences, features). Received: starts with shape "
                          f"{starts.shape}")
-    n_steps = _check_int(n_steps, "n_steps")
+    # One model call a step: a million steps would run for an hour, a typo's 10**9 for ever.
+    n_steps = _check_int(n_steps, "n_steps", maximum=MAX_CLOSED_LOOP_STEPS)
     _checks.check_size(starts.size * n_steps, starts=len(starts), n_steps=n_steps)
     in_shape = _input_shape(model)
     outputs = getattr(model, "outputs", None)
@@ -737,12 +753,15 @@ def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
 
 
 def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, update=None,
-                            on_update=None, batch_size: int = 1) -> np.ndarray:
-    """One-step-ahead forecasts over a test period, optionally updating the model as it goes.
+                            on_update=None, batch_size: int = 1, horizon: int = 1) -> np.ndarray:
+    """Forecasts over a test period, optionally updating the model as it goes.
 
     For each test row ``i`` in order: if ``i > 0`` and ``update`` is given, the model is
     updated on every observation seen so far (the training rows and test rows ``0 … i-1``);
-    then it forecasts row ``i``. Without ``update`` no step depends on the previous one, so
+    then it forecasts row ``i``. For targets that reach ``horizon`` steps ahead (a
+    multi-step forecast), test row ``j``'s target is fully observed only at row
+    ``j + horizon``, so the update before row ``i`` learns from test rows ``0 … i-horizon``:
+    an update never sees a value from row ``i``'s future. Without ``update`` no step depends on the previous one, so
     all forecasts come from one ``predict`` call; a stateful model carries its state from
     row to row exactly as the row-by-row loop would. On JAX, build stateful models with
     :class:`lstmbook.models.StatefulLSTM`: Keras 3.15's own stateful LSTM drops its state
@@ -762,6 +781,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
         on_update: optional ``on_update(model, step)`` called after each update, e.g. to
             save the updated model (Chapter 14 saves it through ``lstmbook.persistence``).
         batch_size: the batch size for ``predict``; 1 for a stateful model of batch 1.
+        horizon: how many steps ahead a target row reaches: 1 for the book's one-step
+            forecasts, 12 for targets of the next 12 months. Needed with ``update`` for
+            multi-step targets, which this function cannot tell from several features.
 
     Returns:
         Forecasts ``(n_test, outputs)`` in the model's (scaled) units.
@@ -773,6 +795,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     _check_model_input(model, x_test, "x_test")
     _stateful_layers(model)  # on JAX, refuses a stateful layer whose state would not carry
     batch_size = _check_int(batch_size, "batch_size")
+    horizon = _check_int(horizon, "horizon")
     if x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(f"x_test's rows must be shaped like x_train's {x_train.shape[1:]}. "
                          f"Received: x_test with shape {x_test.shape}")
@@ -797,8 +820,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     forecasts = []
     for i in range(len(x_test)):
         if i > 0:
-            x_seen = np.concatenate([x_train, x_test[:i]], axis=0)
-            y_seen = np.concatenate([y_train, y_test[:i]], axis=0)
+            seen = max(i - horizon + 1, 0)  # the test rows whose targets are all observed by row i
+            x_seen = np.concatenate([x_train, x_test[:seen]], axis=0)
+            y_seen = np.concatenate([y_train, y_test[:seen]], axis=0)
             update(model, x_seen, y_seen)
             if on_update is not None:
                 on_update(model, i)
@@ -1005,9 +1029,13 @@ class BlockMask(keras.constraints.Constraint):
     """
 
     def __init__(self, rows, cols, gates: int = 1):
-        self.rows = rows if isinstance(rows, int) else [int(r) for r in rows]
-        self.cols = [int(c) for c in cols]
-        self.gates = int(gates)
+        shared = _checks.is_int(rows)
+        self.rows = _check_int(rows, "rows") if shared else list(_checks.check_ints(rows, "rows", None))
+        self.cols = list(_checks.check_ints(cols, "cols", None))
+        self.gates = _check_int(gates, "gates")
+        if not shared and len(self.rows) != len(self.cols):
+            raise ValueError(f"rows and cols must give one size per member, or rows one int. "
+                             f"Received: rows={rows!r}, cols={cols!r}")
         self._mask = _block_mask(self.rows, self.cols, self.gates, isinstance(self.rows, int))
 
     def __call__(self, w):
@@ -1032,6 +1060,8 @@ def _loss_config(loss):
 
 def _member_loss(loss):
     """A member's loss as ``(its serialisable config, its per-sample function)``."""
+    if not isinstance(loss, dict):
+        _checks.check_loss(loss, "loss")
     config = loss if isinstance(loss, dict) else _loss_config(loss)
     return config, _per_sample_loss(keras.losses.deserialize(config) if isinstance(config, dict) else config)
 
@@ -1054,7 +1084,7 @@ class MemberSum(keras.losses.Loss):
     def __init__(self, loss, members: int, name: str = "member_sum", **kwargs):
         super().__init__(name=name, **kwargs)
         self.loss, self._fn = _member_loss(loss)
-        self.members = int(members)
+        self.members = _check_int(members, "members")
 
     def call(self, y_true, y_pred):
         y_true, y_pred = _member_axes(y_true, y_pred, self.members)
@@ -1075,7 +1105,7 @@ class MemberLosses(keras.metrics.Metric):
     def __init__(self, loss, members: int, name: str = "member_losses", **kwargs):
         super().__init__(name=name, **kwargs)
         self.loss, self._fn = _member_loss(loss)
-        self.members = int(members)
+        self.members = _check_int(members, "members")
         self.total = self.add_variable(shape=(self.members,), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
@@ -1224,6 +1254,8 @@ class Ensemble:
 
     def __init__(self, build_fn, seeds):
         _checks.check_callable(build_fn, "build_fn")
+        if _checks.is_int(seeds):  # Ensemble(build, 3) would be one member, seeded 3
+            raise _checks.bad("seeds", seeds, "a list of seeds, one per member, such as range(3)", TypeError)
         try:
             seeds = list(np.asarray(seeds).ravel()) if not isinstance(seeds, (str, bytes, dict)) else None
         except (TypeError, ValueError):

@@ -95,7 +95,9 @@ def test_ch14_updating_models(quick_run, chapter_notebook):
     folder = quick_run.output_dir / "models"
     names = sorted(p.name for p in folder.iterdir())
     # 11 updates saved atomically to one file, keeping the 2 previous versions; no temp files
-    assert names == ["base.keras", "update_2.backup-1.keras", "update_2.backup-2.keras", "update_2.keras"]
+    backups = persistence.backup_paths(folder / "update_2.keras")
+    assert names == sorted(["base.keras", "update_2.keras", *(p.name for p in backups)]) and len(backups) == 2
+    assert backups[0].name == "update_2.backup-10.keras"  # numbered in the order kept: 10 of 11 saves
     reloaded = persistence.load_model(folder / "update_2.keras")  # the packed ensemble, loss and all
     assert reloaded.output.shape[-1] == 2
     assert {"rmse_boxplot.png", "forecasts.png"} <= set(record["figures"])

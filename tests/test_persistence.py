@@ -35,17 +35,18 @@ def test_keras_round_trip_and_numbered_backups(tmp_path, models):
     assert persistence.backup_paths(path) == []
     persistence.save_model(second, path, backups=2)
     persistence.save_model(third, path, backups=2)
-    assert persistence.backup_paths(path) == [tmp_path / "model.backup-1.keras",
-                                              tmp_path / "model.backup-2.keras"]
+    # Each version keeps the name it got, numbered in the order kept; newest first here.
+    assert persistence.backup_paths(path) == [tmp_path / "model.backup-2.keras",
+                                              tmp_path / "model.backup-1.keras"]
     np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
-    for number, expected in ((1, second), (2, first)):
+    for number, expected in ((2, second), (1, first)):
         backup = persistence.load_model(tmp_path / f"model.backup-{number}.keras")
         np.testing.assert_array_equal(predict(backup), predict(expected))
     persistence.save_model(first, path, backups=1)  # fewer backups prunes the older ones
-    assert persistence.backup_paths(path) == [tmp_path / "model.backup-1.keras"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.backup-1.keras", "model.keras"]  # no temp
+    assert persistence.backup_paths(path) == [tmp_path / "model.backup-3.keras"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.backup-3.keras", "model.keras"]  # no temp
     np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(first))
-    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.backup-1.keras")),
+    np.testing.assert_array_equal(predict(persistence.load_model(tmp_path / "model.backup-3.keras")),
                                   predict(third))
 
 
@@ -58,7 +59,7 @@ def test_save_model_never_touches_files_that_are_not_its_backups(tmp_path, model
         persistence.save_model(model, path, backups=1)
     for name in ("ckpt.1.keras", "ckpt.5.keras", "ckpt.backup-x.keras", "other.backup-1.keras"):
         assert (tmp_path / name).read_bytes() == name.encode()
-    assert persistence.backup_paths(path) == [tmp_path / "ckpt.backup-1.keras"]
+    assert persistence.backup_paths(path) == [tmp_path / "ckpt.backup-2.keras"]
     np.testing.assert_array_equal(predict(persistence.load_model(path)), predict(third))
     np.testing.assert_array_equal(predict(persistence.load_model(persistence.backup_paths(path)[0])),
                                   predict(second))
@@ -118,12 +119,12 @@ def test_architecture_and_weights_keep_the_previous_pair(tmp_path, models):
     json_path = tmp_path / "arch.json"
     for model in models:
         persistence.save_architecture_and_weights(model, json_path, backups=2)
-    assert persistence.backup_paths(json_path) == [tmp_path / "arch.backup-1.json",
-                                                   tmp_path / "arch.backup-2.json"]
-    assert persistence.backup_paths(tmp_path / "arch.weights.h5") == [tmp_path / "arch.backup-1.weights.h5",
-                                                                      tmp_path / "arch.backup-2.weights.h5"]
-    for loaded_from, expected in ((json_path, third), (tmp_path / "arch.backup-1.json", second),
-                                  (tmp_path / "arch.backup-2.json", first)):
+    assert persistence.backup_paths(json_path) == [tmp_path / "arch.backup-2.json",
+                                                   tmp_path / "arch.backup-1.json"]
+    assert persistence.backup_paths(tmp_path / "arch.weights.h5") == [tmp_path / "arch.backup-2.weights.h5",
+                                                                      tmp_path / "arch.backup-1.weights.h5"]
+    for loaded_from, expected in ((json_path, third), (tmp_path / "arch.backup-2.json", second),
+                                  (tmp_path / "arch.backup-1.json", first)):
         np.testing.assert_array_equal(predict(persistence.load_model(loaded_from)), predict(expected))
 
 
