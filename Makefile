@@ -24,20 +24,22 @@ export PYTHONHASHSEED ?= 0
 
 CHAPTERS := $(shell seq -f "ch%02g" 1 14)
 
-.PHONY: help install test test-oldest all smoke report bench sweep lint clean notebooks site $(CHAPTERS)
+.PHONY: help install test test-oldest all smoke report publish bench sweep lint clean notebooks site $(CHAPTERS)
 
 help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
 	@echo
-	@echo "  make all         every chapter at full settings, as executed notebooks, then docs/REPORT.md"
-	@echo "                   (SEEDS=5: at seeds 42..46, the report shows seeds passed and mean (min-max);"
-	@echo "                   JOBS=N: N notebooks at a time, default 2; JOBS=1 one after another;"
-	@echo "                   BACKEND=jax: on JAX, into docs/jax/REPORT.md)"
+	@echo "  make all         every chapter at full settings, as executed notebooks, into outputs/BACKEND/,"
+	@echo "                   then outputs/BACKEND/REPORT.md (SEEDS=5: at seeds 42..46, the report shows"
+	@echo "                   seeds passed and mean (min-max); JOBS=N: N notebooks at a time, default 2;"
+	@echo "                   BACKEND=jax: on JAX, into outputs/jax/)"
 	@echo "  make test        install if needed, then the unit tests and every chapter as a notebook (quick)"
 	@echo "  make test-oldest the same tests on the lowest versions setup.cfg allows (in $(OLDEST))"
 	@echo "  make ch01..ch14  one chapter (ARGS=--quick for a quick run; BACKEND=jax for JAX)"
 	@echo "  make smoke       every chapter in quick mode, as notebooks (never writes docs/)"
-	@echo "  make report      write docs/REPORT.md from outputs/chNN_slug/metrics.json (SEEDS=5 as for all)"
+	@echo "  make report      write outputs/BACKEND/REPORT.md from its runs' metrics.json (SEEDS=5 as for all)"
+	@echo "  make publish     copy a finished multi-seed report and its figures into docs/ (docs/jax/ on JAX):"
+	@echo "                   the only target that changes committed files"
 	@echo "  make notebooks   executed notebooks in notebooks/ (ARGS=--quick for quick runs)"
 	@echo "  make site        the rendered book in site/ (open site/index.html), from the last runs"
 	@echo "  make bench       the benchmarks, written to docs/BENCHMARKS.md"
@@ -86,8 +88,11 @@ $(CHAPTERS): install
 smoke: install ## every chapter in quick mode
 	$(PY) -m chapters all --quick $(ARGS)
 
-report: install ## docs/REPORT.md from the metrics (of SEEDS seeds)
+report: install ## outputs/BACKEND/REPORT.md from the metrics (of SEEDS seeds)
 	$(PY) -m chapters report --seeds $(SEEDS)
+
+publish: install ## copy a finished multi-seed report into docs/ (docs/jax/ on JAX)
+	$(PY) -m chapters publish
 
 site: install ## the rendered book in site/
 	$(PY) -m chapters site

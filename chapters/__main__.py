@@ -6,12 +6,12 @@ Commands:
   chapters.chNN_slug`` would (``make chNN``).
 - ``all``: every chapter in order, each executed as a notebook in its own kernel, so that
   one chapter's memory and backend state never reach the next. The executed notebook is
-  kept beside the chapter's metrics (``outputs/chNN_slug/chNN_slug.ipynb``), one line is
-  printed per chapter, and a full run then writes ``docs/REPORT.md`` (``make all``).
+  kept beside the chapter's metrics (``outputs/BACKEND/chNN_slug/chNN_slug.ipynb``), one line
+  is printed per chapter, and a full run then writes ``outputs/BACKEND/REPORT.md`` (``make all``).
   ``--seeds N`` runs every chapter at N seeds (``make all SEEDS=5``): ``--seed`` (42) and the
   next N - 1, each run in a fresh kernel, so that each seed's result is what ``make chNN``
-  at that seed gives. The first seed's runs go to ``outputs/chNN_slug/`` as above (the site
-  and the figures use them), the others to ``outputs/seeds/SEED/chNN_slug/``; all 14
+  at that seed gives. The first seed's runs go to ``outputs/BACKEND/chNN_slug/`` as above (the
+  site and the figures use them), the others to ``outputs/BACKEND/seeds/SEED/chNN_slug/``; all 14
   chapters run at the first seed, then at the next, and each line names its seed. The
   report then counts, for each chapter, the seeds that passed and shows each metric's
   mean and min–max over the seeds. ``--jobs N`` runs N notebooks at a time (``JOBS=2``;
@@ -19,16 +19,17 @@ Commands:
   chapter's own seconds grow while the wall time may shrink.
 - ``notebooks``: every chapter executed as a notebook into ``notebooks/`` (``make notebooks``;
   ``--jobs N`` as for ``all``).
-- ``report``: ``docs/REPORT.md`` from the full runs' metrics (``make report``; ``--seeds N``
-  and ``--seed S`` for the runs of ``all --seeds N --seed S``).
+- ``report``: ``outputs/BACKEND/REPORT.md`` from the full runs' metrics (``make report``;
+  ``--seeds N`` and ``--seed S`` for the runs of ``all --seeds N --seed S``).
+- ``publish``: copy a finished multi-seed report and its figures into ``docs/`` (``docs/jax/``
+  on JAX), the only command that changes committed files (``make publish``).
 - ``site``: the rendered book in ``site/`` (``make site``).
 - ``readme``: rewrite the README's chapter table from the registry.
 
 Flags for a chapter, ``all`` and ``notebooks``: ``--quick``, ``--seed N``, ``--epochs N``,
 ``--verbose``, ``--tensorboard``, ``--scheduler ADDRESS`` (chapter 12's repeats on a
 Dask cluster), and for one chapter ``--output-dir DIR``. A quick run
-writes to ``outputs/quick/`` (its further seeds to ``outputs/quick/seeds/SEED/``) and never
-to ``docs/``. ``--seeds`` belongs to ``all`` and ``report`` alone, and ``--jobs`` to ``all``
+writes to ``outputs/BACKEND/quick/`` (its further seeds to ``outputs/BACKEND/quick/seeds/SEED/``). ``--seeds`` belongs to ``all`` and ``report`` alone, and ``--jobs`` to ``all``
 and ``notebooks``: a chapter runs at one seed (``--seed N``).
 
 Exit status: 0 when every chapter run passed (or ran, for a quick run), 1 when one
@@ -51,7 +52,7 @@ from chapters import _book  # noqa: E402
 
 
 def usage() -> str:
-    lines = ["usage: python -m chapters {N | all | notebooks | report | site} [flags]", "", "Chapters:"]
+    lines = ["usage: python -m chapters {N | all | notebooks | report | publish | site} [flags]", "", "Chapters:"]
     for chapter in _book.CHAPTERS.values():
         targets = ", ".join(f"{key} {op} {bound:g}" for key, (op, bound) in chapter.targets.items())
         lines.append(f"  {chapter.number:>2}  {chapter.name:<27} {chapter.title}  [{targets}]")
@@ -59,9 +60,10 @@ def usage() -> str:
         "",
         "Commands:",
         "  N           run chapter N here (make chNN)",
-        "  all         every chapter as an executed notebook, then docs/REPORT.md (make all)",
+        "  all         every chapter as an executed notebook, then outputs/BACKEND/REPORT.md (make all)",
         "  notebooks   every chapter executed into notebooks/ (make notebooks)",
-        "  report      docs/REPORT.md from outputs/chNN_slug/metrics.json (make report)",
+        "  report      outputs/BACKEND/REPORT.md from its chNN_slug/metrics.json (make report)",
+        "  publish     copy a finished multi-seed report into docs/ (make publish)",
         "  site        the rendered book in site/ (make site)",
         "  readme      rebuild the README's chapter table from the registry",
         "",
@@ -274,11 +276,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"all: {error}", file=sys.stderr)
             return 2
         failures = run_notebooks(rest, seeds=seeds, jobs=jobs)
-        if "--quick" not in rest:  # a quick run never writes docs/
+        if "--quick" not in rest:  # the report goes beside the runs; only `publish` writes docs/
             from chapters import _report
 
             _report.main(["--seeds", str(seeds), "--seed", str(every[0])] if seeds > 1 else [])
         return 1 if failures else 0
+    if command == "publish":
+        from chapters import _report
+
+        if rest:
+            print(f"publish takes no flags (it publishes outputs/{_book.backend_name()}; BACKEND=jax for JAX's). "
+                  f"Received: {' '.join(rest)}", file=sys.stderr)
+            return 2
+        try:
+            folder = _report.publish(_book.OUTPUT_ROOT)
+        except ValueError as error:
+            print(f"publish: {error}", file=sys.stderr)
+            return 1
+        print(f"Published {_book.shown_path(_book.OUTPUT_ROOT / 'REPORT.md')} and its figures to "
+              f"{_book.shown_path(folder)}/")
+        return 0
     if command == "notebooks":
         if "--seeds" in given:
             print("notebooks: --seeds is a flag of `all` and `report`; notebooks/ holds one run per "

@@ -36,8 +36,8 @@ flag                       environment                 meaning
 =========================  ==========================  ========================================
 
 A flag on the command line wins over the environment. A full run writes to
-``outputs/chNN_slug/``; a quick run to ``outputs/quick/chNN_slug/``, so that a quick run
-never replaces the record of a full one.
+``outputs/BACKEND/chNN_slug/``; a quick run to ``outputs/BACKEND/quick/chNN_slug/``, so that
+a quick run never replaces the record of a full one, nor one backend's run another's.
 """
 
 from __future__ import annotations
@@ -68,9 +68,23 @@ OPS = {
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Where runs write by default: the repository's outputs/, wherever the run starts (a
-#: notebook's kernel starts in the notebook's folder).
-OUTPUT_ROOT = ROOT / "outputs"
+def backend_name() -> str:
+    """The Keras backend this process will use, read as Keras reads it but without importing
+    it: ``KERAS_BACKEND``, else ``~/.keras/keras.json`` (``KERAS_HOME`` moves it), else tensorflow."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    try:
+        backend = json.loads((home / "keras.json").read_text(encoding="utf-8")).get("backend")
+    except (OSError, ValueError, AttributeError):
+        backend = None
+    return backend if isinstance(backend, str) and backend.isidentifier() else "tensorflow"
+
+
+#: Where runs write by default: the repository's outputs/<backend>/, wherever the run starts
+#: (a notebook's kernel starts in the notebook's folder), so that the two backends' runs,
+#: reports and site never mix.
+OUTPUT_ROOT = ROOT / "outputs" / backend_name()
 QUICK_ROOT = OUTPUT_ROOT / "quick"
 
 
@@ -284,8 +298,8 @@ def parse_flags(chapter: Chapter, argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=_int(1), default=env.get("LSTMBOOK_EPOCHS"),
                         help="override the number of training epochs")
     parser.add_argument("--output-dir", default=env.get("LSTMBOOK_OUTPUT_DIR") or None,
-                        help="figures and metrics.json (default outputs/chNN_slug/, "
-                             "outputs/quick/chNN_slug/ for a quick run)")
+                        help="figures and metrics.json (default outputs/BACKEND/chNN_slug/, "
+                             "outputs/BACKEND/quick/chNN_slug/ for a quick run)")
     parser.add_argument("--verbose", action="store_true", default=_env_flag("LSTMBOOK_VERBOSE"),
                         help="show Keras's progress bars during fit")
     parser.add_argument("--tensorboard", action="store_true", default=_env_flag("LSTMBOOK_TENSORBOARD"),
@@ -413,7 +427,7 @@ def shown_path(path) -> str:
         return str(path)
 
 
-#: Where JAX keeps the functions it compiled (``outputs/.jax_cache``, see cache_jax_compilations).
+#: Where JAX keeps the functions it compiled (``outputs/jax/.jax_cache``, see cache_jax_compilations).
 JAX_CACHE = OUTPUT_ROOT / ".jax_cache"
 
 
@@ -505,7 +519,8 @@ class Run:
     def _prepare_output_dir(self) -> None:
         """Create the folder, prove it writable, and mark an earlier record as superseded.
 
-        Done before any training, so that an unwritable folder fails at once and an
+        The earlier run's figures and executed notebook go, so that the folder never shows
+        one run's record beside another's notebook. Done before any training, so that an unwritable folder fails at once and an
         interrupted run never leaves the previous run's PASS for the report to show.
         """
         folder = self.output_dir
@@ -521,6 +536,11 @@ class Run:
             if isinstance(record, dict) and record:
                 record["superseded"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
                 write_json(previous, record)
+                if record.get("chapter") == self.chapter.number:  # this chapter's folder: its last run goes
+                    old = [name for name in record.get("figures", []) if isinstance(name, str)]
+                    for name in [*old, f"{self.chapter.name}.ipynb"]:
+                        if Path(name).name == name:
+                            (folder / name).unlink(missing_ok=True)
             else:
                 write_atomic(folder / ".writable", b"")
                 (folder / ".writable").unlink()

@@ -1,16 +1,17 @@
 """The reproduction report: one table that says whether the companion reproduces the book.
 
 ``make all`` runs every chapter at full settings and then calls this module, which reads
-each chapter's ``outputs/chNN_slug/metrics.json`` and writes ``docs/REPORT.md``:
+each chapter's ``outputs/BACKEND/chNN_slug/metrics.json`` and writes
+``outputs/BACKEND/REPORT.md`` beside them:
 
 - a row per chapter: number, title, the book's figure, our metric(s), target(s),
   the result (PASS, FAIL, quick, not run or invalid), seconds and backend;
 - the totals, the machine, the library versions and the date;
-- each chapter's main figure, copied into ``docs/figures/chNN_<name>.png`` so that
-  ``docs/`` is self-contained and can be committed without ``outputs/``.
+- each chapter's main figure, copied into ``figures/chNN_<name>.png`` beside the report.
 
-Runs on another backend than TensorFlow write their report and figures one folder down,
-``docs/jax/`` for ``make all BACKEND=jax``, and leave the TensorFlow ones as they are.
+A report shows the runs of one backend; a folder holding two backends' runs is refused.
+Only ``make publish`` (:func:`publish`) copies a finished multi-seed report and its
+figures into ``docs/`` (``docs/jax/`` for JAX), the committed reports.
 
 Run it alone with ``make report`` or ``python -m chapters report [--outputs DIR] [--docs DIR]``.
 
@@ -18,8 +19,8 @@ A row is PASS only for a **full** run whose targets all hold, re-checked here fr
 recorded metrics; a quick run (``--quick``) is never reported as PASS.
 
 Several seeds (``make all SEEDS=5``, ``python -m chapters report --seeds 5 [--seed 42]``): the
-base seed's run is read from ``outputs/chNN_slug/`` and each further seed's from
-``outputs/seeds/SEED/chNN_slug/``. A seed's run counts only when it is a full run of that seed
+base seed's run is read from ``outputs/BACKEND/chNN_slug/`` and each further seed's from
+``outputs/BACKEND/seeds/SEED/chNN_slug/``. A seed's run counts only when it is a full run of that seed
 (``seed`` in its record) that finished; a chapter is PASS only when it passed at every seed.
 The table then says how many seeds passed (``5/5``) and shows each metric as its mean and
 its min–max over the seeds' full runs.
@@ -513,8 +514,9 @@ def render_report(rows, *, generated: str | None = None, run: dict | None = None
         lines.append("")
         lines.append(f"Written by `{command}` (`make all SEEDS={len(seeds)}`; `report` instead of `all` "
                      f"rewrites it from the runs), "
-                     f"which reads seed {seeds[0]}'s runs from `outputs/chNN_slug/metrics.json` and "
-                     f"the other seeds' from `outputs/{SEEDS_FOLDER}/SEED/chNN_slug/metrics.json`. "
+                     f"which reads seed {seeds[0]}'s runs from `outputs/BACKEND/chNN_slug/metrics.json` "
+                     f"and the other seeds' from `outputs/BACKEND/{SEEDS_FOLDER}/SEED/chNN_slug/metrics.json`"
+                     f", and copied here by `make publish`. "
                      f"A chapter is PASS only when its full run passed at every seed; \"ours\" is "
                      f"each metric's mean (min–max) over the seeds' full runs. Quick runs "
                      f"(`--quick`) and runs of another seed are never counted.")
@@ -527,7 +529,7 @@ def render_report(rows, *, generated: str | None = None, run: dict | None = None
                      f"Backend: {', '.join(backends) or '—'}.")
         lines.append("")
         lines.append("Written by `make all` (or `make report`, which re-reads "
-                     "`outputs/chNN_slug/metrics.json`). A row is PASS only for a full run whose "
+                     "`outputs/BACKEND/chNN_slug/metrics.json`). A row is PASS only for a full run whose "
                      "targets all hold; quick runs (`--quick`) are never counted.")
         lines.append("")
         lines.append("| ch | chapter | the book | ours | target | result | seconds | backend |")
@@ -622,12 +624,13 @@ def _docs_path(docs) -> Path:
 
 def build_report(outputs="outputs", docs=None, *, generated: str | None = None,
                  seeds: int = 1, seed: int = BASE_SEED) -> list:
-    """Read every chapter's metrics, copy the main figures, write ``docs/REPORT.md``.
+    """Read every chapter's metrics, copy the main figures, write ``REPORT.md`` beside them.
 
     Args:
-        outputs: the folder holding ``chNN_slug/metrics.json`` (default ``outputs``).
-        docs: where ``REPORT.md`` and ``figures/`` go (created if needed). The default, None,
-            is :func:`docs_folder`: ``docs``, or ``docs/jax`` for runs on JAX.
+        outputs: the folder holding ``chNN_slug/metrics.json``, all of one backend
+            (``outputs/tensorflow``, say); runs of two backends are refused.
+        docs: where ``REPORT.md`` and ``figures/`` go (created if needed); by default
+            ``outputs`` itself. :func:`publish` copies a finished report into ``docs/``.
         generated: the date line (default: now).
         seeds: how many seeds each chapter ran at: ``seed``, ``seed + 1``, ... The runs at
             ``seed`` are read from ``outputs/chNN_slug/``, the others from
@@ -659,8 +662,12 @@ def build_report(outputs="outputs", docs=None, *, generated: str | None = None,
         rows = [multi_seed_row(number, [chapter_row(number, by_seed[s].get(number), seed=s) for s in every])
                 for number in CHAPTERS]
         run = read_run(outputs)
+    backends = {run.record.get("backend") for row in rows for run in (row.runs or [row]) if run.record}
+    if len(backends) > 1:
+        raise ValueError(f"outputs holds runs of several backends ({', '.join(sorted(map(str, backends)))}); "
+                         f"a report shows one. Received: outputs={str(outputs)!r}")
     if docs is None:
-        docs = _docs_path(docs_folder(rows))
+        docs = _docs_path(outputs)
     docs.mkdir(parents=True, exist_ok=True)
     for row in rows:
         name = (row.record or {}).get("main_figure")
@@ -677,6 +684,32 @@ def build_report(outputs="outputs", docs=None, *, generated: str | None = None,
     return rows
 
 
+def publish(outputs, docs_root="docs") -> Path:
+    """Copy a finished multi-seed report and its figures from ``outputs`` into the docs.
+
+    Into ``docs_root`` for TensorFlow, ``docs_root/<backend>`` for another backend
+    (:func:`docs_folder`). Only a report written by ``all --seeds N`` (N >= 2) is
+    published, rewritten from its runs first; the runs must all be full runs of one backend.
+    This is the only command that changes files in ``docs/`` (``make publish``).
+
+    Returns the folder written. Raises ValueError when there is no such report.
+    """
+    outputs = Path(outputs)
+    run = read_run(outputs)
+    seeds = run.get("seeds") if run else None
+    if not (isinstance(seeds, list) and len(seeds) >= 2 and all(_is_seed(s) for s in seeds)):
+        raise ValueError(f"{str(outputs)!r} holds no finished multi-seed run: publish one written by "
+                         f"`make all SEEDS=5` (its {SEEDS_FOLDER}/{RUN_FILE} lists the seeds)")
+    rows = build_report(outputs, outputs, seeds=len(seeds), seed=seeds[0])
+    target = docs_folder(rows, docs_root)
+    (target / "figures").mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        if row.figure:
+            copy_figure(outputs / row.figure, target / row.figure)
+    write_atomic(target / "REPORT.md", (outputs / "REPORT.md").read_bytes())
+    return target
+
+
 def main(argv=None) -> int:
     """``python -m chapters report [--outputs DIR] [--docs DIR] [--seeds N] [--seed S]``; returns
     the exit status.
@@ -688,11 +721,13 @@ def main(argv=None) -> int:
         argv = sys.argv[1:]
     if isinstance(argv, (str, bytes)) or not all(isinstance(a, str) for a in argv):
         raise TypeError(f"argv must be a list of str. Received: argv={argv!r}")
+    from chapters import _book
+
     parser = argparse.ArgumentParser(prog="python -m chapters report",
-                                     description="Write docs/REPORT.md from outputs/*/metrics.json.")
-    parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
-    parser.add_argument("--docs", default=None,
-                        help="where REPORT.md goes (default docs, or docs/jax for runs on JAX)")
+                                     description="Write REPORT.md from outputs/BACKEND/*/metrics.json.")
+    parser.add_argument("--outputs", default=str(_book.OUTPUT_ROOT),
+                        help="chapter outputs (default outputs/BACKEND, this process's Keras backend)")
+    parser.add_argument("--docs", default=None, help="where REPORT.md goes (default: the outputs folder)")
     parser.add_argument("--seeds", type=_int(1), default=1,
                         help="the chapters ran at SEEDS seeds, --seed and the next ones "
                              f"(outputs/{SEEDS_FOLDER}/SEED/ for all but the first; default 1)")
@@ -710,8 +745,8 @@ def main(argv=None) -> int:
     passed = sum(row.status == STATUS_PASS for row in rows)
     every = (f" at every one of {args.seeds} seeds ({args.seed}–{args.seed + args.seeds - 1})"
              if args.seeds > 1 else "")
-    docs = Path(args.docs) if args.docs is not None else docs_folder(rows)
-    print(f"Wrote {docs / 'REPORT.md'}: {passed}/{len(rows)} chapters passed{every}", flush=True)
+    docs = Path(args.docs if args.docs is not None else args.outputs)
+    print(f"Wrote {_book.shown_path(docs / 'REPORT.md')}: {passed}/{len(rows)} chapters passed{every}", flush=True)
     for row in rows:
         if row.status != STATUS_PASS:
             print(f"  ch{row.number:02d} {row.title}: {row.status}"

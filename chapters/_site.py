@@ -3,12 +3,14 @@
 The site is built with MkDocs Material, mkdocs-jupyter (the chapters' executed notebooks)
 and mkdocstrings (the API reference, from the library's docstrings). Its pages:
 
-- a home page with the headline from ``docs/REPORT.md`` and the chapter table, built
-  from the chapter registry;
+- a home page with the report's headline and the chapter table, built from the chapter
+  registry;
 - one page per chapter: the notebook executed by the last full run
-  (``outputs/chNN_slug/chNN_slug.ipynb``), else the last quick run's (marked as such),
-  else the chapter's code without outputs;
-- the reproduction report and the benchmarks (``docs/``);
+  (``outputs/BACKEND/chNN_slug/chNN_slug.ipynb``), else the last quick run's (marked as
+  such), else the chapter's code without outputs;
+- the reproduction report of the same backend's runs (``outputs/BACKEND/REPORT.md``), or,
+  before ``make all`` has written one, the published one (``docs/``, ``docs/jax/``), and
+  the benchmarks (``docs/``);
 - the API reference of ``lstmbook``.
 
 Nothing is loaded from the network: web fonts are off and every asset is in the folder,
@@ -50,9 +52,18 @@ def chapter_source(chapter: _book.Chapter, outputs: Path) -> tuple[Path, str]:
     return chapter.path, "code"
 
 
+def report_folder(outputs: Path) -> Path:
+    """Where the site's report comes from: the runs' own (``outputs/BACKEND``) when ``make all``
+    wrote one, else the published report of that backend (``docs``, or ``docs/jax``)."""
+    if (outputs / "REPORT.md").is_file():
+        return outputs
+    backend = outputs.name if outputs.name.isidentifier() else "tensorflow"
+    return DOCS if backend == "tensorflow" else DOCS / backend
+
+
 def home_page(outputs: Path) -> str:
     """The home page's Markdown: the headline, how to run the book, and the chapter table."""
-    report = DOCS / "REPORT.md"
+    report = report_folder(outputs) / "REPORT.md"
     headline = ""
     if report.is_file():
         match = re.search(r"^\*\*(.+?)\*\*(.*)$", report.read_text(encoding="utf-8"), re.M)
@@ -64,6 +75,10 @@ def home_page(outputs: Path) -> str:
         "(Jason Brownlee, 2017): every chapter as a notebook that runs on a laptop's CPU.",
         "",
         headline or "No full run has been reported yet (`make all`).",
+        "",
+        f"Backend: {outputs.name}. The chapter pages show the runs in `outputs/{outputs.name}/`; "
+        + ("the report is theirs." if report_folder(outputs) == outputs
+           else f"the report is the published one (`{_book.shown_path(report)}`)."),
         "",
         "Run one chapter with `make ch06` (`ARGS=--quick` for a run in seconds), every chapter "
         "with `make all`, and the tests with `make test`.",
@@ -137,7 +152,7 @@ def config(src: Path, site: Path) -> dict:
     }
 
 
-def build(outputs="outputs", site="site") -> Path:
+def build(outputs=_book.OUTPUT_ROOT, site="site") -> Path:
     """Assemble the site's sources and run MkDocs. Returns the site folder."""
     import yaml
 
@@ -147,12 +162,14 @@ def build(outputs="outputs", site="site") -> Path:
         shutil.rmtree(src)
     (src / "chapters").mkdir(parents=True)
     (src / "index.md").write_text(home_page(outputs), encoding="utf-8")
-    for name, page in (("REPORT.md", "report.md"), ("BENCHMARKS.md", "benchmarks.md"), ("CLUSTER.md", "cluster.md")):
-        text = (DOCS / name).read_text(encoding="utf-8") if (DOCS / name).is_file() \
+    reports = report_folder(outputs)
+    for folder, name, page in ((reports, "REPORT.md", "report.md"), (DOCS, "BENCHMARKS.md", "benchmarks.md"),
+                               (DOCS, "CLUSTER.md", "cluster.md")):
+        text = (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() \
             else f"# {page[:-3].title()}\n\nNot written yet.\n"
         (src / page).write_text(text, encoding="utf-8")
-    if (DOCS / "figures").is_dir():
-        shutil.copytree(DOCS / "figures", src / "figures")
+    if (reports / "figures").is_dir():
+        shutil.copytree(reports / "figures", src / "figures")
     (src / "api.md").write_text(api_page(), encoding="utf-8")
     (src / "book.css").write_text(CSS, encoding="utf-8")
     for chapter in _book.CHAPTERS.values():
@@ -219,7 +236,8 @@ class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chapters site", description=__doc__.splitlines()[0])
-    parser.add_argument("--outputs", default="outputs", help="chapter outputs (default outputs)")
+    parser.add_argument("--outputs", default=str(_book.OUTPUT_ROOT),
+                        help="chapter outputs (default outputs/BACKEND, this process's Keras backend)")
     parser.add_argument("--site", default="site", help="where the site goes (default site)")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="also write a screenshot of chapter 6's page, taken in headless Chromium")

@@ -761,9 +761,9 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     then it forecasts row ``i``. For targets that reach ``horizon`` steps ahead (a
     multi-step forecast), test row ``j``'s target is fully observed only at row
     ``j + horizon``, so the update before row ``i`` learns from test rows ``0 … i-horizon``:
-    an update never sees a value from row ``i``'s future. Without ``update`` no step depends on the previous one, so
-    all forecasts come from one ``predict`` call; a stateful model carries its state from
-    row to row exactly as the row-by-row loop would. On JAX, build stateful models with
+    an update never sees a value from row ``i``'s future. Without ``update`` no step depends
+    on the previous one, so all forecasts come from one ``predict`` call; a stateful model
+    carries its state from row to row exactly as the row-by-row loop would. On JAX, build stateful models with
     :class:`lstmbook.models.StatefulLSTM`: Keras 3.15's own stateful LSTM drops its state
     between batches there, and this function refuses it.
 

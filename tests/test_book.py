@@ -3,6 +3,7 @@ metrics.json, and a missed target stopping a full run from every entry point."""
 
 import doctest
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,10 +57,12 @@ def test_flags_from_the_command_line_and_the_environment(monkeypatch):
     args = _book.parse_flags(DEMO, [])
     flags = (args.quick, args.epochs, args.seed, args.verbose, args.tensorboard)
     assert flags == (False, None, 42, False, False)
-    assert Path(args.output_dir) == ROOT / "outputs" / "ch06_demo"
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    assert Path(args.output_dir) == ROOT / "outputs" / backend / "ch06_demo"  # each backend's runs apart
     args = _book.parse_flags(DEMO, ["--quick", "--epochs", "3", "--seed", "7", "--output-dir", "x"])
     assert (args.quick, args.epochs, args.seed, args.output_dir) == (True, 3, 7, "x")
-    assert Path(_book.parse_flags(DEMO, ["--quick"]).output_dir) == ROOT / "outputs" / "quick" / "ch06_demo"
+    quick = _book.parse_flags(DEMO, ["--quick"]).output_dir
+    assert Path(quick) == ROOT / "outputs" / backend / "quick" / "ch06_demo"
     monkeypatch.setenv("LSTMBOOK_QUICK", "1")
     monkeypatch.setenv("LSTMBOOK_SEED", "5")
     args = _book.parse_flags(DEMO, [])

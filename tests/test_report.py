@@ -230,18 +230,15 @@ def test_report_is_written_atomically(dirs, monkeypatch):
     assert leftovers == []
 
 
-def test_runs_on_jax_report_into_their_own_folder(tmp_path, monkeypatch):
-    outputs = tmp_path / "outputs"
-    monkeypatch.chdir(tmp_path)  # the default docs folder is relative: docs, or docs/jax
+def test_a_report_goes_beside_its_runs_and_refuses_two_backends(tmp_path, monkeypatch, capsys):
+    outputs = tmp_path / "outputs" / "jax"
+    monkeypatch.chdir(tmp_path)
     for number in range(1, 15):
         write_record(outputs, number, backend="jax")
     assert report.main(["--outputs", str(outputs)]) == 0
-    assert table_rows((tmp_path / "docs" / "jax" / "REPORT.md").read_text())[1][RESULT].endswith("PASS")
-    assert (tmp_path / "docs" / "jax" / "figures" / "ch01_main.png").is_file()
-    assert not (tmp_path / "docs" / "REPORT.md").exists()  # the TensorFlow report stays as it was
-    for number in range(1, 15):
-        write_record(outputs, number)  # TensorFlow runs report into docs itself
-    rows = report.build_report(outputs)
-    assert report.docs_folder(rows) == report.Path("docs") and (tmp_path / "docs" / "REPORT.md").is_file()
-    write_record(outputs, 3, backend="jax")  # a mix stays in docs, with both backends in the rows
-    assert report.docs_folder(report.build_report(outputs)) == report.Path("docs")
+    assert table_rows((outputs / "REPORT.md").read_text())[1][RESULT].endswith("PASS")
+    assert (outputs / "figures" / "ch01_main.png").is_file()
+    assert not (tmp_path / "docs").exists()  # a report never writes the committed docs
+    write_record(outputs, 3)  # a TensorFlow run among JAX's: refused, not mixed
+    assert report.main(["--outputs", str(outputs)]) == 2
+    assert "several backends" in capsys.readouterr().err

@@ -286,3 +286,21 @@ def test_the_longest_runs_start_first_and_the_last_run_of_the_backend_counts(tmp
     order = runner.longest_first(plan + later, "tensorflow")
     assert order[:2] == [2, 14 + 2]
 
+
+
+@pytest.mark.parametrize("backend, folder", [("tensorflow", "docs"), ("jax", "docs/jax")])
+def test_publish_copies_a_finished_multi_seed_report_into_the_docs(backend, folder, tmp_path):
+    outputs = tmp_path / "outputs" / backend
+    for number in _book.CHAPTERS:
+        for seed in SEEDS:
+            write_run(outputs, number, seed, backend=backend)
+    with pytest.raises(ValueError, match="multi-seed"):
+        report.publish(outputs, tmp_path / "docs")  # no run.json: not a finished `all --seeds` run
+    assert not (tmp_path / "docs").exists()
+    (report.seed_outputs(outputs, 0).parent / report.RUN_FILE).write_text(
+        json.dumps({"seeds": SEEDS, "jobs": 2, "wall_seconds": 100.0}))
+    assert report.publish(outputs, tmp_path / "docs") == tmp_path / folder
+    text = (tmp_path / folder / "REPORT.md").read_text()
+    assert text == (outputs / "REPORT.md").read_text()
+    assert "**14/14 chapters reproduce the book at every one of 5 seeds (42–46)**" in text
+    assert f"Backend: {backend}" in text

@@ -14,9 +14,9 @@ def site(chapter_notebook, tmp_path_factory):
     """A site built from chapter 6's executed quick-run notebook (the others show their code)."""
     root = tmp_path_factory.mktemp("site")
     result = chapter_notebook(6)
-    quick = root / "outputs" / "quick" / result.chapter.name
-    shutil.copytree(result.output_dir, quick)
-    return _site.build(root / "outputs", root / "site")
+    outputs = root / "outputs" / _book.backend_name()
+    shutil.copytree(result.output_dir, outputs / "quick" / result.chapter.name)
+    return _site.build(outputs, root / "site")
 
 
 def test_site_has_every_page(site):
