@@ -147,7 +147,9 @@ def config(src: Path, site: Path) -> dict:
             {"mkdocstrings": {"handlers": {"python": {
                 "paths": [str(ROOT)],
                 "options": {"docstring_style": "google", "show_source": False, "members_order": "source",
-                            "filters": ["!^_"]}}}}},
+                            "filters": ["!^_"],
+                            # "Returns:" holds one description, as the library writes it
+                            "docstring_options": {"returns_multiple_items": False}}}}}},
         ],
     }
 

@@ -112,7 +112,7 @@ def check_optimizer(value, name: str):
 
 
 def check_compile_kwargs(value, name: str) -> dict | None:
-    """:func:`check_kwargs`, and a ``loss`` or ``optimizer`` given by name must be one Keras knows."""
+    """``check_kwargs``, and a ``loss`` or ``optimizer`` given by name must be one Keras knows."""
     value = check_kwargs(value, name)
     if value and isinstance(value.get("loss"), str):
         check_loss(value["loss"], f"{name}['loss']")

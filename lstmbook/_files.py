@@ -8,7 +8,7 @@ crash mid-write leaves the previous file as it was.
 The temporary files live in a folder of their own, ``.lstmbook-tmp`` inside the
 destination's folder, named for the process that writes them: ``12345-1a2b3c4d.keras``.
 A process killed mid-write cannot remove its temporary files, so every write first
-removes those whose process is gone (:func:`remove_stale`); files of a process still
+removes those whose process is gone (``remove_stale``); files of a process still
 running, such as a save in progress in another process, are left alone. Nothing outside
 that folder is ever removed as a leftover, so a file of yours is never taken for one.
 """
@@ -171,7 +171,7 @@ def replacing(path: Path, suffix: str = ".tmp"):
 
 
 def write_atomic(path, data: bytes | str) -> Path:
-    """Write ``data`` (text is UTF-8) to ``path`` atomically; see :func:`replacing`."""
+    """Write ``data`` (text is UTF-8) to ``path`` atomically; see ``replacing``."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with replacing(path) as tmp:

@@ -22,15 +22,16 @@ every gate. For input ``x_t`` of shape ``(batch, features)`` and the previous st
 ``recurrent_activation="sigmoid"`` (its defaults). It stores the four gates side by
 side in three arrays, in the order **i, f, c, o**: ``kernel`` ``(features, 4 * units)``,
 ``recurrent_kernel`` ``(units, 4 * units)`` and ``bias`` ``(4 * units,)``.
-:func:`weights_from_keras` splits them into the per-gate matrices above.
+``weights_from_keras`` splits them into the per-gate matrices above.
 
 Introduced in Chapter 1.
 
->>> import numpy as np
->>> weights = random_weights(features=3, units=4, seed=0)
->>> trace = lstm_forward(np.zeros((2, 5, 3)), weights)
->>> trace.h.shape, trace.f.shape
-((2, 5, 4), (2, 5, 4))
+Examples:
+    >>> import numpy as np
+    >>> weights = random_weights(features=3, units=4, seed=0)
+    >>> trace = lstm_forward(np.zeros((2, 5, 3)), weights)
+    >>> trace.h.shape, trace.f.shape
+    ((2, 5, 4), (2, 5, 4))
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ def sigmoid(z):
     Raises:
         TypeError: when ``z`` is not numeric.
 
-    >>> sigmoid(np.array([0.0, 100.0, -100.0])).round(6).tolist()
-    [0.5, 1.0, 0.0]
+    Examples:
+        >>> sigmoid(np.array([0.0, 100.0, -100.0])).round(6).tolist()
+        [0.5, 1.0, 0.0]
     """
     z = _checks.as_numbers(z, "z", allow_empty=True, allow_inf=True)
     return 0.5 * (1.0 + np.tanh(0.5 * z))
@@ -115,10 +117,11 @@ class LSTMWeights(NamedTuple):
         """The ``[kernel, recurrent_kernel, bias]`` list that ``keras.layers.LSTM.set_weights`` takes.
 
         Concatenates the gates in Keras's order (i, f, c, o), as float32. This is the
-        inverse of :func:`weights_from_keras` for a layer with a bias.
+        inverse of ``weights_from_keras`` for a layer with a bias.
 
-        >>> [w.shape for w in random_weights(features=3, units=4, seed=0).to_keras()]
-        [(3, 16), (4, 16), (16,)]
+        Examples:
+            >>> [w.shape for w in random_weights(features=3, units=4, seed=0).to_keras()]
+            [(3, 16), (4, 16), (16,)]
         """
         self = _check_weights(self)  # it may have been built by hand
         return [
@@ -175,15 +178,16 @@ def split_gates(kernel, recurrent_kernel, bias=None) -> LSTMWeights:
         bias: ``(4 * units,)``, ``[b_i | b_f | b_c | b_o]``; ``None`` means no bias (zeros).
 
     Returns:
-        An :class:`LSTMWeights` with ``W[g]`` ``(features, units)``, ``U[g]`` ``(units, units)``
+        An ``LSTMWeights`` with ``W[g]`` ``(features, units)``, ``U[g]`` ``(units, units)``
         and ``b[g]`` ``(units,)`` for each gate ``g`` in ``GATES``.
 
     Raises:
         ValueError: when the shapes do not fit together as an LSTM's weights.
 
-    >>> w = split_gates(np.zeros((3, 8)), np.zeros((2, 8)), np.arange(8.0))
-    >>> w.features, w.units, w.b["f"].tolist()
-    (3, 2, [2.0, 3.0])
+    Examples:
+        >>> w = split_gates(np.zeros((3, 8)), np.zeros((2, 8)), np.arange(8.0))
+        >>> w.features, w.units, w.b["f"].tolist()
+        (3, 2, [2.0, 3.0])
     """
     kernel = _as_float_array(kernel, "kernel", 2)
     recurrent_kernel = _as_float_array(recurrent_kernel, "recurrent_kernel", 2)
@@ -222,14 +226,15 @@ def random_weights(features: int, units: int, scale: float = 0.5, seed=None) -> 
             gives the same weights; ``None`` draws fresh ones.
 
     Returns:
-        An :class:`LSTMWeights`.
+        An ``LSTMWeights``.
 
     Raises:
         ValueError: when an argument is out of range or of the wrong type.
 
-    >>> w = random_weights(features=2, units=3, seed=1)
-    >>> w.W["o"].shape, w.U["o"].shape, w.b["o"].shape
-    ((2, 3), (3, 3), (3,))
+    Examples:
+        >>> w = random_weights(features=2, units=3, seed=1)
+        >>> w.W["o"].shape, w.U["o"].shape, w.b["o"].shape
+        ((2, 3), (3, 3), (3,))
     """
     features, units = _checks.check_int(features, "features"), _checks.check_int(units, "units")
     scale = _checks.check_number(scale, "scale", 0.0, include="neither")
@@ -256,19 +261,20 @@ def weights_from_keras(layer) -> LSTMWeights:
             ones this module's equations use.
 
     Returns:
-        An :class:`LSTMWeights` (float64 copies; changing them leaves the layer alone).
+        An ``LSTMWeights`` (float64 copies; changing them leaves the layer alone).
 
     Raises:
         TypeError: when ``layer`` is not a ``keras.layers.LSTM``.
         ValueError: when it is not built yet, or uses other activations.
 
-    >>> import keras
-    >>> inputs = keras.Input(shape=(5, 3))
-    >>> layer = keras.layers.LSTM(4, name="lstm")
-    >>> _ = layer(inputs)
-    >>> w = weights_from_keras(layer)
-    >>> w.features, w.units, w.b["f"].tolist()  # Keras starts the forget gate's bias at 1
-    (3, 4, [1.0, 1.0, 1.0, 1.0])
+    Examples:
+        >>> import keras
+        >>> inputs = keras.Input(shape=(5, 3))
+        >>> layer = keras.layers.LSTM(4, name="lstm")
+        >>> _ = layer(inputs)
+        >>> w = weights_from_keras(layer)
+        >>> w.features, w.units, w.b["f"].tolist()  # Keras starts the forget gate's bias at 1
+        (3, 4, [1.0, 1.0, 1.0, 1.0])
     """
     # Imported here, not at the top, so that the NumPy cell alone never starts a backend.
     import keras
@@ -302,8 +308,8 @@ def set_forget_bias(layer, bias):
     Keras's initial bias of 1 (``unit_forget_bias=True``, ``sigmoid(1) = 0.73``) keeps
     ``0.73**100 = 2e-14``.
 
-    The weights are read and written through :func:`weights_from_keras` and
-    :meth:`LSTMWeights.to_keras`, so that ``b_f`` is found by gate, not by index.
+    The weights are read and written through ``weights_from_keras`` and
+    ``LSTMWeights.to_keras``, so that ``b_f`` is found by gate, not by index.
 
     Introduced in Chapter 2.
 
@@ -320,11 +326,12 @@ def set_forget_bias(layer, bias):
         ValueError: when the layer is not built, has no bias or other activations, or
             ``bias`` has the wrong shape or is not finite.
 
-    >>> import keras
-    >>> layer = keras.layers.LSTM(2)
-    >>> _ = layer(np.zeros((1, 3, 1)))
-    >>> set_forget_bias(layer, 5.0).get_weights()[2].tolist()  # gates i, f, c, o
-    [0.0, 0.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0]
+    Examples:
+        >>> import keras
+        >>> layer = keras.layers.LSTM(2)
+        >>> _ = layer(np.zeros((1, 3, 1)))
+        >>> set_forget_bias(layer, 5.0).get_weights()[2].tolist()  # gates i, f, c, o
+        [0.0, 0.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0]
     """
     weights = weights_from_keras(layer)  # checks the layer's type, that it is built, its activations
     if not layer.cell.use_bias:
@@ -412,16 +419,17 @@ def lstm_step(x_t, h_prev, c_prev, weights: LSTMWeights) -> LSTMStep:
         x_t: the inputs at step t, ``(batch, features)``.
         h_prev: the hidden state ``h_{t-1}``, ``(batch, units)``; ``None`` means zeros.
         c_prev: the cell state ``c_{t-1}``, ``(batch, units)``; ``None`` means zeros.
-        weights: an :class:`LSTMWeights`.
+        weights: an ``LSTMWeights``.
 
     Returns:
-        An :class:`LSTMStep` ``(f, i, c_tilde, c, o, h)``, each ``(batch, units)``.
+        An ``LSTMStep`` ``(f, i, c_tilde, c, o, h)``, each ``(batch, units)``.
         Feed ``step.h`` and ``step.c`` back in as the next step's ``h_prev`` and ``c_prev``.
 
-    >>> w = random_weights(features=3, units=2, seed=0)
-    >>> step = lstm_step(np.ones((4, 3)), None, None, w)
-    >>> step.h.shape, bool((step.f > 0).all() and (step.f < 1).all())
-    ((4, 2), True)
+    Examples:
+        >>> w = random_weights(features=3, units=2, seed=0)
+        >>> step = lstm_step(np.ones((4, 3)), None, None, w)
+        >>> step.h.shape, bool((step.f > 0).all() and (step.f < 1).all())
+        ((4, 2), True)
     """
     weights = _check_weights(weights)
     x_t = _as_float_array(x_t, "x_t", 2)
@@ -437,25 +445,26 @@ def lstm_step(x_t, h_prev, c_prev, weights: LSTMWeights) -> LSTMStep:
 def lstm_forward(x, weights: LSTMWeights, h0=None, c0=None) -> LSTMTrace:
     """Run the cell over whole sequences and keep every gate's activation at every step.
 
-    Applies :func:`lstm_step` for ``t = 0 … timesteps - 1``, starting from ``h_{-1} = h0``
+    Applies ``lstm_step`` for ``t = 0 … timesteps - 1``, starting from ``h_{-1} = h0``
     and ``c_{-1} = c0`` (zeros by default, as Keras starts). The input projections
     ``x_t W_g + b_g`` of all steps are computed at once; only the recurrence loops over time.
 
     Args:
         x: inputs ``(batch, timesteps, features)``, the 3-D shape Keras LSTMs take.
-        weights: an :class:`LSTMWeights`, e.g. from :func:`weights_from_keras`.
+        weights: an ``LSTMWeights``, e.g. from ``weights_from_keras``.
         h0: initial hidden state ``(batch, units)`` or ``None``.
         c0: initial cell state ``(batch, units)`` or ``None``.
 
     Returns:
-        An :class:`LSTMTrace` ``(f, i, c_tilde, c, o, h)``, each ``(batch, timesteps, units)``.
+        An ``LSTMTrace`` ``(f, i, c_tilde, c, o, h)``, each ``(batch, timesteps, units)``.
         ``trace.h`` equals ``keras.layers.LSTM(units, return_sequences=True)`` on ``x``
         with the same weights.
 
-    >>> w = random_weights(features=1, units=3, seed=0)
-    >>> trace = lstm_forward(np.ones((2, 4, 1)), w)
-    >>> trace.h.shape, trace.c[:, -1].shape
-    ((2, 4, 3), (2, 3))
+    Examples:
+        >>> w = random_weights(features=1, units=3, seed=0)
+        >>> trace = lstm_forward(np.ones((2, 4, 1)), w)
+        >>> trace.h.shape, trace.c[:, -1].shape
+        ((2, 4, 3), (2, 3))
     """
     weights = _check_weights(weights)
     x = _as_float_array(x, "x", 3)

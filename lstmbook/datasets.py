@@ -55,10 +55,11 @@ def data_dir(directory=None) -> Path:
 def sha256(path) -> str:
     """The SHA-256 hex digest of a file, read in chunks.
 
-    >>> sha256(True)
-    Traceback (most recent call last):
-    ...
-    TypeError: path must be a str or path-like. Received: path=True
+    Examples:
+        >>> sha256(True)
+        Traceback (most recent call last):
+        ...
+        TypeError: path must be a str or path-like. Received: path=True
     """
     # open() takes an int as a file descriptor: sha256(0) would read, then close, stdin.
     if not _checks.check_path(path).is_file():
@@ -111,7 +112,7 @@ def load_shampoo_sales(directory=None) -> pd.Series:
     Makridakis, Wheelwright and Hyndman (1998). Used in Chapter 14.
 
     Args:
-        directory: another folder holding ``shampoo_sales.csv`` (see :func:`data_dir`).
+        directory: another folder holding ``shampoo_sales.csv`` (see ``data_dir``).
 
     Returns:
         A float ``pd.Series`` named ``"Sales"`` with a monthly ``PeriodIndex``.
@@ -128,7 +129,7 @@ def load_airline_passengers(directory=None) -> pd.Series:
     Box, Jenkins and Reinsel, series G. Used in Chapter 3.
 
     Args:
-        directory: another folder holding ``airline_passengers.csv`` (see :func:`data_dir`).
+        directory: another folder holding ``airline_passengers.csv`` (see ``data_dir``).
 
     Returns:
         A float ``pd.Series`` named ``"Passengers"`` with a monthly ``PeriodIndex``.

@@ -9,10 +9,10 @@ per epoch:
   run, while the training loss kept falling;
 - **good fit**: both losses have flattened out, close together.
 
-:func:`diagnose` applies those rules with the thresholds below. Every threshold is a
+``diagnose`` applies those rules with the thresholds below. Every threshold is a
 fraction, so it does not depend on the loss's units: "height" means the height of the
 learning-curve plot, the larger of the first training and validation losses, and "the end"
-means the last :data:`TAIL_FRACTION` of the epochs. They were set halfway between what the
+means the last ``TAIL_FRACTION`` of the epochs. They were set halfway between what the
 book's five cases look like on nine seeds of real training runs; the patience was then
 widened from 25% to 45% on 210 seeds of each backend. How long an LSTM(10) takes to learn
 the book's five points depends on its initial weights (its best validation loss falls
@@ -21,9 +21,9 @@ twenty was called overfit, or still underfit, at the good-fit length. At 45%, wi
 12's case lengths (100, 300, 900 and 2,200 epochs), all 840 diagnoses of those runs match
 the book on each backend. Chapter 12 repeats the check on five more seeds in every run.
 
-:func:`repeated_evaluation` trains a model several times with different seeds (in parallel
-processes with ``jobs=N``, or on a Dask cluster inside :func:`on_cluster`) and summarises
-the scores; :func:`plot_boxplots` compares several configurations' scores side by side.
+``repeated_evaluation`` trains a model several times with different seeds (in parallel
+processes with ``jobs=N``, or on a Dask cluster inside ``on_cluster``) and summarises
+the scores; ``plot_boxplots`` compares several configurations' scores side by side.
 
 Introduced in Chapter 12.
 """
@@ -82,7 +82,7 @@ LABELS = ("underfit", "good fit", "overfit")
 
 
 class Diagnosis(NamedTuple):
-    """What :func:`diagnose` returns: ``label`` ("underfit", "good fit" or "overfit") and ``reason``.
+    """What ``diagnose`` returns: ``label`` ("underfit", "good fit" or "overfit") and ``reason``.
 
     Introduced in Chapter 12.
     """
@@ -145,7 +145,7 @@ def _curves(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def curve_measures(history) -> dict:
-    """The numbers :func:`diagnose` decides on, as fractions of the plot's height.
+    """The numbers ``diagnose`` decides on, as fractions of the plot's height.
 
     Introduced in Chapter 12.
 
@@ -164,9 +164,10 @@ def curve_measures(history) -> dict:
     squared or absolute error, cross-entropy); a loss that can go below zero, such as
     Keras's ``cosine_similarity``, is refused rather than measured wrongly.
 
-    >>> m = curve_measures({"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.3, 0.2]})
-    >>> round(m["gap"], 3), round(m["val_drop"], 3)
-    (0.1, 0.1)
+    Examples:
+        >>> m = curve_measures({"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.3, 0.2]})
+        >>> round(m["gap"], 3), round(m["val_drop"], 3)
+        (0.1, 0.1)
     """
     epochs, loss, val = _curves(history)
     for key, values in (("loss", loss), ("val_loss", val)):
@@ -198,14 +199,14 @@ def diagnose(history) -> Diagnosis:
     The rules, in order (thresholds are the module's constants, fractions of the plot's
     height or of the run's length):
 
-    1. **overfit** if the best validation loss lies more than :data:`PATIENCE_FRACTION` of
+    1. **overfit** if the best validation loss lies more than ``PATIENCE_FRACTION`` of
        the epochs before the end, the validation loss has risen more than
-       :data:`RISE_FRACTION` above it, and the training loss kept falling meanwhile;
-    2. **underfit** if either loss still falls by more than :data:`FALLING_FRACTION` of the
-       height over the last :data:`TAIL_FRACTION` of the epochs;
+       ``RISE_FRACTION`` above it, and the training loss kept falling meanwhile;
+    2. **underfit** if either loss still falls by more than ``FALLING_FRACTION`` of the
+       height over the last ``TAIL_FRACTION`` of the epochs;
     3. **underfit** if the curves are flat but the training loss is still above
-       :data:`HIGH_TRAIN_FRACTION` of where it started (too little capacity);
-    4. **good fit** if the final losses are within :data:`CLOSE_FRACTION` of the height;
+       ``HIGH_TRAIN_FRACTION`` of where it started (too little capacity);
+    4. **good fit** if the final losses are within ``CLOSE_FRACTION`` of the height;
     5. otherwise **overfit**: flat curves with the validation loss settled well above the
        training loss (or, rarely, below it, which the reason reports).
 
@@ -218,12 +219,13 @@ def diagnose(history) -> Diagnosis:
     Returns:
         ``Diagnosis(label, reason)``; it unpacks as ``label, reason = diagnose(history)``.
 
-    >>> falling = {"loss": np.linspace(1.0, 0.5, 50), "val_loss": np.linspace(1.2, 0.7, 50)}
-    >>> diagnose(falling).label
-    'underfit'
-    >>> flat = {"loss": np.r_[1.0, np.full(49, 0.01)], "val_loss": np.r_[1.0, np.full(49, 0.012)]}
-    >>> diagnose(flat).label
-    'good fit'
+    Examples:
+        >>> falling = {"loss": np.linspace(1.0, 0.5, 50), "val_loss": np.linspace(1.2, 0.7, 50)}
+        >>> diagnose(falling).label
+        'underfit'
+        >>> flat = {"loss": np.r_[1.0, np.full(49, 0.01)], "val_loss": np.r_[1.0, np.full(49, 0.012)]}
+        >>> diagnose(flat).label
+        'good fit'
     """
     m = curve_measures(history)
     if m["since_best"] > PATIENCE_FRACTION and m["rise"] > RISE_FRACTION and m["train_fell_after_best"]:
@@ -304,8 +306,8 @@ def plot_learning_curves(history, *, title: str | None = None, start_epoch: int 
             ``"val_loss"``), or a list of them (several runs, drawn over each other).
         title: the plot's title; the diagnosis is appended when ``show_diagnosis``.
         start_epoch: first epoch drawn (the book plots its overfit case from epoch 500).
-        show_diagnosis: add ``diagnosed: <label>`` (:func:`diagnose`, or the runs' majority
-            with :func:`diagnose_runs`) to the title.
+        show_diagnosis: add ``diagnosed: <label>`` (``diagnose``, or the runs' majority
+            with ``diagnose_runs``) to the title.
         ax: draw into this matplotlib Axes instead of a new figure.
 
     Returns:
@@ -347,7 +349,7 @@ def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "val
 
     Args:
         results: ``{configuration name: scores}``; the scores may be a list, an array or
-            a :class:`RepeatedResult`. Drawn in the dict's order.
+            a ``RepeatedResult``. Drawn in the dict's order.
         title, ylabel, xlabel: labels.
         ax: draw into this Axes instead of a new figure.
 
@@ -385,7 +387,7 @@ def plot_boxplots(results: dict, *, title: str | None = None, ylabel: str = "val
 
 @dataclass
 class RepeatedResult:
-    """The outcome of :func:`repeated_evaluation`. Introduced in Chapter 12.
+    """The outcome of ``repeated_evaluation``. Introduced in Chapter 12.
 
     Attributes:
         scores: one final score per repeat, ``(n_repeats,)``, in repeat order.
@@ -587,7 +589,7 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
         timeout: seconds to wait for the scheduler to answer, and for a first worker.
 
     Returns:
-        A ``distributed.Client`` for :func:`on_cluster`; ``close()`` it when done.
+        A ``distributed.Client`` for ``on_cluster``; ``close()`` it when done.
 
     Raises:
         ImportError: Dask is not installed (``pip install 'lstmbook[cluster]'``).
@@ -628,11 +630,11 @@ def connect_cluster(scheduler: str, *, timeout: float = 10):
 def on_cluster(scheduler, *, timeout: float = 10):
     """Send every repeat inside the block to a Dask cluster.
 
-    ``with on_cluster("tcp://HOST:8786"):`` around :func:`repeated_evaluation` or
-    :func:`run_repeats` runs each repeat as a task on the cluster's workers, through joblib's
+    ``with on_cluster("tcp://HOST:8786"):`` around ``repeated_evaluation`` or
+    ``run_repeats`` runs each repeat as a task on the cluster's workers, through joblib's
     Dask backend; outside it they run here (or in ``jobs`` local processes) as before. It is
     the same as ``with distributed.Client(address), joblib.parallel_config(backend="dask"):``,
-    which :func:`run_repeats` honours too, plus the checks: the scheduler must answer and have
+    which ``run_repeats`` honours too, plus the checks: the scheduler must answer and have
     a worker within ``timeout`` seconds, and the workers get this process's Keras backend.
     Each repeat seeds itself, so the scores equal a local run's.
 
@@ -666,8 +668,8 @@ def on_cluster(scheduler, *, timeout: float = 10):
 def run_repeats(fn, seeds, *, jobs: int = 1, progress: bool = True, desc: str | None = None) -> list:
     """Call ``fn(seed)`` for every seed, here or in ``jobs`` worker processes, with a progress bar.
 
-    The engine under :func:`repeated_evaluation`, for repeated experiments of any shape
-    (Chapter 14 runs a whole walk-forward evaluation per seed). Inside :func:`on_cluster`
+    The engine under ``repeated_evaluation``, for repeated experiments of any shape
+    (Chapter 14 runs a whole walk-forward evaluation per seed). Inside ``on_cluster``
     (or any ``joblib.parallel_config(backend="dask")``) every call is a task on the Dask
     cluster and ``jobs`` is not used. Otherwise, with ``jobs > 1`` the calls go to joblib's
     ``loky`` worker processes. Each worker imports Keras with this process's
@@ -757,14 +759,14 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     in a worker, first or last.
 
     ``jobs > 1`` runs repeats in that many worker processes (joblib's ``loky`` backend);
-    inside :func:`on_cluster` they run on a Dask cluster instead. Each worker imports Keras
+    inside ``on_cluster`` they run on a Dask cluster instead. Each worker imports Keras
     with this process's backend (``KERAS_BACKEND`` is set for
     them), clears its Keras session between repeats, and exits shortly after the last
     one, so memory stays at one small model per worker. ``build_fn`` must be picklable
     by cloudpickle (a module-level function or ``functools.partial`` is safest).
 
     ``ensemble=True`` trains the repeats together as one vectorised model
-    (:class:`lstmbook.training.Ensemble`): each repeat starts from the weights its seed
+    (``lstmbook.training.Ensemble``): each repeat starts from the weights its seed
     gives it and takes exactly the steps it would take alone, so the scores are those of
     separate runs to float precision, but a step costs about one small model's step, not
     ``n_repeats`` of them. With ``jobs > 1`` the repeats are split into ``jobs`` ensembles,
@@ -794,7 +796,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         ensemble: train the repeats as one vectorised ensemble (above).
 
     Returns:
-        A :class:`RepeatedResult`: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
+        A ``RepeatedResult``: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
         ``summary`` (``mean``, ``std``, ``min``, ``max``).
     """
     _checks.check_callable(build_fn, "build_fn")

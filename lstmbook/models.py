@@ -20,11 +20,11 @@ Compile the model yourself, with the loss and optimizer of your problem::
 
 Each model round-trips through ``model.save("m.keras")`` and
 ``keras.models.load_model("m.keras")``. The custom layers,
-:class:`BatchedTimeDistributed`, :class:`ReverseTime` and :class:`StatefulLSTM`, are
+``BatchedTimeDistributed``, ``ReverseTime`` and ``StatefulLSTM``, are
 registered with Keras's serialization when this module is imported, so import
 ``lstmbook.models`` before loading.
 
-:class:`StatefulLSTM` is ``keras.layers.LSTM(stateful=True)`` with a state that carries
+``StatefulLSTM`` is ``keras.layers.LSTM(stateful=True)`` with a state that carries
 from batch to batch on JAX as well as on TensorFlow (Chapters 2, 4 and 14).
 
 ``unroll=True`` (a keyword of every builder, Keras's own LSTM argument) unrolls the loop
@@ -140,11 +140,12 @@ class BatchedTimeDistributed(keras.layers.TimeDistributed):
             for all of them.
         **kwargs: ``TimeDistributed``'s own (``name``, ...).
 
-    >>> inputs = keras.Input(shape=(10, 4, 4, 1))
-    >>> BatchedTimeDistributed(keras.layers.Flatten())(inputs).shape
-    (None, 10, 16)
-    >>> BatchedTimeDistributed(keras.layers.Flatten(), steps_per_call=3)(inputs).shape
-    (None, 10, 16)
+    Examples:
+        >>> inputs = keras.Input(shape=(10, 4, 4, 1))
+        >>> BatchedTimeDistributed(keras.layers.Flatten())(inputs).shape
+        (None, 10, 16)
+        >>> BatchedTimeDistributed(keras.layers.Flatten(), steps_per_call=3)(inputs).shape
+        (None, 10, 16)
     """
 
     def __init__(self, layer, steps_per_call=None, **kwargs):
@@ -188,16 +189,17 @@ class ReverseTime(keras.layers.Layer):
     """Reverse a sequence along its time axis: ``(batch, timesteps, ...)`` -> same shape.
 
     A Keras LSTM built with ``go_backwards=True`` and ``return_sequences=True`` returns its
-    outputs in the order it read them, last input step first. :func:`build_vanilla_lstm`
+    outputs in the order it read them, last input step first. ``build_vanilla_lstm``
     puts this layer after such an LSTM so that output step ``t`` lines up with input step
     ``t``, as ``keras.layers.Bidirectional`` does for its backward half. (The book's
     Chapter 10 listing leaves the outputs reversed.)
 
     Introduced in Chapter 10.
 
-    >>> import numpy as np
-    >>> ReverseTime()(np.arange(3.0).reshape(1, 3, 1)).numpy().ravel().tolist()  # doctest: +SKIP
-    [2.0, 1.0, 0.0]
+    Examples:
+        >>> import numpy as np
+        >>> ReverseTime()(np.arange(3.0).reshape(1, 3, 1)).numpy().ravel().tolist()  # doctest: +SKIP
+        [2.0, 1.0, 0.0]
     """
 
     def __init__(self, **kwargs):
@@ -239,12 +241,13 @@ class StatefulLSTM(keras.layers.LSTM):
 
     Introduced in Chapter 4; used in Chapters 2 and 14.
 
-    >>> import numpy as np
-    >>> inputs = keras.Input(batch_shape=(1, 1, 1))
-    >>> model = keras.Model(inputs, StatefulLSTM(4, name="lstm")(inputs))
-    >>> x = np.ones((1, 1, 1))
-    >>> bool((model.predict(x, verbose=0) != model.predict(x, verbose=0)).all())  # doctest: +SKIP
-    True
+    Examples:
+        >>> import numpy as np
+        >>> inputs = keras.Input(batch_shape=(1, 1, 1))
+        >>> model = keras.Model(inputs, StatefulLSTM(4, name="lstm")(inputs))
+        >>> x = np.ones((1, 1, 1))
+        >>> bool((model.predict(x, verbose=0) != model.predict(x, verbose=0)).all())  # doctest: +SKIP
+        True
     """
 
     def __init__(self, units, stateful=True, **kwargs):
@@ -301,7 +304,7 @@ def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="s
     LSTM returns every step and the output is ``TimeDistributed(Dense)`` "output", one
     prediction per step. With ``go_backwards=True`` the LSTM reads the sequence from its
     last step to its first (Chapter 10's backward LSTM); when it also returns sequences,
-    a :class:`ReverseTime` layer "reverse_time" puts its outputs back in input order, so
+    a ``ReverseTime`` layer "reverse_time" puts its outputs back in input order, so
     that prediction ``t`` belongs to input step ``t``.
 
     Introduced in Chapter 6 (the echo problem: ``LSTM(25) -> Dense(10, softmax)``). The
@@ -324,12 +327,13 @@ def build_vanilla_lstm(input_shape, output_units, units=25, output_activation="s
         ``(batch, output_units)``, or to ``(batch, timesteps, output_units)`` with
         ``return_sequences=True``.
 
-    >>> model = build_vanilla_lstm((5, 10), output_units=10)
-    >>> model.output_shape
-    (None, 10)
-    >>> build_vanilla_lstm((None, 1), 1, output_activation="sigmoid", return_sequences=True,
-    ...                    go_backwards=True).output_shape
-    (None, None, 1)
+    Examples:
+        >>> model = build_vanilla_lstm((5, 10), output_units=10)
+        >>> model.output_shape
+        (None, 10)
+        >>> build_vanilla_lstm((None, 1), 1, output_activation="sigmoid", return_sequences=True,
+        ...                    go_backwards=True).output_shape
+        (None, None, 1)
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
@@ -372,9 +376,10 @@ def build_stacked_lstm(input_shape, output_units, units=(20, 20), output_activat
         An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
         ``(batch, output_units)``.
 
-    >>> model = build_stacked_lstm((50, 1), output_units=5)
-    >>> model.output_shape, [layer.name for layer in model.layers]
-    ((None, 5), ['inputs', 'lstm_1', 'lstm_2', 'output'])
+    Examples:
+        >>> model = build_stacked_lstm((50, 1), output_units=5)
+        >>> model.output_shape, [layer.name for layer in model.layers]
+        ((None, 5), ['inputs', 'lstm_1', 'lstm_2', 'output'])
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
@@ -402,7 +407,7 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
     MaxPooling2D(pool_size) "max_pooling2d" -> Flatten "flatten"``, wrapped in
     ``TimeDistributed`` "cnn", then ``LSTM(units) "lstm" -> Dense(output_units,
     output_activation) "output"``. ``TimeDistributed`` applies the same CNN, with the same
-    weights, to every frame; the builder uses :class:`BatchedTimeDistributed`, which does
+    weights, to every frame; the builder uses ``BatchedTimeDistributed``, which does
     so on many frames in one call. The book wraps each of the three layers in a
     ``TimeDistributed`` of its own; one wrapper around the whole CNN computes the same
     thing and lets a group of frames go through all three layers together. Reach the
@@ -429,7 +434,7 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
             ``timesteps``; on a CPU it makes short sequences train several times faster,
             at the cost of memory and a longer first compile.
         frames_per_call: the most frames the CNN reads in one call (``steps_per_call`` of
-            :class:`BatchedTimeDistributed`), or None for all of them. The model computes
+            ``BatchedTimeDistributed``), or None for all of them. The model computes
             the same either way; Chapter 8's 50 frames train fastest 10 at a time on JAX.
         name: the model's name.
 
@@ -437,9 +442,10 @@ def build_cnn_lstm(frame_shape, output_units=1, filters=2, kernel_size=(2, 2), p
         An uncompiled ``keras.Model`` mapping ``(batch, timesteps, rows, cols, channels)``
         to ``(batch, output_units)``.
 
-    >>> model = build_cnn_lstm((50, 50, 1), timesteps=50)
-    >>> model.input_shape, model.get_layer("cnn").output.shape
-    ((None, 50, 50, 50, 1), (None, 50, 1152))
+    Examples:
+        >>> model = build_cnn_lstm((50, 50, 1), timesteps=50)
+        >>> model.input_shape, model.get_layer("cnn").output.shape
+        ((None, 50, 50, 50, 1), (None, 50, 1152))
     """
     frame_shape = _checks.check_ints(frame_shape, "frame_shape", 3, shape=True)
     timesteps = None if timesteps is None else _checks.check_int(timesteps, "timesteps")
@@ -504,8 +510,9 @@ def build_encoder_decoder_lstm(input_shape, output_timesteps, output_units, enco
         An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
         ``(batch, output_timesteps, output_units)``.
 
-    >>> build_encoder_decoder_lstm((8, 12), output_timesteps=2, output_units=12).output_shape
-    (None, 2, 12)
+    Examples:
+        >>> build_encoder_decoder_lstm((8, 12), output_timesteps=2, output_units=12).output_shape
+        (None, 2, 12)
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
@@ -533,7 +540,7 @@ def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="
     ``return_sequences=False``). At each step the two LSTMs' outputs are merged by
     ``merge_mode``: ``"concat"`` (``2 * units`` features), ``"sum"``, ``"mul"`` or
     ``"ave"`` (``units`` features). For a forward-only or backward-only comparison model,
-    use :func:`build_vanilla_lstm` with ``return_sequences=True`` and ``go_backwards``.
+    use ``build_vanilla_lstm`` with ``return_sequences=True`` and ``go_backwards``.
 
     Introduced in Chapter 10 (cumulative sum: 10 steps in, one 0/1 per step,
     ``Bidirectional(LSTM(50)) -> TimeDistributed(Dense(1, sigmoid))``).
@@ -542,7 +549,7 @@ def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="
         input_shape: ``(timesteps, features)``; ``timesteps`` may be ``None``.
         output_units: size of each output.
         units: memory cells in each direction.
-        merge_mode: one of :data:`MERGE_MODES`.
+        merge_mode: one of ``MERGE_MODES``.
         return_sequences: predict at every step (the book) or once at the end.
         output_activation: activation of the output layer.
         unroll: unroll the LSTM's loop over time (Keras's ``unroll``). Needs a fixed
@@ -555,10 +562,11 @@ def build_bidirectional_lstm(input_shape, output_units=1, units=50, merge_mode="
         ``(batch, timesteps, output_units)``, or ``(batch, output_units)`` with
         ``return_sequences=False``.
 
-    >>> build_bidirectional_lstm((10, 1)).output_shape
-    (None, 10, 1)
-    >>> build_bidirectional_lstm((None, 1), merge_mode="sum").get_layer("bidirectional_lstm").output.shape
-    (None, None, 50)
+    Examples:
+        >>> build_bidirectional_lstm((10, 1)).output_shape
+        (None, 10, 1)
+        >>> build_bidirectional_lstm((None, 1), merge_mode="sum").get_layer("bidirectional_lstm").output.shape
+        (None, None, 50)
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])
@@ -601,8 +609,9 @@ def build_generative_lstm(input_shape=(1, 2), output_units=2, units=10, output_a
         An uncompiled ``keras.Model`` mapping ``(batch, timesteps, features)`` to
         ``(batch, output_units)``.
 
-    >>> build_generative_lstm().output_shape
-    (None, 2)
+    Examples:
+        >>> build_generative_lstm().output_shape
+        (None, 2)
     """
     input_shape = _check_sequence_shape(input_shape)
     output_units, unroll = _check_common(output_units, output_activation, name, unroll, input_shape[0])

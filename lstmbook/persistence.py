@@ -6,7 +6,7 @@ file, and the architecture alone as JSON (``model.to_json()``) with the weights 
 
 What this module adds is safety:
 
-- :func:`save_model` writes the new model to a temporary file, then moves it over
+- ``save_model`` writes the new model to a temporary file, then moves it over
   ``path`` with ``os.replace``, which is atomic: a reader sees the old model or the new
   one, never half a file. Before that, the previous version gets a name of its own,
   ``model.backup-N.keras``, where ``N`` counts up with every version kept (a hard link,
@@ -14,13 +14,13 @@ What this module adds is safety:
   rewritten; only the oldest backups past ``backups`` are removed, last, once the new
   model is in place. So a failure at any step, repeated or not, or a kill, loses no
   version: at worst a backup is left twice, and the next save tidies it up.
-- :func:`save_architecture_and_weights` saves a pair the same way, its two backups under
+- ``save_architecture_and_weights`` saves a pair the same way, its two backups under
   one number. The JSON records the SHA-256 of the weights saved with it, and
-  :func:`load_model` checks it for every pair, backups included, so a new architecture
+  ``load_model`` checks it for every pair, backups included, so a new architecture
   is never loaded with old weights (a save killed between its two files).
-- :func:`load_model` loads either form and says clearly what is wrong with a missing
+- ``load_model`` loads either form and says clearly what is wrong with a missing
   file, a wrong extension or a corrupt file.
-- :func:`write_atomic` writes any file of yours the same way (the book writes its
+- ``write_atomic`` writes any file of yours the same way (the book writes its
   figures, records and notebooks with it).
 
 Temporary files live in a ``.lstmbook-tmp`` folder beside the destination, and a killed
@@ -73,10 +73,11 @@ def write_atomic(path, data: bytes | str) -> Path:
     file as it was, and the temporary files of a write that was killed are removed by the
     next write into that folder. ``path``'s folder must exist.
 
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> write_atomic(folder / "notes.txt", "one").read_text()
-    'one'
+    Examples:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> write_atomic(folder / "notes.txt", "one").read_text()
+        'one'
     """
     path = _check_path(path)
     if not isinstance(data, (bytes, str)):
@@ -113,8 +114,9 @@ def weights_path_for(json_path) -> Path:
 
     Introduced in Chapter 13.
 
-    >>> str(weights_path_for("models/final.json"))
-    'models/final.weights.h5'
+    Examples:
+        >>> str(weights_path_for("models/final.json"))
+        'models/final.weights.h5'
     """
     json_path = _check_path(json_path, "json_path")
     if json_path.suffix != JSON_SUFFIX:
@@ -137,15 +139,16 @@ def _numbered(path: Path, number: int) -> Path:
 
 
 def backup_paths(path) -> list[Path]:
-    """The numbered backups that :func:`save_model` (or the JSON + weights saver) kept, newest first.
+    """The numbered backups that ``save_model`` (or the JSON + weights saver) kept, newest first.
 
     Works for ``.keras``, ``.json`` and ``.weights.h5`` files. A backup's number counts up
     with every version kept: ``model.backup-3.keras`` is newer than ``model.backup-2.keras``.
 
     Introduced in Chapter 13.
 
-    >>> backup_paths("no/such/model.keras")
-    []
+    Examples:
+        >>> backup_paths("no/such/model.keras")
+        []
     """
     return [backup for _, backup in reversed(_numbered_backups(_check_path(path)))]
 
@@ -211,7 +214,7 @@ def _prune(paths: list[Path], backups: int) -> None:
 def _commit(new_files: list[tuple[Path, Path]], backups: int, keep_current: bool = True) -> None:
     """Move each ``(tmp, path)`` into place, keeping the current versions as a numbered backup.
 
-    1. Keep: the current files get new names, the next backup number (:func:`_keep`).
+    1. Keep: the current files get new names, the next backup number (``_keep``).
        Nothing that exists changes. A full disk fails here.
     2. Replace: each new file is moved over its path (the weights before the JSON). If a
        move fails, the moves done are undone from step 1's backups, and step 1's new
@@ -349,9 +352,9 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
     one number for both, which load together when the weights file has its default
     name), and the new files are moved into place: a failure at any step leaves the old
     pair and its backups as they were. The JSON records the SHA-256 of its weights (under
-    ``"lstmbook_weights"``), so :func:`load_model` never pairs an architecture with
+    ``"lstmbook_weights"``), so ``load_model`` never pairs an architecture with
     weights saved at another time, backups included. Symbolic links are written through,
-    as by :func:`save_model`.
+    as by ``save_model``.
 
     Introduced in Chapter 13.
 
@@ -359,7 +362,7 @@ def save_architecture_and_weights(model, json_path, weights_path=None, *,
         model: a ``keras.Model``.
         json_path: the architecture file, ending in ``.json``.
         weights_path: the weights file, ending in ``.weights.h5``; by default beside the
-            JSON file with the same stem (:func:`weights_path_for`).
+            JSON file with the same stem (``weights_path_for``).
         backups: how many previous pairs to keep, 1 to ``MAX_BACKUPS``.
 
     Returns:
@@ -416,14 +419,14 @@ def _pair_matches(json_path: Path, weights_path: Path) -> bool | None:
 
 
 def load_model(path, *, weights_path=None, compile: bool = True, custom_objects=None):
-    """Load a model saved by :func:`save_model` (``.keras``) or :func:`save_architecture_and_weights`.
+    """Load a model saved by ``save_model`` (``.keras``) or ``save_architecture_and_weights``.
 
     Introduced in Chapter 13.
 
     Args:
         path: a ``.keras`` file, or a ``.json`` architecture file.
         weights_path: for a ``.json`` file, its ``.weights.h5`` file (default: beside it,
-            see :func:`weights_path_for`).
+            see ``weights_path_for``).
         compile: restore the compiled state: loss and optimizer with its state from a
             ``.keras`` file; loss and a fresh optimizer from JSON. False gives an
             uncompiled model, enough for ``predict``.

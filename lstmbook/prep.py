@@ -72,11 +72,12 @@ def scale(data, feature_range=(0.0, 1.0)):
 
     Returns:
         ``(scaled, scaler)``: the scaled data in the input's shape, and the fitted
-        scaler to give to :func:`unscale` (its ``data_min_``/``data_max_`` hold the bounds).
+        scaler to give to ``unscale`` (its ``data_min_``/``data_max_`` hold the bounds).
 
-    >>> scaled, scaler = scale([10.0, 55.0, 100.0])
-    >>> scaled.tolist(), float(scaler.data_min_[0]), float(scaler.data_max_[0])
-    ([0.0, 0.5, 1.0], 10.0, 100.0)
+    Examples:
+        >>> scaled, scaler = scale([10.0, 55.0, 100.0])
+        >>> scaled.tolist(), float(scaler.data_min_[0]), float(scaler.data_max_[0])
+        ([0.0, 0.5, 1.0], 10.0, 100.0)
     """
     from sklearn.preprocessing import MinMaxScaler
 
@@ -106,7 +107,7 @@ def standardize(data):
 
     Returns:
         ``(standardized, scaler)``; ``scaler.mean_`` and ``scaler.scale_`` hold the
-        statistics, and :func:`unscale` inverts the transform.
+        statistics, and ``unscale`` inverts the transform.
     """
     from sklearn.preprocessing import StandardScaler
 
@@ -121,7 +122,7 @@ def standardize(data):
 
 
 def unscale(data, scaler):
-    """Undo :func:`scale` or :func:`standardize` with the scaler they returned.
+    """Undo ``scale`` or ``standardize`` with the scaler they returned.
 
     Args:
         data: scaled values, 1-D ``(n,)`` or 2-D ``(n, features)``, with as many columns
@@ -161,11 +162,12 @@ def one_hot_encode(values, categories=None):
 
     Returns:
         ``(encoded, encoder)``: a float array ``(n, n_categories)`` and the fitted encoder,
-        which :func:`one_hot_decode` uses to map columns back to values.
+        which ``one_hot_decode`` uses to map columns back to values.
 
-    >>> encoded, encoder = one_hot_encode(["cold", "hot", "warm", "cold"])
-    >>> encoded.astype(int).tolist()
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]
+    Examples:
+        >>> encoded, encoder = one_hot_encode(["cold", "hot", "warm", "cold"])
+        >>> encoded.astype(int).tolist()
+        [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]
     """
     from sklearn.preprocessing import OneHotEncoder
 
@@ -231,15 +233,16 @@ def one_hot_decode(encoded, encoder=None):
     Args:
         encoded: ``(n, n_categories)`` one-hot rows or class probabilities, or
             ``(..., n_categories)`` for sequences, e.g. a model's softmax output.
-        encoder: the encoder from :func:`one_hot_encode`, to map columns back to labels.
+        encoder: the encoder from ``one_hot_encode``, to map columns back to labels.
             ``None`` returns the column indices (the integers ``to_categorical`` encoded).
 
     Returns:
         An array of shape ``encoded.shape[:-1]`` of labels, or of integer indices: ``()``
         for one row.
 
-    >>> int(one_hot_decode([0, 1, 0]))
-    1
+    Examples:
+        >>> int(one_hot_decode([0, 1, 0]))
+        1
     """
     array = _as_numeric(encoded, "encoded", ndims=(1, 2, 3))
     indices = np.argmax(_checks.check_rows_set(array, "encoded"), axis=-1)
@@ -326,8 +329,9 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
     Returns:
         A 2-D array ``(len(sequences), maxlen)``.
 
-    >>> pad([[1, 2, 3, 4], [1, 2, 3], [1]]).tolist()
-    [[1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 1]]
+    Examples:
+        >>> pad([[1, 2, 3, 4], [1, 2, 3], [1]]).tolist()
+        [[1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 1]]
     """
     from keras.utils import pad_sequences
 
@@ -351,13 +355,14 @@ def truncate(sequences, maxlen, truncating="pre", dtype=None):
         sequences: a list of 1-D sequences.
         maxlen: the length to keep, a positive int.
         truncating: ``"pre"`` drops steps from the front (keeps the end), ``"post"`` from the back.
-        dtype: the result's dtype; ``None`` chooses ``int32`` or ``float32`` as :func:`pad` does.
+        dtype: the result's dtype; ``None`` chooses ``int32`` or ``float32`` as ``pad`` does.
 
     Returns:
         A 2-D array ``(len(sequences), maxlen)``.
 
-    >>> truncate([[1, 2, 3, 4], [1, 2, 3], [1]], 2).tolist()
-    [[3, 4], [2, 3], [0, 1]]
+    Examples:
+        >>> truncate([[1, 2, 3, 4], [1, 2, 3], [1]], 2).tolist()
+        [[3, 4], [2, 3], [0, 1]]
     """
     from keras.utils import pad_sequences
 
@@ -393,8 +398,9 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
         ``var1(t+1)`` style. Row ``t`` keeps the index of ``data``'s row ``t`` (a pandas
         ``DatetimeIndex`` carries over).
 
-    >>> series_to_supervised([1, 2, 3, 4], n_in=1).values.tolist()
-    [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
+    Examples:
+        >>> series_to_supervised([1, 2, 3, 4], n_in=1).values.tolist()
+        [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
     """
     index = data.index if isinstance(data, (pd.Series, pd.DataFrame)) else None
     array = _as_numeric(data, "data")
@@ -431,9 +437,10 @@ def split_sequence(sequence, n_steps: int):
         ``(X, y)``: for 1-D input ``X (n - n_steps, n_steps)`` and ``y (n - n_steps,)``;
         for 2-D input ``X (n - n_steps, n_steps, features)`` and ``y (n - n_steps, features)``.
 
-    >>> X, y = split_sequence([10, 20, 30, 40, 50], 3)
-    >>> X.tolist(), y.tolist()
-    ([[10.0, 20.0, 30.0], [20.0, 30.0, 40.0]], [40.0, 50.0])
+    Examples:
+        >>> X, y = split_sequence([10, 20, 30, 40, 50], 3)
+        >>> X.tolist(), y.tolist()
+        ([[10.0, 20.0, 30.0], [20.0, 30.0, 40.0]], [40.0, 50.0])
     """
     array = _as_numeric(sequence, "sequence")
     n_steps = _check_int(n_steps, "n_steps", minimum=1)
@@ -486,8 +493,9 @@ def difference(series, interval: int = 1) -> np.ndarray:
 
     ``d[t] = x[t + interval] - x[t]``; the result is ``interval`` steps shorter.
 
-    >>> difference([1, 4, 9, 16]).tolist()
-    [3.0, 5.0, 7.0]
+    Examples:
+        >>> difference([1, 4, 9, 16]).tolist()
+        [3.0, 5.0, 7.0]
     """
     array = _as_numeric(series, "series")
     interval = _check_int(interval, "interval", minimum=1)
@@ -500,20 +508,21 @@ def difference(series, interval: int = 1) -> np.ndarray:
 
 
 def invert_difference(diffed, initial, interval: int = 1) -> np.ndarray:
-    """Undo :func:`difference` given the first ``interval`` values of the original series.
+    """Undo ``difference`` given the first ``interval`` values of the original series.
 
     ``x[t + interval] = x[t] + d[t]``, accumulated with a cumulative sum per season.
 
     Args:
         diffed: the differenced series ``(m,)`` or ``(m, features)``.
         initial: the original series' first ``interval`` values (a scalar for ``interval=1``).
-        interval: the lag used by :func:`difference`.
+        interval: the lag used by ``difference``.
 
     Returns:
         The original series, ``interval + m`` long.
 
-    >>> invert_difference([3, 5, 7], initial=1).tolist()
-    [1.0, 4.0, 9.0, 16.0]
+    Examples:
+        >>> invert_difference([3, 5, 7], initial=1).tolist()
+        [1.0, 4.0, 9.0, 16.0]
     """
     d = _as_numeric(diffed, "diffed")
     interval = _check_int(interval, "interval", minimum=1)
@@ -550,10 +559,11 @@ def to_3d(data, timesteps: int | None = None, features: int | None = None) -> np
     Returns:
         A 3-D array ``(samples, timesteps, features)``.
 
-    >>> to_3d(np.arange(10.0)).shape
-    (1, 10, 1)
-    >>> to_3d(np.arange(20.0).reshape(10, 2), timesteps=10, features=2).shape
-    (1, 10, 2)
+    Examples:
+        >>> to_3d(np.arange(10.0)).shape
+        (1, 10, 1)
+        >>> to_3d(np.arange(20.0).reshape(10, 2), timesteps=10, features=2).shape
+        (1, 10, 2)
     """
     array = _as_numeric(data, "data", ndims=(1, 2, 3))
     if features is not None:
@@ -586,8 +596,9 @@ def to_3d(data, timesteps: int | None = None, features: int | None = None) -> np
 def check_3d(X, name: str = "X", timesteps: int | None = None, features: int | None = None) -> np.ndarray:
     """Return ``X`` as an array if it is ``[samples, timesteps, features]``; explain otherwise.
 
-    >>> check_3d(np.zeros((4, 5, 1))).shape
-    (4, 5, 1)
+    Examples:
+        >>> check_3d(np.zeros((4, 5, 1))).shape
+        (4, 5, 1)
     """
     _checks.check_type(name, "name", str, "a str")
     if timesteps is not None:

@@ -94,11 +94,12 @@ def first_sign_sequences(n, timesteps=30, noise=1.0, signal=(0.5, 1.5), seed=Non
         TypeError: when an argument is not a number (``seed``: not an int).
         ValueError: when an argument is out of range.
 
-    >>> X, y = first_sign_sequences(4, seed=0)
-    >>> X.shape, y.shape
-    ((4, 30, 1), (4,))
-    >>> bool(((X[:, 0, 0] > 0) == (y == 1)).all())
-    True
+    Examples:
+        >>> X, y = first_sign_sequences(4, seed=0)
+        >>> X.shape, y.shape
+        ((4, 30, 1), (4,))
+        >>> bool(((X[:, 0, 0] > 0) == (y == 1)).all())
+        True
     """
     n = _check_int(n, "n")
     timesteps = _check_int(timesteps, "timesteps")
@@ -158,11 +159,12 @@ def adding_problem(n, timesteps=50, seed=None):
         TypeError: when ``n``, ``timesteps`` or ``seed`` is not an int.
         ValueError: when one is out of range.
 
-    >>> X, y = adding_problem(3, timesteps=10, seed=0)
-    >>> X.shape, y.shape, X[..., 1].sum(axis=1).tolist()
-    ((3, 10, 2), (3,), [2.0, 2.0, 2.0])
-    >>> bool(np.allclose(y, (X[..., 0] * X[..., 1]).sum(axis=1)))
-    True
+    Examples:
+        >>> X, y = adding_problem(3, timesteps=10, seed=0)
+        >>> X.shape, y.shape, X[..., 1].sum(axis=1).tolist()
+        ((3, 10, 2), (3,), [2.0, 2.0, 2.0])
+        >>> bool(np.allclose(y, (X[..., 0] * X[..., 1]).sum(axis=1)))
+        True
     """
     n = _check_int(n, "n")
     timesteps = _check_int(timesteps, "timesteps", minimum=2)
@@ -207,11 +209,12 @@ def echo_sequences(n, length=5, n_features=10, out_index=2, seed=None):
         ``(X, y)``: ``X`` float32 ``(n, length, n_features)`` one-hot, and ``y`` float32
         ``(n, n_features)``, the one-hot value at ``X[:, out_index]``.
 
-    >>> X, y = echo_sequences(3, seed=1)
-    >>> X.shape, y.shape
-    ((3, 5, 10), (3, 10))
-    >>> bool((decode_echo(y) == decode_echo(X)[:, 2]).all())
-    True
+    Examples:
+        >>> X, y = echo_sequences(3, seed=1)
+        >>> X.shape, y.shape
+        ((3, 5, 10), (3, 10))
+        >>> bool((decode_echo(y) == decode_echo(X)[:, 2]).all())
+        True
     """
     n = _check_int(n, "n")
     length = _check_int(length, "length")
@@ -239,8 +242,9 @@ def decode_echo(encoded):
     Returns:
         int array ``(...)``: ``(n, length)`` for sequences, ``(n,)`` for targets.
 
-    >>> decode_echo([[0, 0, 1], [0.7, 0.2, 0.1]]).tolist()
-    [2, 0]
+    Examples:
+        >>> decode_echo([[0, 0, 1], [0.7, 0.2, 0.1]]).tolist()
+        [2, 0]
     """
     array = _as_numbers(encoded, "encoded", allow_empty=True, allow_bool=True, keep_dtype=True)
     if array.ndim < 1 or array.shape[-1] < 2:
@@ -271,8 +275,9 @@ def damped_sine(length, period, decay):
         float array ``(*shape, length)``, where ``shape`` is the broadcast shape of
         ``period`` and ``decay``.
 
-    >>> damped_sine(4, period=4, decay=0.0).round(6).tolist()
-    [0.5, 1.0, 0.5, 0.0]
+    Examples:
+        >>> damped_sine(4, period=4, decay=0.0).round(6).tolist()
+        [0.5, 1.0, 0.5, 0.0]
     """
     length = _check_int(length, "length")
     period, decay = _as_numbers(period, "period"), _as_numbers(decay, "decay")
@@ -317,9 +322,10 @@ def damped_sine_sequences(n, length=50, n_out=5, seed=None, *, periods=(10, 20),
         ``(X, y)``: ``X`` float32 ``(n, length, 1)`` and ``y`` float32 ``(n, n_out)``,
         all values in ``[0, 1]``.
 
-    >>> X, y = damped_sine_sequences(2, seed=0)
-    >>> X.shape, y.shape
-    ((2, 50, 1), (2, 5))
+    Examples:
+        >>> X, y = damped_sine_sequences(2, seed=0)
+        >>> X.shape, y.shape
+        ((2, 50, 1), (2, 5))
     """
     n = _check_int(n, "n")
     length = _check_int(length, "length")
@@ -354,7 +360,7 @@ def moving_line_videos(n, size=50, seed=None):
     a line moving right and 0 for one moving left.
 
     The videos are ``bool``: 5,000 of the book's 50x50x50 videos take 625 MB this way
-    against 5 GB as float64. To train on many, use :class:`MovingLineDataset`, which makes
+    against 5 GB as float64. To train on many, use ``MovingLineDataset``, which makes
     them batch by batch.
 
     Introduced in Chapter 8.
@@ -368,11 +374,12 @@ def moving_line_videos(n, size=50, seed=None):
         ``(X, y)``: ``X`` bool ``(n, size, size, size, 1)`` =
         ``[videos, frames, rows, cols, channels]``, and ``y`` uint8 ``(n,)``, 1 = right.
 
-    >>> X, y = moving_line_videos(4, size=10, seed=0)
-    >>> X.shape, X.dtype, y.shape
-    ((4, 10, 10, 10, 1), dtype('bool'), (4,))
-    >>> X[:, -1].sum(axis=(1, 2, 3)).tolist()  # the last frame has one pixel per column
-    [10, 10, 10, 10]
+    Examples:
+        >>> X, y = moving_line_videos(4, size=10, seed=0)
+        >>> X.shape, X.dtype, y.shape
+        ((4, 10, 10, 10, 1), dtype('bool'), (4,))
+        >>> X[:, -1].sum(axis=(1, 2, 3)).tolist()  # the last frame has one pixel per column
+        [10, 10, 10, 10]
     """
     n = _check_int(n, "n")
     size = _check_int(size, "size", minimum=2)
@@ -407,8 +414,9 @@ def decode_directions(predictions, threshold=0.5):
     Returns:
         str array ``(n,)``.
 
-    >>> decode_directions([[0.9], [0.2]]).tolist()
-    ['right', 'left']
+    Examples:
+        >>> decode_directions([[0.9], [0.2]]).tolist()
+        ['right', 'left']
     """
     array = _as_numbers(predictions, "predictions", ndims=(1, 2))
     if array.ndim == 2 and array.shape[1] == 1:
@@ -426,7 +434,7 @@ class MovingLineDataset(keras.utils.PyDataset):
     """Moving-line videos made batch by batch, for ``model.fit``, ``evaluate`` and ``predict``.
 
     Nothing is kept between batches: batch ``i`` is made on demand from ``(seed, i)`` by
-    :func:`moving_line_videos` (compact ``bool``) and handed to Keras as float32, so that
+    ``moving_line_videos`` (compact ``bool``) and handed to Keras as float32, so that
     memory holds one batch (32 videos of 50x50x50 are 16 MB as float32), not the whole
     data set. The same ``seed`` and index always give the same batch, so every epoch sees
     the same videos and a run is reproducible.
@@ -441,9 +449,10 @@ class MovingLineDataset(keras.utils.PyDataset):
         **kwargs: passed to ``keras.utils.PyDataset`` (``workers``, ``use_multiprocessing``,
             ``max_queue_size``).
 
-    >>> data = MovingLineDataset(100, batch_size=32, size=10, seed=0)
-    >>> len(data), data[0][0].shape, data[3][0].shape
-    (4, (32, 10, 10, 10, 1), (4, 10, 10, 10, 1))
+    Examples:
+        >>> data = MovingLineDataset(100, batch_size=32, size=10, seed=0)
+        >>> len(data), data[0][0].shape, data[3][0].shape
+        (4, (32, 10, 10, 10, 1), (4, 10, 10, 10, 1))
     """
 
     def __init__(self, n, batch_size=32, size=50, seed=None, **kwargs):
@@ -463,7 +472,7 @@ class MovingLineDataset(keras.utils.PyDataset):
         return math.ceil(self.n / self.batch_size)
 
     def videos(self, index):
-        """Batch ``index`` as made by :func:`moving_line_videos`: ``(X bool, y uint8)``."""
+        """Batch ``index`` as made by ``moving_line_videos``: ``(X bool, y uint8)``."""
         if not _checks.is_int(index) or not 0 <= index < len(self):
             raise IndexError(f"index must be an int in [0, {len(self)}). Received: index={index!r}")
         count = min(self.batch_size, self.n - index * self.batch_size)
@@ -506,10 +515,11 @@ def addition_lengths(n_terms: int = 3, largest: int = 10) -> tuple[int, int]:
     Returns:
         ``(input_length, output_length)``.
 
-    >>> addition_lengths(3, 10)
-    (8, 2)
-    >>> addition_lengths(3, 100)
-    (11, 3)
+    Examples:
+        >>> addition_lengths(3, 10)
+        (8, 2)
+        >>> addition_lengths(3, 100)
+        (11, 3)
     """
     n_terms = _check_int(n_terms, "n_terms")
     largest = _check_int(largest, "largest")
@@ -534,7 +544,7 @@ def addition_sequences(n: int, n_terms: int = 3, largest: int = 10, seed=None):
 
     Draws ``n_terms`` integers uniformly from ``1 ... largest`` for each of ``n`` problems,
     writes each problem as ``'3+10+7'`` and its sum as ``'20'``, left-pads both with
-    spaces to fixed widths (:func:`addition_lengths`: 8 and 2 for the book's defaults)
+    spaces to fixed widths (``addition_lengths``: 8 and 2 for the book's defaults)
     and one-hot encodes every character over the 12 symbols of ``ADDITION_ALPHABET``.
 
     Introduced in Chapter 9.
@@ -547,14 +557,15 @@ def addition_sequences(n: int, n_terms: int = 3, largest: int = 10, seed=None):
 
     Returns:
         ``(X, y)``: float32 one-hot arrays ``X (n, input_length, 12)`` and
-        ``y (n, output_length, 12)``. :func:`decode_addition` turns either back into
+        ``y (n, output_length, 12)``. ``decode_addition`` turns either back into
         strings.
 
-    >>> X, y = addition_sequences(2, seed=1)
-    >>> X.shape, y.shape
-    ((2, 8, 12), (2, 2, 12))
-    >>> [eval(q) == int(a) for q, a in zip(decode_addition(X), decode_addition(y))]
-    [True, True]
+    Examples:
+        >>> X, y = addition_sequences(2, seed=1)
+        >>> X.shape, y.shape
+        ((2, 8, 12), (2, 2, 12))
+        >>> [eval(q) == int(a) for q, a in zip(decode_addition(X), decode_addition(y))]
+        [True, True]
     """
     n = _check_int(n, "n")
     in_length, out_length = addition_lengths(n_terms, largest)
@@ -577,16 +588,17 @@ def decode_addition(encoded, strip: bool = True):
 
     Args:
         encoded: ``(samples, length, 12)`` one-hot rows or probabilities (``X`` or ``y``
-            from :func:`addition_sequences`, or ``model.predict``'s output), or
+            from ``addition_sequences``, or ``model.predict``'s output), or
             ``(length, 12)`` for one sequence.
         strip: drop the padding spaces (the book's ``invert`` keeps them).
 
     Returns:
         A NumPy array of ``samples`` strings, or one ``str`` for a 2-D input.
 
-    >>> X, y = addition_sequences(1, seed=0)
-    >>> decode_addition(y[0]) == str(eval(decode_addition(X[0])))
-    True
+    Examples:
+        >>> X, y = addition_sequences(1, seed=0)
+        >>> decode_addition(y[0]) == str(eval(decode_addition(X[0])))
+        True
     """
     _checks.check_bool(strip, "strip")
     array = _as_numbers(encoded, "encoded", ndims=(2, 3), allow_bool=True, keep_dtype=True)
@@ -622,11 +634,12 @@ def cumulative_sum_sequences(n: int, n_timesteps: int = 10, seed=None):
         ``(X, y)``: float32 arrays ``X (n, n_timesteps, 1)`` and labels
         ``y (n, n_timesteps, 1)`` of 0.0 and 1.0.
 
-    >>> X, y = cumulative_sum_sequences(3, seed=0)
-    >>> X.shape, y.shape
-    ((3, 10, 1), (3, 10, 1))
-    >>> bool(((X.cumsum(axis=1) > 2.5) == (y == 1)).all())
-    True
+    Examples:
+        >>> X, y = cumulative_sum_sequences(3, seed=0)
+        >>> X.shape, y.shape
+        ((3, 10, 1), (3, 10, 1))
+        >>> bool(((X.cumsum(axis=1) > 2.5) == (y == 1)).all())
+        True
     """
     n = _check_int(n, "n")
     n_timesteps = _check_int(n_timesteps, "n_timesteps")
@@ -656,11 +669,12 @@ def rectangle_sequences(n: int, seed=None):
         ``(X, y)``: float32 arrays ``X (3 * n, 1, 2)`` (one timestep of ``[x, y]``) and
         ``y (3 * n, 2)``; rows ``3 i``, ``3 i + 1`` and ``3 i + 2`` belong to rectangle ``i``.
 
-    >>> X, y = rectangle_sequences(2, seed=0)
-    >>> X.shape, y.shape
-    ((6, 1, 2), (6, 2))
-    >>> X[0, 0].tolist(), bool((X[1:3, 0] == y[0:2]).all())
-    ([0.0, 0.0], True)
+    Examples:
+        >>> X, y = rectangle_sequences(2, seed=0)
+        >>> X.shape, y.shape
+        ((6, 1, 2), (6, 2))
+        >>> X[0, 0].tolist(), bool((X[1:3, 0] == y[0:2]).all())
+        ([0.0, 0.0], True)
     """
     n = _check_int(n, "n")
     _check_size(8 * n, n=n)
@@ -677,7 +691,7 @@ def rectangle_shape_error(corners):
     """How far generated corners are from an axis-aligned rectangle anchored at ``[0, 0]``.
 
     For a shape drawn from ``p0 = [0, 0]`` through ``p1``, ``p2`` and ``p3`` (what
-    :func:`rectangle_sequences` teaches), a rectangle needs ``p1.y = 0``, ``p2.x = p1.x``,
+    ``rectangle_sequences`` teaches), a rectangle needs ``p1.y = 0``, ``p2.x = p1.x``,
     ``p3.y = p2.y`` and ``p3.x = 0``. The error of a shape is the largest of
     ``|p1.y|``, ``|p2.x - p1.x|``, ``|p3.y - p2.y|`` and ``|p3.x|``: zero for a perfect
     rectangle, and in the same units as the corners.
@@ -691,10 +705,11 @@ def rectangle_shape_error(corners):
     Returns:
         A float64 array ``(shapes,)`` of errors, or one ``float`` for a 2-D input.
 
-    >>> rectangle_shape_error([[0.5, 0.0], [0.5, 0.3], [0.0, 0.3]])
-    0.0
-    >>> round(rectangle_shape_error([[0.5, 0.02], [0.45, 0.3], [0.01, 0.3]]), 6)
-    0.05
+    Examples:
+        >>> rectangle_shape_error([[0.5, 0.0], [0.5, 0.3], [0.0, 0.3]])
+        0.0
+        >>> round(rectangle_shape_error([[0.5, 0.02], [0.45, 0.3], [0.01, 0.3]]), 6)
+        0.05
     """
     array = _as_numbers(corners, "corners", ndims=(2, 3))
     if array.shape[-2:] != (3, 2):

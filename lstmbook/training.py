@@ -1,27 +1,27 @@
 """Fit, predict, generate and walk-forward helpers for small LSTMs (Chapters 8, 11 to 14).
 
-Keras 3 removed ``Sequential.predict_classes`` and ``predict_proba``; :func:`predict_classes`
-and :func:`predict_proba` are their replacements, for softmax and sigmoid outputs alike.
+Keras 3 removed ``Sequential.predict_classes`` and ``predict_proba``; ``predict_classes``
+and ``predict_proba`` are their replacements, for softmax and sigmoid outputs alike.
 
 The book's diagnostic and updating experiments train tiny models on tiny data for
 hundreds of epochs. ``model.fit(x, y, epochs=1200)`` spends almost all of that time
-building a fresh data iterator for every epoch, not training. :func:`fit_epochs` runs
+building a fresh data iterator for every epoch, not training. ``fit_epochs`` runs
 *exactly the same* gradient steps (same batches, same order, no shuffling) from one
 stream of batches, so Keras builds one iterator and runs a whole epoch per call of its
 compiled train function; on the book's 5-sample problem it is one to two orders of
 magnitude faster, and its tests check that the weights it reaches are those that
 ``model.fit`` reaches.
 
-:func:`generate_closed_loop` runs a trained one-step model as a generator: each output is
+``generate_closed_loop`` runs a trained one-step model as a generator: each output is
 fed back in as the next input, for a whole batch of sequences at once.
 
-:func:`walk_forward_validation` makes one-step forecasts over a test period, optionally
+``walk_forward_validation`` makes one-step forecasts over a test period, optionally
 updating the model after each new observation with one of the Chapter 14 strategies
-(:func:`refit_update`); `walk_forward_repeats` repeats that experiment once per seed,
+(``refit_update``); `walk_forward_repeats` repeats that experiment once per seed,
 as one vectorised ensemble.
 
-:class:`Ensemble` trains several copies of one small model as one packed model, and
-:class:`SideBySide` several different models in one graph, each member exactly as it would
+``Ensemble`` trains several copies of one small model as one packed model, and
+``SideBySide`` several different models in one graph, each member exactly as it would
 train alone.
 
 Introduced in Chapters 8 (``StepSync``), 10 (``SideBySide``), 11 (``generate_closed_loop``),
@@ -271,7 +271,7 @@ class EpochStream(keras.utils.PyDataset):
     Batch ``i`` is batch ``i % steps_per_epoch`` of one unshuffled epoch, so the last batch
     of each epoch is short when ``batch_size`` does not divide the number of samples,
     exactly as in ``model.fit(..., shuffle=False)``. Nothing is copied.
-    :func:`fit_epochs` uses it when ``batch_size`` does not divide the samples.
+    ``fit_epochs`` uses it when ``batch_size`` does not divide the samples.
 
     Introduced in Chapter 12.
 
@@ -281,9 +281,10 @@ class EpochStream(keras.utils.PyDataset):
         batch_size: samples per batch.
         epochs: how many passes the stream holds.
 
-    >>> stream = EpochStream(np.zeros((5, 1, 1)), np.zeros(5), batch_size=2, epochs=3)
-    >>> len(stream), stream[2][0].shape, stream[3][0].shape
-    (9, (1, 1, 1), (2, 1, 1))
+    Examples:
+        >>> stream = EpochStream(np.zeros((5, 1, 1)), np.zeros(5), batch_size=2, epochs=3)
+        >>> len(stream), stream[2][0].shape, stream[3][0].shape
+        (9, (1, 1, 1), (2, 1, 1))
     """
 
     def __init__(self, x, y, batch_size: int, epochs: int):
@@ -400,12 +401,12 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         validation_every: compute the validation loss every this many epochs (like
             ``validation_freq``); the history holds it only on those epochs.
         reset_state: reset the state of every stateful layer at the start of each epoch
-            (:class:`ResetStatesCallback`), as the book's stateful training loop does.
+            (``ResetStatesCallback``), as the book's stateful training loop does.
         callbacks: more Keras callbacks (e.g. ``run.callbacks("fit")``).
         steps_per_execution: steps per call of the compiled train function: ``"epoch"``
             (a whole epoch), an int that divides the steps of an epoch (an execution must
             not run on into the next epoch, past a state reset), or ``"auto"``: a whole
-            epoch, except for short runs (fewer than :data:`AUTO_EPOCH_EXECUTION` epochs)
+            epoch, except for short runs (fewer than ``AUTO_EPOCH_EXECUTION`` epochs)
             of a model whose train function was compiled for another epoch length, which
             keep one step per call. Changing it makes Keras retrace the train function,
             which costs as much as a few hundred small steps; Chapter 14's updates refit
@@ -418,12 +419,13 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         ``"val_epoch"`` and ``"val_loss"`` (one value per validated epoch). For a multi-output
         model, the per-output losses too.
 
-    >>> inputs = keras.Input(shape=(1, 1))
-    >>> model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
-    >>> model.compile(loss="mse", optimizer="sgd")
-    >>> history = fit_epochs(model, np.zeros((5, 1, 1)), np.zeros(5), epochs=3)
-    >>> history["epoch"], len(history["loss"])
-    ([1, 2, 3], 3)
+    Examples:
+        >>> inputs = keras.Input(shape=(1, 1))
+        >>> model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
+        >>> model.compile(loss="mse", optimizer="sgd")
+        >>> history = fit_epochs(model, np.zeros((5, 1, 1)), np.zeros(5), epochs=3)
+        >>> history["epoch"], len(history["loss"])
+        ([1, 2, 3], 3)
     """
     _check_compiled(model)
     x = _as_array(x, "x")
@@ -506,9 +508,10 @@ def output_activation(model) -> str | None:
 
     Looks through ``TimeDistributed`` and ``Bidirectional`` wrappers. Introduced in Chapter 13.
 
-    >>> inputs = keras.Input(shape=(4,))
-    >>> output_activation(keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs)))
-    'softmax'
+    Examples:
+        >>> inputs = keras.Input(shape=(4,))
+        >>> output_activation(keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs)))
+        'softmax'
     """
     _check_model(model)
     if not getattr(model, "outputs", None) or len(model.outputs) != 1:
@@ -601,10 +604,11 @@ def classes_from_proba(proba, activation: str, threshold: float = 0.5) -> np.nda
         int32 labels: ``(...)`` for softmax and for a single sigmoid unit (its axis is dropped),
         ``(..., labels)`` for several sigmoid units (multi-label), ``(samples,)`` for 1-D sigmoid.
 
-    >>> classes_from_proba(np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), "softmax").tolist()
-    [1, 0]
-    >>> classes_from_proba(np.array([[0.2], [0.9]]), "sigmoid").tolist()
-    [0, 1]
+    Examples:
+        >>> classes_from_proba(np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), "softmax").tolist()
+        [1, 0]
+        >>> classes_from_proba(np.array([[0.2], [0.9]]), "sigmoid").tolist()
+        [0, 1]
     """
     _checks.check_choice(activation, "activation", ("softmax", "sigmoid"))
     threshold = _checks.check_number(threshold, "threshold", 0.0, 1.0, include="neither")
@@ -670,7 +674,7 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
 
     Args:
         model: a trained ``keras.Model`` from ``(batch, 1, features)`` (``timesteps`` 1 or
-            ``None``) to ``(batch, features)``, e.g. :func:`lstmbook.models.build_generative_lstm`.
+            ``None``) to ``(batch, features)``, e.g. ``lstmbook.models.build_generative_lstm``.
         starts: ``(sequences, features)``, the first input of each sequence.
         n_steps: how many steps to generate after the start, at most ``MAX_CLOSED_LOOP_STEPS``.
 
@@ -678,10 +682,11 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
         ``(sequences, n_steps, features)`` the generated steps, in order, as float32 (Keras's
         float type); the starts are not included.
 
-    >>> inputs = keras.Input(shape=(1, 2))
-    >>> double = keras.Model(inputs, keras.layers.Flatten()(inputs) * 2.0)
-    >>> generate_closed_loop(double, np.array([[1.0, 0.5]]), n_steps=3).tolist()
-    [[[2.0, 1.0], [4.0, 2.0], [8.0, 4.0]]]
+    Examples:
+        >>> inputs = keras.Input(shape=(1, 2))
+        >>> double = keras.Model(inputs, keras.layers.Flatten()(inputs) * 2.0)
+        >>> generate_closed_loop(double, np.array([[1.0, 0.5]]), n_steps=3).tolist()
+        [[[2.0, 1.0], [4.0, 2.0], [8.0, 4.0]]]
     """
     _check_model(model)
     starts = _as_array(starts, "starts")
@@ -723,9 +728,9 @@ def generate_closed_loop(model, starts, n_steps: int) -> np.ndarray:
 def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
     """The Chapter 14 update strategy "refit for ``epochs`` epochs on all data seen so far".
 
-    Returns a function ``update(model, x_seen, y_seen)`` for :func:`walk_forward_validation`:
+    Returns a function ``update(model, x_seen, y_seen)`` for ``walk_forward_validation``:
     it trains the model further (its weights and optimizer state carry on) for ``epochs``
-    epochs on every observation up to the newest, in order, with :func:`fit_epochs`.
+    epochs on every observation up to the newest, in order, with ``fit_epochs``.
 
     Introduced in Chapter 14.
 
@@ -734,9 +739,10 @@ def refit_update(epochs: int, *, batch_size: int = 1, reset_state: bool = True):
         batch_size: samples per step; 1 for the stateful model of Chapter 14.
         reset_state: reset the stateful layers' state at each epoch, as in the experiment.
 
-    >>> update = refit_update(5)
-    >>> update.epochs, update.__name__
-    (5, 'refit_5_epochs')
+    Examples:
+        >>> update = refit_update(5)
+        >>> update.epochs, update.__name__
+        (5, 'refit_5_epochs')
     """
     epochs = _check_int(epochs, "epochs")
     batch_size = _check_int(batch_size, "batch_size")
@@ -764,7 +770,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
     an update never sees a value from row ``i``'s future. Without ``update`` no step depends
     on the previous one, so all forecasts come from one ``predict`` call; a stateful model
     carries its state from row to row exactly as the row-by-row loop would. On JAX, build stateful models with
-    :class:`lstmbook.models.StatefulLSTM`: Keras 3.15's own stateful LSTM drops its state
+    ``lstmbook.models.StatefulLSTM``: Keras 3.15's own stateful LSTM drops its state
     between batches there, and this function refuses it.
 
     Introduced in Chapter 14.
@@ -777,7 +783,7 @@ def walk_forward_validation(model, x_train, y_train, x_test, *, y_test=None, upd
         y_test: test targets ``(n_test, ...)``; needed when ``update`` is given, because an
             update learns from each test row once it has been observed.
         update: ``None`` (a fixed model) or ``update(model, x_seen, y_seen)``, e.g.
-            :func:`refit_update`.
+            ``refit_update``.
         on_update: optional ``on_update(model, step)`` called after each update, e.g. to
             save the updated model (Chapter 14 saves it through ``lstmbook.persistence``).
         batch_size: the batch size for ``predict``; 1 for a stateful model of batch 1.
@@ -903,17 +909,19 @@ def walk_forward_repeats(build_fn, seeds, x_train, y_train, x_test, *, y_test=No
     each new observation:
 
     ```python
-    >>> def build():
-    ...     inputs = keras.Input(batch_shape=(1, 1, 1))
-    ...     outputs = keras.layers.Dense(1)(models.StatefulLSTM(2)(inputs))
-    ...     model = keras.Model(inputs, outputs)
-    ...     model.compile(loss="mse", optimizer="adam")
-    ...     return model
-    >>> x, y = np.linspace(0, 1, 8).reshape(8, 1, 1), np.linspace(0.1, 1.1, 8)
-    >>> forecasts = walk_forward_repeats(build, [1, 2], x[:6], y[:6], x[6:], y_test=y[6:],
-    ...                                  epochs=2, updates={"fixed": None, "refit_1": refit_update(1)})
-    >>> {name: f.shape for name, f in forecasts.items()}
-    {'fixed': (2, 2, 1), 'refit_1': (2, 2, 1)}
+
+    Examples:
+        >>> def build():
+        ...     inputs = keras.Input(batch_shape=(1, 1, 1))
+        ...     outputs = keras.layers.Dense(1)(models.StatefulLSTM(2)(inputs))
+        ...     model = keras.Model(inputs, outputs)
+        ...     model.compile(loss="mse", optimizer="adam")
+        ...     return model
+        >>> x, y = np.linspace(0, 1, 8).reshape(8, 1, 1), np.linspace(0.1, 1.1, 8)
+        >>> forecasts = walk_forward_repeats(build, [1, 2], x[:6], y[:6], x[6:], y_test=y[6:],
+        ...                                  epochs=2, updates={"fixed": None, "refit_1": refit_update(1)})
+        >>> {name: f.shape for name, f in forecasts.items()}
+        {'fixed': (2, 2, 1), 'refit_1': (2, 2, 1)}
 
     ```
     """
@@ -1021,7 +1029,7 @@ def _block_mask(rows, cols, gates: int, shared_rows: bool) -> np.ndarray:
 class BlockMask(keras.constraints.Constraint):
     """Keeps a packed weight block-diagonal: member ``k``'s units see only member ``k``'s inputs.
 
-    Used by :class:`Ensemble`. ``rows`` are the members' input sizes (or one int, an input
+    Used by ``Ensemble``. ``rows`` are the members' input sizes (or one int, an input
     every member shares), ``cols`` their unit counts, ``gates`` the weight's gate blocks
     (4 for an LSTM's kernels, 1 for a Dense kernel). Keras applies a constraint after each
     update, so the weights the forward pass sees are always block-diagonal, and a member's
@@ -1075,7 +1083,7 @@ def _member_axes(y_true, y_pred, members: int):
 
 @keras.saving.register_keras_serializable(package="lstmbook")
 class MemberSum(keras.losses.Loss):
-    """The sum over an :class:`Ensemble`'s members of each member's own loss.
+    """The sum over an ``Ensemble``'s members of each member's own loss.
 
     Summing (not averaging) makes the gradient of member ``k``'s weights exactly the gradient
     its own loss would give it alone.
@@ -1096,7 +1104,7 @@ class MemberSum(keras.losses.Loss):
 
 @keras.saving.register_keras_serializable(package="lstmbook")
 class MemberLosses(keras.metrics.Metric):
-    """Each :class:`Ensemble` member's own loss, as ``fit`` would report it for that member alone.
+    """Each ``Ensemble`` member's own loss, as ``fit`` would report it for that member alone.
 
     Its result is a dict, ``{"member_0_loss": ..., "member_1_loss": ..., ...}``, so the
     history of a packed fit holds one learning curve per member.
@@ -1214,9 +1222,9 @@ class Ensemble:
     Each member is ``build_fn()`` built right after ``keras.utils.set_random_seed(seed)``, so
     it starts from the weights it would have alone. The members are then packed into one
     model: each layer becomes one layer with the members' units side by side, and its
-    weights are block-diagonal (:class:`BlockMask`), so a member's units read only that
+    weights are block-diagonal (``BlockMask``), so a member's units read only that
     member's inputs. The packed loss is the sum of the members' own losses
-    (:class:`MemberSum`), which gives each member's weights exactly the gradient they would
+    (``MemberSum``), which gives each member's weights exactly the gradient they would
     get alone; the optimizers the book uses (Adam, SGD, RMSprop) update every weight on its
     own, so each member takes the steps it would take alone. On a CPU a step of the packed
     model costs about as much as a step of one member for the book's tiny models, so ten
@@ -1237,19 +1245,20 @@ class Ensemble:
 
     Attributes:
         model: the packed, compiled ``keras.Model``. Its output is ``(batch, ..., members *
-            outputs)``; :meth:`targets` packs targets for it, :meth:`split` unpacks its output.
+            outputs)``; ``targets`` packs targets for it, ``split`` unpacks its output.
         seeds: the members' seeds.
 
-    >>> def build():
-    ...     inputs = keras.Input(shape=(3, 1))
-    ...     outputs = keras.layers.Dense(1)(keras.layers.LSTM(2)(inputs))
-    ...     model = keras.Model(inputs, outputs)
-    ...     model.compile(loss="mse", optimizer="adam")
-    ...     return model
-    >>> ensemble = Ensemble(build, seeds=[1, 2, 3])
-    >>> histories = ensemble.fit(np.zeros((4, 3, 1)), np.zeros(4), epochs=2)
-    >>> len(histories), len(histories[0]["loss"]), ensemble.predict(np.zeros((4, 3, 1))).shape
-    (3, 2, (3, 4, 1))
+    Examples:
+        >>> def build():
+        ...     inputs = keras.Input(shape=(3, 1))
+        ...     outputs = keras.layers.Dense(1)(keras.layers.LSTM(2)(inputs))
+        ...     model = keras.Model(inputs, outputs)
+        ...     model.compile(loss="mse", optimizer="adam")
+        ...     return model
+        >>> ensemble = Ensemble(build, seeds=[1, 2, 3])
+        >>> histories = ensemble.fit(np.zeros((4, 3, 1)), np.zeros(4), epochs=2)
+        >>> len(histories), len(histories[0]["loss"]), ensemble.predict(np.zeros((4, 3, 1))).shape
+        (3, 2, (3, 4, 1))
     """
 
     def __init__(self, build_fn, seeds):
@@ -1360,10 +1369,10 @@ class Ensemble:
         return np.moveaxis(per_member, -2, 0)
 
     def fit(self, x, y, *, validation_data=None, **kwargs) -> list:
-        """Train every member at once with :func:`fit_epochs`; one history dict per member.
+        """Train every member at once with ``fit_epochs``; one history dict per member.
 
         ``x`` and ``y`` are one member's data (every member trains on them); the other
-        arguments are :func:`fit_epochs`'s. Each history holds ``"epoch"`` and ``"loss"``
+        arguments are ``fit_epochs``'s. Each history holds ``"epoch"`` and ``"loss"``
         (and ``"val_epoch"``, ``"val_loss"``) as that member's own fit would report them.
         """
         x = _as_array(x, "x")
@@ -1416,7 +1425,7 @@ class Ensemble:
 class SideBySide:
     """Different models trained at once, side by side in one graph, each as it would train alone.
 
-    :class:`Ensemble` packs copies of one model into shared layers; ``SideBySide`` takes
+    ``Ensemble`` packs copies of one model into shared layers; ``SideBySide`` takes
     models of any architectures and places them next to each other: one input feeds every
     member, each member keeps its own output, and the loss is the sum of the members'
     losses. Each member's weights therefore get exactly the gradient of that member's own
@@ -1446,17 +1455,18 @@ class SideBySide:
 
     Attributes:
         members: ``{name: model}``; training the combined model trains these models' own
-            weights, so after :meth:`fit` each one predicts as it was trained.
+            weights, so after ``fit`` each one predicts as it was trained.
         model: the combined, compiled ``keras.Model``, with an output named after each member.
 
-    >>> def build(units, name):
-    ...     inputs = keras.Input(shape=(3, 1))
-    ...     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(units)(inputs)), name=name)
-    >>> together = SideBySide([build(2, "small"), build(4, "large")], loss="mse", optimizer="adam")
-    >>> histories = together.fit(np.zeros((4, 3, 1)), np.zeros((4, 1)), epochs=2, verbose=0)
-    >>> predicted = together.predict(np.zeros((4, 3, 1)))
-    >>> sorted(histories), len(histories["small"]["loss"]), predicted["large"].shape
-    (['large', 'small'], 2, (4, 1))
+    Examples:
+        >>> def build(units, name):
+        ...     inputs = keras.Input(shape=(3, 1))
+        ...     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(units)(inputs)), name=name)
+        >>> together = SideBySide([build(2, "small"), build(4, "large")], loss="mse", optimizer="adam")
+        >>> histories = together.fit(np.zeros((4, 3, 1)), np.zeros((4, 1)), epochs=2, verbose=0)
+        >>> predicted = together.predict(np.zeros((4, 3, 1)))
+        >>> sorted(histories), len(histories["small"]["loss"]), predicted["large"].shape
+        (['large', 'small'], 2, (4, 1))
     """
 
     def __init__(self, models, *, loss, optimizer, metrics=None, **compile_kwargs):
@@ -1528,7 +1538,7 @@ class SideBySide:
         return self.split_history(history.history)
 
     def _targets_for(self, x, y, name: str) -> dict:
-        """:meth:`targets`, for ``y`` checked to have one row per sample of ``x``."""
+        """``targets``, for ``y`` checked to have one row per sample of ``x``."""
         y = _as_array(y, name)
         if len(y) != len(x):
             raise ValueError(f"{name} must have one row per sample: {len(x)}. Received: {name} of "

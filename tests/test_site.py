@@ -28,6 +28,11 @@ def test_site_has_every_page(site):
         assert (site / page).is_file()
     api = (site / "api.html").read_text(encoding="utf-8")
     assert "build_vanilla_lstm" in api and "series_to_supervised" in api  # from the docstrings
+    # Markdown, not reST: no raw roles or double backticks; doctests shown as code, not quotes.
+    assert ":func:`" not in api and ":class:`" not in api and "``" not in api
+    assert "<blockquote>" not in api
+    scale = api[api.index('id="lstmbook.prep.scale"'):api.index('id="lstmbook.prep.standardize"')]
+    assert 'class="highlight"' in scale and "&gt;&gt;&gt;" in scale
     page = (site / "chapters" / "ch06_vanilla_lstm.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "accuracy on 200 new sequences" in page
     assert "quick run" in page  # a quick run's page says so
