@@ -85,6 +85,10 @@ all: install ## every chapter at full settings (at SEEDS seeds), then the report
 $(CHAPTERS): install
 	$(PY) -m chapters $(patsubst ch%,%,$@) $(ARGS)
 
+ch%: ## a chapter name that is not ch01..ch14
+	@echo "make $@: there is no such chapter; the chapters are ch01 to ch14, with two digits (make ch06)" >&2
+	@exit 2
+
 smoke: install ## every chapter in quick mode
 	$(PY) -m chapters all --quick $(ARGS)
 

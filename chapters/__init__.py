@@ -12,6 +12,7 @@ straight to file descriptor 2, whatever ``TF_CPP_MIN_LOG_LEVEL`` says. Set
 
 import importlib.util
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,4 +34,12 @@ def _start_keras_quietly() -> None:
         os.close(null)
 
 
-_start_keras_quietly()
+def _runner() -> bool:
+    """``python -m chapters ...``: the runner starts Keras itself, and only when a chapter runs in
+    its process, so that ``--help``, the chapter list and a bad flag answer at once."""
+    argv = getattr(sys, "orig_argv", [])
+    return "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] == ["chapters"]
+
+
+if not _runner():
+    _start_keras_quietly()

@@ -78,7 +78,11 @@ def usage() -> str:
 
 def run_one(number, argv: list[str]) -> int:
     """Chapter ``number`` in this process, with ``argv`` as its command line."""
+    import chapters
+
     chapter = _book.get(number)
+    _book.parse_flags(chapter, argv)  # a bad flag stops here, before the backend starts
+    chapters._start_keras_quietly()
     saved = sys.argv
     sys.argv = [str(chapter.path), *argv]
     try:

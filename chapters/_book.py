@@ -306,8 +306,12 @@ def parse_flags(chapter: Chapter, argv=None) -> argparse.Namespace:
                         help="write TensorBoard logs to OUTPUT_DIR/logs")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=env.get("LSTMBOOK_SCHEDULER") or None,
                         help="run the repeated experiments on the Dask cluster of this scheduler, "
-                             "e.g. tcp://10.0.0.5:8786 (chapter 12)")
+                             "e.g. tcp://10.0.0.5:8786 (chapters with repeats)")
     args = parser.parse_args(list(argv))
+    if not chapter.repeats and any(a == "--scheduler" or a.startswith("--scheduler=") for a in argv):
+        with_repeats = ", ".join(str(c.number) for c in CHAPTERS.values() if c.repeats)
+        parser.error(f"--scheduler runs repeated experiments on a cluster; chapter {chapter.number} has none "
+                     f"(chapters with repeats: {with_repeats})")
     if args.output_dir is None:
         args.output_dir = (QUICK_ROOT if args.quick else OUTPUT_ROOT) / chapter.name
     return args

@@ -298,3 +298,14 @@ def test_tensorboard_without_tensorflow_stops_before_the_run(tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # import tensorflow raises ImportError
     with pytest.raises(SystemExit, match="tensorflow"):
         _book.start(DEMO, ["--tensorboard", "--output-dir", str(tmp_path)])
+
+
+def test_the_runner_answers_help_and_bad_flags_before_the_backend_starts():
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    for argv, status in ((["--help"], 0), (["6", "--bogus"], 2), (["6", "--scheduler", "tcp://x:1"], 2)):
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "chapters", *argv], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == status, (argv, done.stderr[-2000:])
+        imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+        assert not imported & {"keras", "tensorflow", "jax"}, argv
+    assert "--scheduler" in done.stderr and "12" in done.stderr  # names the chapters it is for
