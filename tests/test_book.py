@@ -303,8 +303,8 @@ def test_tensorboard_without_tensorflow_stops_before_the_run(tmp_path, monkeypat
 def test_the_runner_answers_help_and_bad_flags_before_the_backend_starts():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     for argv, status in ((["--help"], 0), (["6", "--bogus"], 2), (["6", "--scheduler", "tcp://x:1"], 2)):
-        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "chapters", *argv], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "chapters", *argv], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == status, (argv, done.stderr[-2000:])
         imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
         assert not imported & {"keras", "tensorflow", "jax"}, argv
