@@ -4,9 +4,10 @@ The public API is split by topic, one module each::
 
     from lstmbook import prep, problems, models, training, diagnostics, persistence, datasets
 
-``import lstmbook`` registers the library's custom layers with Keras (it imports
-``lstmbook.models``, and so Keras), so that ``keras.models.load_model`` reads a ``.keras``
-file saved from any builder. The other submodules load on first use.
+``import lstmbook`` registers the library's custom layers, constraint, loss and metric with
+Keras (it imports ``lstmbook.models`` and ``lstmbook.training``, and so Keras), so that
+``keras.models.load_model`` reads a ``.keras`` file saved from any builder or ensemble.
+The other submodules load on first use.
 """
 
 import importlib
@@ -26,7 +27,9 @@ except ModuleNotFoundError as error:
         "the default backend, or pip install 'lstmbook[jax]' and set KERAS_BACKEND=jax",
         name=error.name) from error
 
-from lstmbook import models  # noqa: E402, F401 - registers its layers with Keras
+# Register the library's layers, constraint, loss and metric with Keras, so that
+# keras.models.load_model reads any model saved from the library (an Ensemble's too).
+from lstmbook import models, training  # noqa: E402, F401
 
 
 def __getattr__(name):

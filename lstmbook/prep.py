@@ -426,31 +426,39 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
     return framed
 
 
-def split_sequence(sequence, n_steps: int):
-    """Sliding windows: each ``n_steps`` observations predict the next one.
+def split_sequence(sequence, n_steps: int, n_out: int = 1):
+    """Sliding windows: each ``n_steps`` observations predict the next one, or the next ``n_out``.
 
     Args:
         sequence: 1-D ``(n,)`` or multivariate 2-D ``(n, features)``.
-        n_steps: window length, ``1 <= n_steps < n``.
+        n_steps: window length, ``1 <= n_steps``.
+        n_out: how many steps each window predicts (a multi-step target); ``n_steps + n_out``
+            must not exceed ``n``.
 
     Returns:
-        ``(X, y)``: for 1-D input ``X (n - n_steps, n_steps)`` and ``y (n - n_steps,)``;
-        for 2-D input ``X (n - n_steps, n_steps, features)`` and ``y (n - n_steps, features)``.
+        ``(X, y)`` with ``m = n - n_steps - n_out + 1`` windows: for 1-D input
+        ``X (m, n_steps)`` and ``y (m,)`` (``(m, n_out)`` when ``n_out > 1``); for 2-D input
+        ``X (m, n_steps, features)`` and ``y (m, features)`` (``(m, n_out, features)``).
 
     Examples:
         >>> X, y = split_sequence([10, 20, 30, 40, 50], 3)
         >>> X.tolist(), y.tolist()
         ([[10.0, 20.0, 30.0], [20.0, 30.0, 40.0]], [40.0, 50.0])
+        >>> X, y = split_sequence([10, 20, 30, 40, 50], 2, n_out=2)
+        >>> X.tolist(), y.tolist()
+        ([[10.0, 20.0], [20.0, 30.0]], [[30.0, 40.0], [40.0, 50.0]])
     """
     array = _as_numeric(sequence, "sequence")
     n_steps = _check_int(n_steps, "n_steps", minimum=1)
-    if n_steps >= len(array):
-        raise ValueError(f"n_steps must be smaller than the sequence length {len(array)}. "
-                         f"Received: n_steps={n_steps}")
-    windows = np.lib.stride_tricks.sliding_window_view(array, n_steps, axis=0)[:-1]
+    n_out = _check_int(n_out, "n_out", minimum=1)
+    if n_steps + n_out > len(array):
+        raise ValueError(f"n_steps + n_out must be at most the sequence length {len(array)}. "
+                         f"Received: n_steps={n_steps}, n_out={n_out}")
+    windows = np.lib.stride_tricks.sliding_window_view(array, n_steps + n_out, axis=0)
     if array.ndim == 2:  # sliding_window_view puts the window axis last
         windows = np.moveaxis(windows, -1, 1)
-    return np.ascontiguousarray(windows), array[n_steps:].copy()
+    x, y = windows[:, :n_steps], windows[:, n_steps:]
+    return np.ascontiguousarray(x), np.ascontiguousarray(y[:, 0] if n_out == 1 else y)
 
 
 def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndarray:

@@ -106,6 +106,17 @@ def test_packed_model_saves_and_loads_with_its_loss_and_optimizer(tmp_path):
         training.fit_epochs(model, x, ensemble.targets(y), epochs=2, **fit_args)
     for a, b in zip(ensemble.model.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
+    # Plain Keras reads it too, in a fresh process, after `import lstmbook` alone.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, keras, lstmbook; m = keras.models.load_model(sys.argv[1]); "
+            "print(type(m.loss).__name__, m.output.shape[-1])")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["MemberSum", str(len(SEEDS))]
 
 
 def test_block_mask_keeps_members_apart_after_updates():

@@ -112,6 +112,11 @@ def test_split_sequence_univariate_and_multivariate():
     X, y = prep.split_sequence(data, 2)
     assert X.shape == (4, 2, 2) and y.shape == (4, 2)
     assert X[1].tolist() == [[1, -1], [2, -2]] and y[1].tolist() == [3, -3]
+    X, y = prep.split_sequence(data, 2, n_out=3)  # multi-step targets: the next 3 rows
+    assert X.shape == (2, 2, 2) and y.shape == (2, 3, 2)
+    assert X[1].tolist() == [[1, -1], [2, -2]] and y[1].tolist() == [[3, -3], [4, -4], [5, -5]]
+    with pytest.raises(ValueError, match="n_out"):
+        prep.split_sequence(np.arange(6.0), 4, n_out=3)
 
 
 def test_tbptt_split_shapes_and_order():
