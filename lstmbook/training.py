@@ -89,6 +89,32 @@ def _check_compiled(model, name: str = "model"):
     return model
 
 
+#: Losses that read probabilities unless told ``from_logits=True``, and the activation each needs.
+_PROBABILITY_LOSSES = {"categorical_crossentropy": "softmax", "sparse_categorical_crossentropy": "softmax",
+                       "binary_crossentropy": "sigmoid", "categorical_focal_crossentropy": "softmax",
+                       "binary_focal_crossentropy": "sigmoid"}
+
+
+def _check_loss_fits_output(model) -> None:
+    """A ValueError before training when a cross-entropy loss reads a linear output as probabilities.
+
+    ``build_stacked_lstm((100, 6), 4)`` compiled with categorical cross-entropy trains its
+    linear output as if it were a softmax: no error, a loss that wanders, a poor classifier.
+    """
+    loss = model.loss
+    config = loss.get_config() if hasattr(loss, "get_config") else {}
+    name = loss if isinstance(loss, str) else getattr(getattr(loss, "fn", None), "__name__", None)
+    needed = _PROBABILITY_LOSSES.get(name)
+    if needed is None or config.get("from_logits") or not getattr(model, "outputs", None) \
+            or len(model.outputs) != 1:
+        return
+    found = output_activation(model)
+    if found == "linear":
+        raise ValueError(f"model {model.name!r} has a linear output, but its loss {name!r} reads {needed} "
+                         f"probabilities: build it with output_activation={needed!r}, or compile the loss "
+                         f"with from_logits=True. Received: loss={name!r}, output activation 'linear'")
+
+
 def _as_array(data, name: str) -> np.ndarray:
     """Samples for Keras: real numbers (bools as 0/1 labels), finite, at least one row; dtype kept."""
     array = _checks.as_numbers(data, name, allow_bool=True, keep_dtype=True)
@@ -428,6 +454,7 @@ def fit_epochs(model, x, y, *, epochs: int, batch_size: int | None = None, valid
         ([1, 2, 3], 3)
     """
     _check_compiled(model)
+    _check_loss_fits_output(model)
     x = _as_array(x, "x")
     _check_model_input(model, x)
     y = _as_targets(y, len(x), model=model)

@@ -162,3 +162,17 @@ def test_walk_forward_updates_learn_only_from_targets_already_observed():
     seen.clear()
     training.walk_forward_validation(model, x[:6], y[:6], x[6:], y_test=y[6:], update=update)
     assert seen == [6 + 1, 6 + 2, 6 + 3]  # one-step targets: every earlier row
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", keras.losses.BinaryCrossentropy()])
+def test_fit_epochs_refuses_a_cross_entropy_on_a_linear_output(loss):
+    model = models.build_stacked_lstm((5, 2), 3, units=(2, 2))  # output_activation None: linear
+    model.compile(loss=loss, optimizer="adam")
+    x, y = np.zeros((4, 5, 2), dtype="float32"), np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+    with pytest.raises(ValueError, match="output_activation"):
+        training.fit_epochs(model, x, y, epochs=1)
+    model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True), optimizer="adam")
+    assert len(training.fit_epochs(model, x, y, epochs=1)["loss"]) == 1  # logits, on purpose
+    softmax = models.build_stacked_lstm((5, 2), 3, units=(2, 2), output_activation="softmax")
+    softmax.compile(loss="categorical_crossentropy", optimizer="adam")
+    assert len(training.fit_epochs(softmax, x, y, epochs=1)["loss"]) == 1
