@@ -185,13 +185,18 @@ def test_a_function_the_cluster_cannot_load_is_an_error_not_a_hang(cluster, tmp_
     assert time.monotonic() - began < 60
 
 
-def test_a_chapter_without_repeats_ignores_the_scheduler(tmp_path):
+def test_a_chapter_without_repeats_refuses_the_scheduler_flag_and_ignores_the_variable(tmp_path, monkeypatch,
+                                                                                       capsys):
     from joblib.parallel import get_active_backend
 
     from chapters import _book as book
 
+    with pytest.raises(SystemExit) as stop:  # on the command line: a mistake, said at once
+        book.start(3, ["--quick", "--output-dir", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"])
+    assert stop.value.code == 2 and "--scheduler" in capsys.readouterr().err
     before = type(get_active_backend()[0])
-    run = book.start(3, ["--quick", "--output-dir", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"])
+    monkeypatch.setenv("LSTMBOOK_SCHEDULER", "tcp://127.0.0.1:9")  # set for every chapter of a run
+    run = book.start(3, ["--quick", "--output-dir", str(tmp_path)])
     assert run.client is None
     assert type(get_active_backend()[0]) is before  # joblib's backend is left as it was
     assert diagnostics._dask_client() is None  # repeats, if any, would run here
