@@ -261,8 +261,16 @@ def chapter_table() -> str:
 
 
 def in_notebook() -> bool:
-    """Whether this code runs inside a Jupyter kernel (where ``sys.argv`` is the kernel's)."""
-    return "ipykernel" in sys.modules
+    """Whether this code runs inside a Jupyter kernel (where ``sys.argv`` is the kernel's).
+
+    ``ipykernel`` imported is not enough: a test process that executed a notebook has it too.
+    """
+    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _env_flag(name: str) -> bool:
