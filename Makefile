@@ -24,7 +24,7 @@ export PYTHONHASHSEED ?= 0
 
 CHAPTERS := $(shell seq -f "ch%02g" 1 14)
 
-.PHONY: help install test test-oldest all smoke report publish bench sweep lint clean notebooks site $(CHAPTERS)
+.PHONY: help install test test-oldest all smoke report publish bench sweep lint clean notebooks site lab $(CHAPTERS)
 
 help: ## list the targets
 	@echo "lstmbook: the Keras 3 companion to 'Long Short-Term Memory Networks With Python'"
@@ -42,6 +42,7 @@ help: ## list the targets
 	@echo "                   the only target that changes committed files"
 	@echo "  make notebooks   executed notebooks in notebooks/ (ARGS=--quick for quick runs)"
 	@echo "  make site        the rendered book in site/ (open site/index.html), from the last runs"
+	@echo "  make lab         JupyterLab: the chapters open as notebooks from chapters/*.py (installs jupyterlab)"
 	@echo "  make bench       the benchmarks, written to docs/BENCHMARKS.md"
 	@echo "  make sweep       the bad-input sweep: every public function, bad and should-work inputs"
 	@echo "  make lint        ruff"
@@ -61,12 +62,16 @@ $(STAMP): setup.cfg pyproject.toml
 # tests/conftest.py); TEST_WORKERS=0 runs them all in one process.
 TEST_WORKERS ?= 2
 PYTEST_ARGS := -q -n $(TEST_WORKERS) --dist loadfile
+# On a backend other than TensorFlow, the tests marked backend_independent (the report, the
+# site, prep, the file system's faults, the cluster's plumbing) are left to the TensorFlow run.
+TEST_MARKS := $(if $(filter tensorflow,$(BACKEND)),,-m "not backend_independent")
 
 test: install ## unit tests and every chapter's quick run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_MARKS)
 
 # The floors in setup.cfg, tested: every direct dependency at the lowest release it allows
-# (.ci/lowest.py writes the pins), in a virtual environment of its own.
+# (.ci/lowest.py writes the pins), in a virtual environment of its own. The library's tests
+# all run; of the chapters, the notebooks marked floors (tests/test_notebooks.py) and the site.
 OLDEST := .venv-oldest
 $(OLDEST)/.installed: setup.cfg pyproject.toml .ci/lowest.py | install
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
@@ -77,7 +82,7 @@ $(OLDEST)/.installed: setup.cfg pyproject.toml .ci/lowest.py | install
 
 test-oldest: $(OLDEST)/.installed ## the tests on the oldest supported versions
 	@$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE "^(tensorflow|keras|numpy|pandas|scikit-learn|matplotlib|jax) "
-	$(OLDEST)/bin/python -m pytest $(PYTEST_ARGS)
+	$(OLDEST)/bin/python -m pytest $(PYTEST_ARGS) -m "not chapter or floors"
 
 all: install ## every chapter at full settings (at SEEDS seeds), then the report
 	$(PY) -m chapters all --seeds $(SEEDS) --jobs $(JOBS) $(ARGS)
@@ -107,6 +112,19 @@ bench: install ## benchmarks -> docs/BENCHMARKS.md
 
 sweep: install ## the bad-input sweep (about a minute); ARGS="--json sweep.json" keeps every case
 	$(PY) benchmarks/bad_inputs.py $(ARGS)
+
+# make lab: JupyterLab at the repository's root. The chapters open as notebooks straight from
+# chapters/*.py (jupytext's default viewer, set in this environment only), and the kernel
+# (python3, in this environment) has the repository on its path and starts Keras quietly
+# (chapters/_lab.py). A notebook is a quick run when its Setup cell says book.start(N, ["--quick"]).
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): $(STAMP) chapters/_lab.py
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS),lab]"
+	$(PY) -m chapters._lab
+	touch $@
+
+lab: $(LAB_STAMP) ## JupyterLab, the chapters opened as notebooks from chapters/*.py
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/chapters $(LAB_ARGS)
 
 notebooks: install ## executed notebooks in notebooks/
 	$(PY) -m chapters notebooks $(ARGS)

@@ -38,7 +38,7 @@ def _runner() -> bool:
     """``python -m chapters ...``: the runner starts Keras itself, and only when a chapter runs in
     its process, so that ``--help``, the chapter list and a bad flag answer at once."""
     argv = getattr(sys, "orig_argv", [])
-    return "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] == ["chapters"]
+    return "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] in (["chapters"], ["chapters._lab"])
 
 
 if not _runner():

@@ -17,9 +17,10 @@ sequence of each class.
 # %% [markdown]
 # ## Setup
 #
-# `book.start(1)` reads the flags (`--quick`, `--seed`, `--verbose`, ... or `LSTMBOOK_QUICK=1`
-# in a notebook), seeds Python, NumPy and Keras, and creates the output folder. The settings
-# are the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run.
+# `book.start(1)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
+# NumPy and Keras, and creates the output folder. The settings are the full run's;
+# `run.pick(full, quick)` swaps in a tiny one for the quick run.
+# In Jupyter, `book.start(1, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

@@ -17,9 +17,10 @@ a SimpleRNN stays near 0.17, no better than predicting the mean.
 # %% [markdown]
 # ## Setup
 #
-# `book.start(2)` reads the flags (`--quick`, `--seed`, `--verbose`, ... or `LSTMBOOK_QUICK=1`
-# in a notebook), seeds Python, NumPy and Keras, and creates the output folder. The settings
-# are the full run's; `run.pick(full, quick)` swaps in a tiny one for the quick run.
+# `book.start(2)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
+# NumPy and Keras, and creates the output folder. The settings are the full run's;
+# `run.pick(full, quick)` swaps in a tiny one for the quick run.
+# In Jupyter, `book.start(2, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

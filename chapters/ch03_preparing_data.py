@@ -17,6 +17,7 @@ is framed as a two-variable problem, three months in and two months out.
 # `book.start(3)` reads the flags (`--quick`, `--output-dir`, ...) and creates the output
 # folder. Nothing in this chapter is random or trained; the quick run only frames a
 # shorter stretch of the airline series.
+# In Jupyter, `book.start(3, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import matplotlib.pyplot as plt

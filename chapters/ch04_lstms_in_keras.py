@@ -17,6 +17,7 @@ on TensorFlow and JAX alike.
 # `book.start(4)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.epochs(full, quick)` swaps in a tiny one for the quick run (`--quick`).
+# In Jupyter, `book.start(4, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import math

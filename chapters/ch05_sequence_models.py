@@ -17,6 +17,7 @@ the largest so far at every step out. Each must reach 90% accuracy on held-out e
 # `book.start(5)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a tiny one for the quick run (`--quick`).
+# In Jupyter, `book.start(5, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

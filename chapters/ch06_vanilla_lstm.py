@@ -16,6 +16,7 @@ sequences in mini-batches of 32, and must reach 99% accuracy on 1,000 new sequen
 # `book.start(6)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a tiny one for the quick run (`--quick`).
+# In Jupyter, `book.start(6, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

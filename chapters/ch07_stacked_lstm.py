@@ -18,6 +18,7 @@ demonstration of `return_sequences`.
 # `book.start(7)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a small one for the quick run (`--quick`).
+# In Jupyter, `book.start(7, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import math

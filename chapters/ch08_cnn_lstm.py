@@ -20,6 +20,7 @@ videos with the process under 2 GB (it reaches 99 to 100%, in about 1.4 GB).
 # and a few hundred videos, through the same code. The memory the process holds before any
 # data (Python, TensorFlow and Keras) is measured here, so that the data's share of the
 # peak can be told apart.
+# In Jupyter, `book.start(8, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import time

@@ -19,6 +19,7 @@ problem back to front.
 # `book.start(9)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a tiny one for the quick run (`--quick`).
+# In Jupyter, `book.start(9, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import math

@@ -19,6 +19,7 @@ corners `[w, 0]`.
 # `book.start(11)` reads the flags (`--quick`, `--seed`, `--verbose`, ...), seeds Python,
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a tiny one for the quick run (`--quick`).
+# In Jupyter, `book.start(11, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

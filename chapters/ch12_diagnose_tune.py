@@ -19,6 +19,7 @@ losses of 0.208, 0.149 and 0.080; batch sizes 1, 2 and 3 reach 0.0013, 0.0072 an
 # NumPy and Keras, and creates the output folder. The settings are the full run's;
 # `run.epochs(full, quick)` and `run.pick(full, quick)` swap in a tiny run's for `--quick`
 # (a twentieth of the epochs).
+# In Jupyter, `book.start(12, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import collections

@@ -20,6 +20,7 @@ sequences.
 # NumPy and Keras, and creates the output folder, where the models are saved. The settings
 # are the full run's; `run.pick(full, quick)` and `run.epochs(full, quick)` swap in a tiny
 # run's for `--quick`.
+# In Jupyter, `book.start(13, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

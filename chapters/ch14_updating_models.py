@@ -19,6 +19,7 @@ updates help most, and the gain fades with more epochs.
 # Keras, and creates the output folder. The settings are the full run's;
 # `run.pick(full, quick)` swaps in a tiny one for the quick run (`--quick`), and
 # `run.epochs(full, quick)` also honours `--epochs`.
+# In Jupyter, `book.start(14, ["--quick"])` makes this notebook a quick run.
 
 # %%
 import keras

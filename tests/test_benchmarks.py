@@ -11,6 +11,9 @@ from benchmarks import book_loops, builders, generators
 from benchmarks.common import Spread, paired_ratios
 from lstmbook import problems
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 
 def test_every_generator_has_a_per_sample_reference():
     names = generators.generator_names(problems)

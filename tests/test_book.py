@@ -15,6 +15,9 @@ import pytest
 import chapters.__main__ as runner
 from chapters import _book, _notebooks, _report
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = _book.Chapter(6, "demo", "Demo chapter", book="1.0", targets={"accuracy": (">=", 0.99)},
                      main_figure="curve.png")
@@ -309,3 +312,34 @@ def test_the_runner_answers_help_and_bad_flags_before_the_backend_starts():
         imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
         assert not imported & {"keras", "tensorflow", "jax"}, argv
     assert "--scheduler" in done.stderr and "12" in done.stderr  # names the chapters it is for
+
+
+def test_make_lab_opens_the_chapters_as_notebooks_in_a_quiet_kernel(tmp_path, monkeypatch):
+    """``make lab``'s set-up: jupytext's notebook view for ``.py``, and a kernel that imports the
+    chapters from anywhere and keeps the backend's start-up lines out of the first cell."""
+    from jupyter_client.manager import start_new_kernel
+
+    from chapters import _lab
+
+    folder = _lab.setup(tmp_path)
+    overrides = json.loads((tmp_path / "etc/jupyter/labconfig/default_setting_overrides.json").read_text())
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["python"] == "Jupytext Notebook"
+    assert folder == tmp_path / "share/jupyter/kernels/python3"
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share/jupyter"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    kernel, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    streams = []
+    try:
+        client.execute_interactive(
+            "import keras\nfrom chapters import _book\nprint(keras.backend.backend(), _book.ROOT.name)",
+            timeout=120, output_hook=lambda msg: streams.append((msg["msg_type"], msg["content"])))
+    finally:
+        kernel.shutdown_kernel(now=True)
+    printed = [(c["name"], c["text"]) for kind, c in streams if kind == "stream"]
+    assert printed == [("stdout", f"{keras_backend()} {ROOT.name}\n")], printed
+
+
+def keras_backend() -> str:
+    return os.environ.get("KERAS_BACKEND", "tensorflow")

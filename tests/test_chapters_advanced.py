@@ -141,6 +141,7 @@ def _check_worker_output(text: str) -> None:
     assert "RESULTS [1001, 1002, 1003] True" in text, text[-2000:]
 
 
+@pytest.mark.backend_independent
 def test_top_level_functions_reach_worker_processes_from_a_script_and_a_notebook(tmp_path):
     script = tmp_path / "tutobook.py"
     script.write_text(TUTOBOOK, encoding="utf-8")

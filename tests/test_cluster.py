@@ -23,6 +23,9 @@ import pytest
 
 from lstmbook import diagnostics
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 pytest.importorskip("distributed", reason="Dask is not installed (pip install -e '.[cluster]')")
 
 # The scheduler and the workers cannot import this test module: send its functions by value,

@@ -8,6 +8,9 @@ import pytest
 
 from lstmbook import datasets
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 DATA = Path(__file__).resolve().parent.parent / "lstmbook" / "data"
 
 

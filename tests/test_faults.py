@@ -25,6 +25,9 @@ from _kill_saves import model_with  # a model whose output on ones is 2 * value
 from chapters import _book, _report
 from lstmbook import _files, persistence
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 X = np.ones((1, 2), dtype="float32")
 

@@ -9,6 +9,9 @@ from hypothesis.extra.numpy import arrays
 
 from lstmbook import prep
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 SERIES = arrays(np.float64, st.integers(2, 40), elements=FINITE)
 

@@ -8,6 +8,9 @@ import pytest
 
 from lstmbook import problems
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 # ---------------------------------------------------------------------------------------------
 # First sign (Chapter 1)
 # ---------------------------------------------------------------------------------------------

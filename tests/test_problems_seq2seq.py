@@ -15,6 +15,9 @@ from lstmbook.problems import (
     rectangle_shape_error,
 )
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 
 def terms_of(X) -> np.ndarray:
     """The integers of each decoded problem, ``(n, n_terms)``."""

@@ -3,6 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
+
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 

@@ -8,6 +8,9 @@ import pytest
 from chapters import _book
 from chapters import _report as report
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000  # enough of a PNG for a copy
 
 

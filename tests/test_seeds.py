@@ -12,6 +12,9 @@ from chapters import _book, _notebooks
 from chapters import _report as report
 from tests.test_report import table_rows as table
 
+# The same on every backend: make test BACKEND=jax leaves these to the TensorFlow run.
+pytestmark = pytest.mark.backend_independent
+
 SEEDS = [42, 43, 44, 45, 46]
 
 

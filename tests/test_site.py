@@ -6,7 +6,7 @@ import pytest
 
 from chapters import _book, _site
 
-pytestmark = pytest.mark.chapter
+pytestmark = [pytest.mark.chapter, pytest.mark.backend_independent]
 
 
 @pytest.fixture(scope="module")
