@@ -61,7 +61,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-MODULES = ("prep", "problems", "models", "cell", "training", "diagnostics", "persistence", "datasets")
+MODULES = ("prep", "problems", "models", "cell", "training", "forecast", "diagnostics", "persistence", "datasets")
 DEFAULT_TIMEOUT = 20.0
 
 # ---------------------------------------------------------------------------------------------
@@ -400,12 +400,51 @@ good("prep.standardize", "data", "pd.DataFrame", lambda: A(pd.DataFrame({"a": S6
 sweep("prep.unscale", "scaler", [("None", None), ("'minmax'", "minmax"), ("unfitted MinMaxScaler", "UNFITTED"),
                                  ("OneHotEncoder", "ENCODER")],
       lambda v: A(S6, pick(v, UNFITTED=unfitted_scaler, ENCODER=encoder)))
-sweep("prep.unscale", "data", [("None", None), ("'abc'", "abc"), ("NaN", NAN6), ("3-D", np.zeros((2, 3, 1))),
+sweep("prep.unscale", "data", [("None", None), ("'abc'", "abc"), ("NaN", NAN6), ("4-D", np.zeros((2, 3, 1, 1))),
                                ("2 columns for a 1-column scaler", np.zeros((3, 2))), ("empty", np.array([]))],
       lambda v: A(v, scaler()))
 bad("prep.unscale", "data", "1e308 (unscaling overflows)", lambda: A(np.array([1e308]), scaler()))
 good("prep.unscale", "data", "list", lambda: A([0.0, 0.5, 1.0], scaler()))
 good("prep.unscale", "data", "pd.Series", lambda: A(pd.Series([0.0, 1.0]), scaler()))
+good("prep.unscale", "data", "(samples, timesteps, 1)", lambda: A(np.zeros((2, 3, 1)), scaler()))
+good("prep.unscale", "data", "np.float64", lambda: A(np.float64(0.5), scaler()))
+sweep("prep.unscale", "columns", [("[1] of a 1-column scaler", [1]), ("[0, 0]", [0, 0]), ("[]", []),
+                                  ("0.5", 0.5), ("'a'", "a"), ("[-1]", [-1])],
+      lambda v: A([0.5], scaler(), columns=v))
+good("prep.unscale", "columns", "np.array([0])", lambda: A([0.5], scaler(), columns=np.array([0])))
+
+sweep("prep.transform", "scaler", [("None", None), ("unfitted MinMaxScaler", "UNFITTED"), ("OneHotEncoder", "ENCODER")],
+      lambda v: A(S6, pick(v, UNFITTED=unfitted_scaler, ENCODER=encoder)))
+sweep("prep.transform", "data", [("None", None), ("'abc'", "abc"), ("NaN", NAN6), ("2 columns for a 1-column scaler",
+                                 np.zeros((3, 2))), ("empty", np.array([])), ("1e308 (scaling overflows)", [1e308])],
+      lambda v: A(v, scaler()))
+good("prep.transform", "data", "list", lambda: A([0.0, 0.5, 1.0], scaler()))
+good("prep.transform", "data", "pd.Series", lambda: A(pd.Series([0.0, 1.0]), scaler()))
+good("prep.transform", "data", "np.int64", lambda: A(np.int64(3), scaler()))
+
+def window_model():
+    import keras
+
+    inputs = keras.Input(shape=(3, 1))
+    return keras.Model(inputs, inputs[:, -1, :] + 1.0)
+
+
+sweep("forecast.recursive_forecast", "history", [("None", None), ("'abc'", "abc"), ("[1, 2] (shorter than the window)",
+      [1.0, 2.0]), ("NaN", [1.0, float("nan"), 2.0]), ("2 features", np.ones((3, 2))), ("4-D", np.ones((1, 1, 3, 1))),
+      ("bools", [True, False, True])], lambda v: A(window_model(), v, 2))
+sweep("forecast.recursive_forecast", "n_steps", NOT_POSITIVE + [("2.5", 2.5), ("10**9", 10**9), ("True", True)],
+      lambda v: A(window_model(), [1.0, 2.0, 3.0], v))
+sweep("forecast.recursive_forecast", "model", [("None", None), ("'model'", "model")], lambda v: A(v, [1.0, 2.0, 3.0], 2))
+good("forecast.recursive_forecast", "history", "pd.Series", lambda: A(window_model(), pd.Series(S6), 2))
+good("forecast.recursive_forecast", "n_steps", "np.int64(3)", lambda: A(window_model(), S6, np.int64(3)))
+sweep("forecast.plot_forecast", "forecast", [("None", None), ("'abc'", "abc"), ("2 columns", np.ones((3, 2))),
+      ("NaN", [1.0, float("nan")])], lambda v: A(S6, v))
+sweep("forecast.plot_forecast", "actual", [("longer than forecast", [1.0, 2.0, 3.0]), ("'abc'", "abc")],
+      lambda v: A(S6, [1.0, 2.0], actual=v))
+sweep("forecast.plot_forecast", "index", [("too short", [0, 1])], lambda v: A(S6, [1.0], index=v))
+good("forecast.plot_forecast", "history", "pd.Series with dates",
+     lambda: A(pd.Series(S6, index=pd.date_range("2020-01-01", periods=6, freq="MS")), [1.0, 2.0]))
+
 
 sweep("prep.one_hot_encode", "values",
       [("None", None), ("'abc'", "abc"), ("{'a': 1}", {"a": 1}), ("2-D", [[1, 2], [3, 4]]), ("[]", []),
@@ -452,6 +491,10 @@ sweep("prep.pad", "dtype", [("'str'", "str"), ("'object'", "object"), ("'banana'
       lambda v: A([[1.5, 2.0]], dtype=v))
 bad("prep.pad", "sequences", "[[2**40]] into int32", lambda: A([[2**40, 1]]))
 good("prep.pad", "sequences", "list of arrays", lambda: A([np.array([1, 2]), np.array([3])]))
+good("prep.pad", "sequences", "(timesteps, channels) arrays", lambda: A([np.ones((3, 2)), np.ones((1, 2))]))
+bad("prep.pad", "sequences", "channels that differ", lambda: A([np.ones((3, 2)), np.ones((1, 3))]))
+bad("prep.pad", "sequences", "1-D beside (timesteps, channels)", lambda: A([np.ones(3), np.ones((1, 3))]))
+bad("prep.pad", "sequences", "3-D sequence", lambda: A([np.ones((2, 2, 2))]))
 good("prep.pad", "sequences", "tuple of tuples", lambda: A(((1, 2), (3,))))
 good("prep.pad", "sequences", "list of pd.Series", lambda: A([pd.Series([1, 2]), pd.Series([3])]))
 good("prep.pad", "maxlen", "np.int64(3)", lambda: A(SEQS, maxlen=np.int64(3)))

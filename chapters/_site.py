@@ -28,19 +28,40 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chapters import _book, _report
+from chapters import _book
 
 ROOT = _book.ROOT
 DOCS = ROOT / "docs"
 
 #: The library's modules, in the order the API reference shows them.
-API_MODULES = ("prep", "problems", "models", "cell", "training", "diagnostics", "persistence", "datasets")
+API_MODULES = ("prep", "problems", "models", "cell", "training", "forecast", "diagnostics", "persistence",
+               "datasets")
 
 
-#: Wider pages than Material's default, so that a chapter's code and tables fit.
+#: Wider pages than Material's default, so that a chapter's code and tables fit; code, outputs
+#: and tables scroll inside their own box, never the page; a figure enlarges on a click.
 CSS = """.md-grid { max-width: 1600px; }
-.jp-OutputArea-output img { max-width: 100%; height: auto; }
+.md-typeset pre, .jp-OutputArea-output, .jp-InputArea, .md-typeset__scrollwrap { max-width: 100%; overflow-x: auto; }
+.md-typeset table:not([class]) { font-size: .68rem; }
+.md-typeset table:not([class]) td { vertical-align: top; }
+article img { max-width: 100%; height: auto; cursor: zoom-in; }
+article img.lstmbook-zoom { position: fixed; inset: 0; margin: auto; max-width: 96vw; max-height: 96vh;
+  width: auto; height: auto; z-index: 10; background: #fff; cursor: zoom-out;
+  box-shadow: 0 0 0 100vmax rgba(0, 0, 0, .6); }
+.lstmbook-gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 1rem; }
+.lstmbook-gallery figure { margin: 0; }
+.lstmbook-gallery figcaption { font-size: .7rem; }
 """
+
+#: A click on a figure shows it over the page at the window's size; a second click puts it back.
+JS = """document.addEventListener("click", function (event) {
+  var image = event.target.closest("article img");
+  if (image) { image.classList.toggle("lstmbook-zoom"); }
+});
+"""
+
+#: The figures the home page shows, one per line of the book it illustrates.
+HOME_FIGURES = (2, 6, 7, 9, 12, 14)
 
 
 def chapter_source(chapter: _book.Chapter, outputs: Path) -> tuple[Path, str]:
@@ -61,13 +82,29 @@ def report_folder(outputs: Path) -> Path:
     return DOCS if backend == "tensorflow" else DOCS / backend
 
 
+def report_rows(report: Path) -> dict:
+    """``{chapter number: {column: cell}}`` from a report's chapter table (``_report.render_report``)."""
+    rows, header = {}, None
+    for line in report.read_text(encoding="utf-8").splitlines() if report.is_file() else []:
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+        if header is None and cells[:2] == ["ch", "chapter"]:
+            header = cells
+        elif header and cells and cells[0].isdigit() and len(cells) == len(header):
+            rows[int(cells[0])] = dict(zip(header, cells, strict=True))
+    return rows
+
+
 def home_page(outputs: Path) -> str:
-    """The home page's Markdown: the headline, how to run the book, and the chapter table."""
-    report = report_folder(outputs) / "REPORT.md"
+    """The home page's Markdown: the headline, the book's results against ours, a few of the
+    chapters' figures, and how to run the book."""
+    folder = report_folder(outputs)
+    report = folder / "REPORT.md"
     headline = ""
     if report.is_file():
         match = re.search(r"^\*\*(.+?)\*\*(.*)$", report.read_text(encoding="utf-8"), re.M)
         headline = f"**{match.group(1)}**{match.group(2)}" if match else ""
+    rows = report_rows(report)
+    ours = next((name for name in next(iter(rows.values()), {}) if name.startswith("ours")), None)
     lines = [
         "# lstmbook",
         "",
@@ -77,22 +114,42 @@ def home_page(outputs: Path) -> str:
         headline or "No full run has been reported yet (`make all`).",
         "",
         f"Backend: {outputs.name}. The chapter pages show the runs in `outputs/{outputs.name}/`; "
-        + ("the report is theirs." if report_folder(outputs) == outputs
-           else f"the report is the published one (`{_book.shown_path(report)}`)."),
+        + ("the report is theirs." if folder == outputs
+           else f"the results are the published report's (`{_book.shown_path(report)}`)."),
         "",
-        "Run one chapter with `make ch06` (`ARGS=--quick` for a run in seconds), every chapter "
-        "with `make all`, and the tests with `make test`.",
+        "## The book's results and ours",
         "",
-        "| ch | chapter | the book | target | last full run |",
-        "| ---: | --- | --- | --- | --- |",
+        f"| ch | chapter | the book | {ours or 'ours'} | target | seeds passed |",
+        "| ---: | --- | --- | --- | --- | :---: |",
     ]
     for chapter in _book.CHAPTERS.values():
+        row = rows.get(chapter.number, {})
         targets = ", ".join(f"`{key} {op} {bound:g}`" for key, (op, bound) in chapter.targets.items())
         lines.append(f"| {chapter.number} | [{chapter.title}](chapters/{chapter.name}.ipynb) | "
-                     f"{chapter.book.replace('|', '/')} | {targets} | {_report.chapter_row(chapter.number, outputs / chapter.name).status} |")
-    lines += ["", "See also the [reproduction report](report.md), the [benchmarks](benchmarks.md) "
+                     f"{chapter.book.replace('|', '/')} | {row.get(ours, '—')} | {targets} | "
+                     f"{row.get('seeds passed', row.get('result', '—'))} |")
+    figures = [(chapter, name) for chapter in map(_book.get, HOME_FIGURES)
+               for name in [_report_figure(rows.get(chapter.number, {}))] if name and (folder / name).is_file()]
+    if figures:
+        lines += ["", "## From the chapters", "", "Click a figure to enlarge it.", "",
+                  '<div class="lstmbook-gallery" markdown>']
+        for chapter, name in figures:
+            lines += [f'<figure markdown><img src="{name}" alt="{chapter.title}"><figcaption>'
+                      f'<a href="chapters/{chapter.name}.html">Chapter {chapter.number}: {chapter.title}</a>'
+                      "</figcaption></figure>"]
+        lines += ["</div>"]
+    lines += ["", "## Run it", "",
+              "Run one chapter with `make ch06` (`ARGS=--quick` for a run in seconds), every chapter "
+              "with `make all`, the tests with `make test`, and the chapters in JupyterLab with `make lab`.",
+              "", "See also the [reproduction report](report.md), the [benchmarks](benchmarks.md) "
               "and the [API reference](api.md)."]
     return "\n".join(lines) + "\n"
+
+
+def _report_figure(row: dict) -> str | None:
+    """The figure a report row links its chapter to (``figures/chNN_name.png``), if any."""
+    match = re.search(r"\]\((figures/[^)]+\.png)\)", row.get("chapter", ""))
+    return match.group(1) if match else None
 
 
 def api_page() -> str:
@@ -135,7 +192,7 @@ def config(src: Path, site: Path) -> dict:
         "nav": nav,
         "theme": {"name": "material", "font": False,  # no web fonts from a CDN
                   "features": ["navigation.sections", "content.code.copy"]},
-        "extra_css": ["book.css"],
+        "extra_css": ["book.css"], "extra_javascript": ["book.js"],
         "markdown_extensions": ["tables", "admonition", "attr_list", "md_in_html",
                                 {"toc": {"permalink": True}}],
         "plugins": [
@@ -174,6 +231,7 @@ def build(outputs=_book.OUTPUT_ROOT, site="site") -> Path:
         shutil.copytree(reports / "figures", src / "figures")
     (src / "api.md").write_text(api_page(), encoding="utf-8")
     (src / "book.css").write_text(CSS, encoding="utf-8")
+    (src / "book.js").write_text(JS, encoding="utf-8")
     for chapter in _book.CHAPTERS.values():
         source, kind = chapter_source(chapter, outputs)
         _notebook_page(source, kind, src / "chapters" / f"{chapter.name}.ipynb")
@@ -186,7 +244,7 @@ def build(outputs=_book.OUTPUT_ROOT, site="site") -> Path:
     return site
 
 
-def check_page(site, page: str, screenshot=None, *, browser: str | None = None) -> dict:
+def check_page(site, page: str, screenshot=None, *, browser: str | None = None, width: int = 1440) -> dict:
     """Open ``page`` of a built site in headless Chromium, served from 127.0.0.1.
 
     Args:
@@ -194,10 +252,12 @@ def check_page(site, page: str, screenshot=None, *, browser: str | None = None) 
         page: the page's path in it (``"chapters/ch06_vanilla_lstm.html"``).
         screenshot: where to write a full-page PNG screenshot (optional).
         browser: the Chromium binary (default: ``chromium`` on the PATH).
+        width: the window's width in pixels (its height is 900).
 
     Returns:
-        ``{"images": [(src, loaded)], "requests": [url], "title": str}``: every ``<img>``
-        with whether it loaded, and every URL the page asked for.
+        ``{"images": [(src, loaded)], "requests": [url], "title": str, "sideways": int}``:
+        every ``<img>`` with whether it loaded, every URL the page asked for, and how many
+        pixels the page is wider than the window (0 when it never scrolls sideways).
     """
     import functools
     import http.server
@@ -216,19 +276,21 @@ def check_page(site, page: str, screenshot=None, *, browser: str | None = None) 
             chromium = playwright.chromium.launch(executable_path=browser, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
-            tab = chromium.new_page(viewport={"width": 1440, "height": 900})
+            tab = chromium.new_page(viewport={"width": width, "height": 900})
             requests = []
             tab.on("request", lambda request: requests.append(request.url))
             tab.goto(f"http://127.0.0.1:{server.server_port}/{page}", wait_until="networkidle")
             images = tab.eval_on_selector_all(
                 "img", "els => els.map(e => [e.src.slice(0, 80), e.complete && e.naturalWidth > 0])")
+            sideways = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if screenshot is not None:
                 tab.screenshot(path=str(screenshot), full_page=True)
             title = tab.title()
             chromium.close()
     finally:
         server.shutdown()
-    return {"images": [tuple(image) for image in images], "requests": requests, "title": title}
+    return {"images": [tuple(image) for image in images], "requests": requests, "title": title,
+            "sideways": sideways}
 
 
 class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):

@@ -149,7 +149,8 @@ for path in [folder / "missing.keras", folder / "model.h5", folder / "corrupt.ke
         persistence.load_model(path)
     except (FileNotFoundError, ValueError) as error:
         explained += 1
-        print(f"  {path.name}: {type(error).__name__}: {str(error)[:110]}...")
+        message = str(error).replace(str(folder), "models")  # the folder, without this machine's path
+        print(f"  {path.name}: {type(error).__name__}: {message[:110]}...")
 (folder / "corrupt.keras").unlink()
 metrics["load_errors_explained"] = explained
 print(f"{explained} of 3 mistakes explained")

@@ -2,7 +2,7 @@
 
 The public API is split by topic, one module each::
 
-    from lstmbook import prep, problems, models, training, diagnostics, persistence, datasets
+    from lstmbook import prep, problems, models, training, forecast, diagnostics, persistence, datasets
 
 ``import lstmbook`` registers the library's custom layers, constraint, loss and metric with
 Keras (it imports ``lstmbook.models`` and ``lstmbook.training``, and so Keras), so that
@@ -14,7 +14,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["cell", "datasets", "diagnostics", "models", "persistence", "prep", "problems",
+__all__ = ["cell", "datasets", "diagnostics", "forecast", "models", "persistence", "prep", "problems",
            "training", "__version__"]
 
 try:

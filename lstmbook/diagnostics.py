@@ -394,12 +394,14 @@ class RepeatedResult:
         seeds: the seed each repeat ran with (``seed + i``).
         histories: each repeat's per-epoch history (see ``lstmbook.training.fit_epochs``).
         seconds: wall-clock time of the whole evaluation.
+        models: each repeat's trained model, with ``keep_models=True`` (else None).
     """
 
     scores: np.ndarray
     seeds: list
     histories: list = field(repr=False)
     seconds: float = 0.0
+    models: list | None = field(default=None, repr=False)
 
     @property
     def summary(self) -> dict:
@@ -411,8 +413,22 @@ class RepeatedResult:
                 "min": float(s.min()), "max": float(s.max())}
 
 
+def _scored(score, model_predict, x, y) -> float:
+    """``score(y, predictions)`` as a float: a repeat's score by the caller's measure. The
+    predictions come in ``y``'s shape (``(n,)``, not the model's ``(n, 1)``), so that ``y - p``
+    in the caller's score cannot broadcast to an ``(n, n)`` table."""
+    predictions = np.asarray(model_predict(x))
+    if isinstance(y, np.ndarray) and predictions.shape != y.shape and predictions.size == y.size:
+        predictions = predictions.reshape(y.shape)
+    value = score(y, predictions)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"score must return one number, score(y_true, y_pred). Received: {value!r}") from None
+
+
 def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compile_kwargs,
-                validation_every):
+                validation_every, score=None, keep_models=False):
     """Build, train and score one model with its own seed."""
     import keras
 
@@ -426,12 +442,16 @@ def _one_repeat(build_fn, seed, x, y, validation_data, epochs, batch_size, compi
         model.compile(**compile_kwargs)
     history = fit_epochs(model, x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                          validation_every=validation_every)
-    scored = validation_data if validation_data is not None else (x, y)
-    return evaluate_loss(model, scored[0], scored[1])["loss"], history
+    scored_x, scored_y = validation_data if validation_data is not None else (x, y)
+    if score is None:
+        value = evaluate_loss(model, scored_x, scored_y)["loss"]
+    else:
+        value = _scored(score, lambda a: model.predict(a, verbose=0), scored_x, scored_y)
+    return value, history, (model if keep_models else None)
 
 
 def _ensemble_repeats(build_fn, first_seed, sizes, x, y, validation_data, epochs, batch_size, compile_kwargs,
-                      validation_every):
+                      validation_every, score=None, keep_models=False):
     """Build, train and score ``sizes[first_seed]`` repeats as one vectorised ensemble."""
     from lstmbook.training import Ensemble, evaluate_loss
 
@@ -446,8 +466,14 @@ def _ensemble_repeats(build_fn, first_seed, sizes, x, y, validation_data, epochs
     histories = ensemble.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                              validation_every=validation_every)
     scored_x, scored_y = validation_data if validation_data is not None else (x, y)
-    losses = evaluate_loss(ensemble.model, scored_x, ensemble.targets(scored_y))
-    return [(losses[f"member_{k}_loss"], history) for k, history in enumerate(histories)]
+    if score is None:
+        losses = evaluate_loss(ensemble.model, scored_x, ensemble.targets(scored_y))
+        values = [losses[f"member_{k}_loss"] for k in range(len(seeds))]
+    else:
+        predictions = ensemble.predict(scored_x)
+        values = [_scored(score, lambda _, p=p: p, scored_x, scored_y) for p in predictions]
+    models = ensemble.unpack() if keep_models else [None] * len(seeds)
+    return list(zip(values, histories, models, strict=True))
 
 
 # Keras's seeds and session are per process: a Dask worker with several threads must still
@@ -749,7 +775,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
                         batch_size: int | None = None, compile_kwargs: dict | None = None,
                         validation_every: int = 1, seed: int = 0, jobs: int = 1,
                         progress: bool = True, desc: str | None = None,
-                        ensemble: bool = False) -> RepeatedResult:
+                        ensemble: bool = False, score=None, keep_models: bool = False) -> RepeatedResult:
     """Train and score a model ``n_repeats`` times, each with its own seed, and summarise.
 
     A single run of a neural network is one draw from a distribution of outcomes; the
@@ -794,10 +820,17 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
         progress: show a tqdm progress bar.
         desc: the progress bar's label.
         ensemble: train the repeats as one vectorised ensemble (above).
+        score: ``score(y_true, y_pred) -> float``, a repeat's score in place of the loss,
+            on the validation data (else the training data), as scikit-learn's metrics
+            take it, with ``y_pred`` in ``y_true``'s shape: for example
+            ``sklearn.metrics.mean_absolute_error``, or ``lambda y, p: ((y - p) ** 2).mean()
+            ** 0.5 * scale`` for an RMSE in the data's units.
+        keep_models: keep each repeat's trained model in ``result.models`` (from worker
+            processes they come back pickled, one ``.keras`` archive each).
 
     Returns:
-        A ``RepeatedResult``: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories`` and
-        ``summary`` (``mean``, ``std``, ``min``, ``max``).
+        A ``RepeatedResult``: ``scores`` ``(n_repeats,)``, ``seeds``, ``histories``,
+        ``models`` and ``summary`` (``mean``, ``std``, ``min``, ``max``).
     """
     _checks.check_callable(build_fn, "build_fn")
     for name, value, low in (("n_repeats", n_repeats, 1), ("epochs", epochs, 1), ("jobs", jobs, 1),
@@ -822,10 +855,13 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
             raise _checks.bad("validation_data", validation_data, "(x_val, y_val)")
         validation_data = tuple(np.asarray(a) for a in validation_data)
     _checks.check_bool(ensemble, "ensemble")
+    _checks.check_bool(keep_models, "keep_models")
+    if score is not None:
+        _checks.check_callable(score, "score")
     seeds = [int(seed) + i for i in range(n_repeats)]
     settings = {"x": x, "y": y, "validation_data": validation_data, "epochs": epochs,
-                "batch_size": batch_size,
-                "compile_kwargs": compile_kwargs, "validation_every": validation_every}
+                "batch_size": batch_size, "compile_kwargs": compile_kwargs,
+                "validation_every": validation_every, "score": score, "keep_models": keep_models}
     start = time.perf_counter()
     if ensemble:
         if isinstance(y, list):
@@ -839,5 +875,7 @@ def repeated_evaluation(build_fn, n_repeats: int, x, y, *, epochs: int, validati
     else:
         one = functools.partial(_one_repeat, build_fn, **settings)
         results = run_repeats(one, seeds, jobs=jobs, progress=progress, desc=desc)
-    return RepeatedResult(scores=np.array([score for score, _ in results]), seeds=seeds,
-                          histories=[history for _, history in results], seconds=time.perf_counter() - start)
+    return RepeatedResult(scores=np.array([value for value, _, _ in results]), seeds=seeds,
+                          histories=[history for _, history, _ in results],
+                          seconds=time.perf_counter() - start,
+                          models=[model for _, _, model in results] if keep_models else None)

@@ -24,6 +24,7 @@ from lstmbook._checks import check_int as _check_int
 
 __all__ = [
     "scale",
+    "transform",
     "unscale",
     "standardize",
     "one_hot_encode",
@@ -50,29 +51,28 @@ def _as_numeric(data, name: str, ndims=(1, 2), allow_empty: bool = False) -> np.
     return _checks.as_numbers(data, name, ndims=ndims, allow_empty=allow_empty)
 
 
-def _as_column(array: np.ndarray) -> tuple[np.ndarray, bool]:
-    """2-D view for scikit-learn, and whether the input was 1-D."""
-    return (array.reshape(-1, 1), True) if array.ndim == 1 else (array, False)
-
-
-# ---------------------------------------------------------------------------------------------
-# Scaling
-# ---------------------------------------------------------------------------------------------
+def _as_table(array: np.ndarray) -> np.ndarray:
+    """A 2-D ``(rows, features)`` view for scikit-learn: the last axis holds the features. A series
+    ``(n,)`` is one feature; ``(samples, timesteps, channels)`` is scaled per channel."""
+    return array.reshape(-1, 1) if array.ndim <= 1 else array.reshape(-1, array.shape[-1])
 
 
 def scale(data, feature_range=(0.0, 1.0)):
-    """Normalise each column to ``feature_range`` with scikit-learn's ``MinMaxScaler``.
+    """Normalise each feature to ``feature_range`` with scikit-learn's ``MinMaxScaler``.
 
-    ``y = (x - min) / (max - min) * (hi - lo) + lo``, with min and max taken per column.
+    ``y = (x - min) / (max - min) * (hi - lo) + lo``, with min and max taken per feature:
+    per column of a table, per channel of ``(samples, timesteps, channels)`` sequences.
 
     Args:
-        data: 1-D series ``(n,)`` or 2-D table ``(n, features)`` of finite numbers.
+        data: a series ``(n,)``, a table ``(n, features)`` or sequences
+            ``(samples, timesteps, channels)`` of finite numbers.
         feature_range: ``(lo, hi)`` with ``lo < hi``; the book uses ``(0, 1)``, and
             Chapter 14 uses ``(-1, 1)`` to match the LSTM's tanh.
 
     Returns:
         ``(scaled, scaler)``: the scaled data in the input's shape, and the fitted
-        scaler to give to ``unscale`` (its ``data_min_``/``data_max_`` hold the bounds).
+        scaler for ``transform`` (new data) and ``unscale`` (its ``data_min_`` and
+        ``data_max_`` hold the bounds).
 
     Examples:
         >>> scaled, scaler = scale([10.0, 55.0, 100.0])
@@ -81,69 +81,119 @@ def scale(data, feature_range=(0.0, 1.0)):
     """
     from sklearn.preprocessing import MinMaxScaler
 
-    array = _as_numeric(data, "data")
+    array = _as_numeric(data, "data", ndims=(1, 2, 3))
     bounds = _checks.as_tuple(feature_range)
     if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
         raise _checks.bad("feature_range", feature_range, "(lo, hi)")
     bounds = [_checks.check_number(v, "feature_range") for v in bounds]
     if not bounds[0] < bounds[1] or not math.isfinite(bounds[1] - bounds[0]):
         raise _checks.bad("feature_range", feature_range, "(lo, hi) with lo < hi, and hi - lo finite")
-    column, flat = _as_column(array)
+    table = _as_table(array)
     with np.errstate(over="ignore", invalid="ignore"):
-        _checks.check_finite_result(column.max(axis=0) - column.min(axis=0), "data", "scale")
+        _checks.check_finite_result(table.max(axis=0) - table.min(axis=0), "data", "scale")
         scaler = MinMaxScaler(feature_range=tuple(bounds))
-        scaled = _checks.check_finite_result(scaler.fit_transform(column), "data", "scale")
-    return (scaled.ravel() if flat else scaled), scaler
+        scaled = _checks.check_finite_result(scaler.fit_transform(table), "data", "scale")
+    return scaled.reshape(array.shape), scaler
 
 
 def standardize(data):
-    """Standardise each column to zero mean and unit variance with ``StandardScaler``.
+    """Standardise each feature to zero mean and unit variance with ``StandardScaler``.
 
     ``y = (x - mean) / std``, with the population standard deviation (``ddof=0``), as
-    scikit-learn computes it.
+    scikit-learn computes it; per column of a table, per channel of sequences.
 
     Args:
-        data: 1-D series ``(n,)`` or 2-D table ``(n, features)`` of finite numbers.
+        data: a series ``(n,)``, a table ``(n, features)`` or sequences
+            ``(samples, timesteps, channels)`` of finite numbers.
 
     Returns:
         ``(standardized, scaler)``; ``scaler.mean_`` and ``scaler.scale_`` hold the
-        statistics, and ``unscale`` inverts the transform.
+        statistics, ``transform`` applies them to new data, and ``unscale`` inverts them.
     """
     from sklearn.preprocessing import StandardScaler
 
-    array = _as_numeric(data, "data")
-    column, flat = _as_column(array)
+    array = _as_numeric(data, "data", ndims=(1, 2, 3))
     scaler = StandardScaler()
     with np.errstate(over="ignore", invalid="ignore"):
-        standardized = scaler.fit_transform(column)
+        standardized = scaler.fit_transform(_as_table(array))
     _checks.check_finite_result(scaler.var_, "data", "standardize")
     _checks.check_finite_result(standardized, "data", "standardize")
-    return (standardized.ravel() if flat else standardized), scaler
+    return standardized.reshape(array.shape), scaler
 
 
-def unscale(data, scaler):
-    """Undo ``scale`` or ``standardize`` with the scaler they returned.
-
-    Args:
-        data: scaled values, 1-D ``(n,)`` or 2-D ``(n, features)``, with as many columns
-            as the scaler was fitted on.
-        scaler: a fitted scikit-learn scaler with ``inverse_transform``.
-
-    Returns:
-        The values in their original units, in ``data``'s shape.
-    """
+def _check_scaler(scaler):
     if (not hasattr(scaler, "inverse_transform") or not hasattr(scaler, "n_features_in_")
             or not hasattr(scaler, "scale_")):  # MinMaxScaler, StandardScaler; not an encoder
         raise _checks.bad("scaler", scaler, "a fitted scikit-learn scaler", TypeError)
-    array = _as_numeric(data, "data")
-    column, flat = _as_column(array)
-    if column.shape[1] != scaler.n_features_in_:
-        raise ValueError(f"data must have {scaler.n_features_in_} column(s), as the scaler was "
-                         f"fitted on. Received: data with shape {array.shape}")
+
+
+def _check_features(array: np.ndarray, n_features: int, what: str) -> None:
+    width = 1 if array.ndim <= 1 else array.shape[-1]
+    if width != n_features:
+        raise ValueError(f"data must have {n_features} feature(s) in its last axis, as {what}. "
+                         f"Received: data with shape {array.shape}")
+
+
+def transform(data, scaler):
+    """Scale new data (a test set, a new sequence) with a scaler that ``scale`` or
+    ``standardize`` fitted: the same bounds or statistics, not new ones.
+
+    Args:
+        data: a number, a series, a table or sequences, with as many features (last
+            axis) as the scaler was fitted on.
+        scaler: the fitted scaler.
+
+    Returns:
+        The scaled values, in ``data``'s shape.
+
+    Examples:
+        >>> _, scaler = scale([10.0, 100.0])
+        >>> transform([55.0, 190.0], scaler).tolist()
+        [0.5, 2.0]
+    """
+    _check_scaler(scaler)
+    array = _as_numeric(data, "data", ndims=(0, 1, 2, 3))
+    _check_features(array, scaler.n_features_in_, "the scaler was fitted on")
     with np.errstate(over="ignore", invalid="ignore"):
-        restored = scaler.inverse_transform(column)
+        scaled = scaler.transform(_as_table(array))
+    return _checks.check_finite_result(scaled, "data", "transform").reshape(array.shape)
+
+
+def unscale(data, scaler, columns=None):
+    """Undo ``scale`` or ``standardize`` with the scaler they returned.
+
+    Args:
+        data: scaled values: a number, a series, a table or sequences, with as many
+            features (last axis) as the scaler was fitted on, or as ``columns`` names.
+        scaler: a fitted scikit-learn scaler with ``inverse_transform``.
+        columns: which of the scaler's features ``data`` holds, in order (for example
+            ``[0]``: forecasts of the first of two scaled columns). ``None``: all of them.
+
+    Returns:
+        The values in their original units, in ``data``'s shape.
+
+    Examples:
+        >>> _, scaler = scale([[10.0, 0.0], [100.0, 1.0]])
+        >>> unscale([0.5, 1.0], scaler, columns=[0]).tolist()
+        [55.0, 100.0]
+    """
+    _check_scaler(scaler)
+    array = _as_numeric(data, "data", ndims=(0, 1, 2, 3))
+    n_features = scaler.n_features_in_
+    if columns is None:
+        _check_features(array, n_features, "the scaler was fitted on")
+        table = _as_table(array)
+    else:
+        columns = list(_checks.check_ints(columns, "columns", None, minimum=0))
+        if max(columns) >= n_features or len(set(columns)) != len(columns):
+            raise _checks.bad("columns", columns, f"distinct feature indices below {n_features}")
+        _check_features(array, len(columns), "columns names")
+        table = np.zeros((_as_table(array).shape[0], n_features))
+        table[:, columns] = _as_table(array)
+    with np.errstate(over="ignore", invalid="ignore"):
+        restored = scaler.inverse_transform(table)
     _checks.check_finite_result(restored, "data", "unscale")
-    return restored.ravel() if flat else restored
+    return (restored if columns is None else restored[:, columns]).reshape(array.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,17 +312,25 @@ def one_hot_decode(encoded, encoder=None):
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_sequences(sequences, name: str = "sequences") -> list:
-    """``sequences`` as a non-empty list of lists of numbers (each may be empty)."""
+def _check_sequences(sequences, name: str = "sequences", channels: bool = False) -> list:
+    """``sequences`` as a non-empty list of sequences of numbers (each may be empty): 1-D, or
+    with ``channels`` also ``(timesteps, channels)``, every one with the same channels."""
     if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__len__"):
         raise _checks.bad(name, sequences, "a list of sequences", TypeError)
     if len(sequences) == 0:
         raise _checks.bad(name, sequences, "non-empty")
+    shapes = set()
     for i, seq in enumerate(sequences):
         if not hasattr(seq, "__len__"):
             raise _checks.bad(f"{name}[{i}]", seq, "a sequence", TypeError)
-        _checks.as_numbers(seq, f"{name}[{i}]", ndims=(1,), allow_empty=True, allow_bool=True)
-    return [list(seq) for seq in sequences]
+        array = _checks.as_numbers(seq, f"{name}[{i}]", ndims=(1, 2) if channels else (1,), allow_empty=True,
+                                   allow_bool=True)
+        if array.size:
+            shapes.add(array.shape[1:])
+    if len(shapes) > 1:
+        raise ValueError(f"{name} must all have the same channels (the shape of one step). "
+                         f"Received: steps of shapes {sorted(shapes)}")
+    return [np.asarray(seq).tolist() for seq in sequences]
 
 
 def _check_dtype(dtype, sequences: list, value=0) -> str:
@@ -303,7 +361,7 @@ def _check_dtype(dtype, sequences: list, value=0) -> str:
 def _check_fits(dtype, sequences: list, value) -> None:
     """Every value and the padding ``value`` must fit ``dtype`` (a cast would wrap them round)."""
     info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else np.finfo(dtype)
-    values = np.concatenate([np.asarray(seq, dtype=float) for seq in sequences] + [[float(value)]])
+    values = np.concatenate([np.asarray(seq, dtype=float).ravel() for seq in sequences] + [[float(value)]])
     if values.min() < float(info.min) or values.max() > float(info.max):
         raise ValueError(f"sequences and value must fit the dtype {np.dtype(dtype).name} "
                          f"({info.min} to {info.max}); a cast would change them. "
@@ -318,7 +376,8 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
     """Pad variable-length sequences to one length with ``keras.utils.pad_sequences``.
 
     Args:
-        sequences: a list of 1-D sequences, e.g. ``[[1, 2, 3, 4], [1, 2, 3], [1]]``.
+        sequences: a list of sequences, each 1-D (``[[1, 2, 3, 4], [1, 2, 3], [1]]``) or
+            ``(timesteps, channels)`` with the same channels (a recording of a few sensors).
         maxlen: the length to pad to; ``None`` uses the longest sequence. Longer
             sequences are cut from the front (``truncating="pre"``).
         padding: ``"pre"`` (the book's default, zeros in front) or ``"post"``.
@@ -327,7 +386,8 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
             ``float32`` when any value has a fraction.
 
     Returns:
-        A 2-D array ``(len(sequences), maxlen)``.
+        ``(len(sequences), maxlen)``, or ``(len(sequences), maxlen, channels)``. A model
+        that should skip the padded steps starts with ``keras.layers.Masking(value)``.
 
     Examples:
         >>> pad([[1, 2, 3, 4], [1, 2, 3], [1]]).tolist()
@@ -335,7 +395,7 @@ def pad(sequences, maxlen=None, padding="pre", value=0, dtype=None):
     """
     from keras.utils import pad_sequences
 
-    seqs = _check_sequences(sequences)
+    seqs = _check_sequences(sequences, channels=True)
     if maxlen is not None:
         _check_int(maxlen, "maxlen", minimum=1)
         _checks.check_size(len(seqs) * maxlen, sequences=len(seqs), maxlen=maxlen)
@@ -407,7 +467,7 @@ def series_to_supervised(data, n_in: int = 1, n_out: int = 1, dropnan: bool = Tr
     n_in = _check_int(n_in, "n_in", minimum=0)
     n_out = _check_int(n_out, "n_out", minimum=1)
     dropnan = _checks.check_bool(dropnan, "dropnan")
-    column, _ = _as_column(array)
+    column = _as_table(array)
     n_rows, n_vars = column.shape
     if n_in >= n_rows or n_out > n_rows or (dropnan and n_in + n_out > n_rows):
         raise ValueError(f"n_in + n_out must be <= the series length {n_rows}, or no row is left (and "
@@ -479,7 +539,7 @@ def tbptt_split(series, timesteps: int, drop_remainder: bool = False) -> np.ndar
     array = _as_numeric(series, "series")
     timesteps = _check_int(timesteps, "timesteps", minimum=1)
     drop_remainder = _checks.check_bool(drop_remainder, "drop_remainder")
-    column, _ = _as_column(array)
+    column = _as_table(array)
     n = len(column)
     if timesteps > n:
         raise ValueError(f"timesteps must be <= the series length {n}. Received: timesteps={timesteps}")

@@ -343,3 +343,11 @@ def test_make_lab_opens_the_chapters_as_notebooks_in_a_quiet_kernel(tmp_path, mo
 
 def keras_backend() -> str:
     return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def test_a_quick_runs_line_shows_its_numbers_without_the_targets():
+    record = {"chapter": 6, "title": "Demo", "seconds": 1.0, "metrics": {"accuracy": 0.335},
+              "targets": {"accuracy": {"op": ">=", "value": 0.99}}, "passed": None}
+    assert _book.summary_line(record) == "ch06 Demo | accuracy=0.335 | quick run, targets not checked | 1.0 s"
+    full = _book.summary_line({**record, "passed": False})
+    assert "accuracy=0.335 (>= 0.99) | FAIL" in full

@@ -184,3 +184,32 @@ def test_unsupported_layers_and_uncompiled_members_are_refused():
         ensemble.split(np.zeros((4, len(SEEDS) + 1)))
     with pytest.raises(TypeError, match="ensemble"):
         diagnostics.repeated_evaluation(build, 2, X, Y, epochs=1, ensemble="yes")
+
+
+def test_repeated_evaluation_scores_by_the_callers_measure_and_keeps_the_models():
+    def build_uncompiled():
+        inputs = keras.Input(shape=(4, 2))
+        return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(3)(inputs)))
+
+    def rmse_in_units(y_true, y_pred):  # a scale of 10: the error in the data's units
+        return float(np.sqrt(np.mean((y_true - y_pred) ** 2)) * 10)  # y_pred comes as y_true's (n,)
+
+    kwargs = {"epochs": 3, "validation_data": (X[15:], Y[15:]), "seed": 5, "progress": False,
+              "score": rmse_in_units, "keep_models": True}
+    separate = diagnostics.repeated_evaluation(build_uncompiled, 3, X[:15], Y[:15], **kwargs)
+    assert len(separate.models) == 3
+    for model, value in zip(separate.models, separate.scores, strict=True):
+        assert value == pytest.approx(rmse_in_units(Y[15:], model.predict(X[15:], verbose=0)[:, 0]), rel=1e-6)
+    plain = {key: value for key, value in kwargs.items() if key not in ("score", "keep_models")}
+    losses = diagnostics.repeated_evaluation(build_uncompiled, 3, X[:15], Y[:15], **plain)
+    np.testing.assert_allclose(separate.scores, np.sqrt(losses.scores) * 10, rtol=1e-4)  # the MSE, rescaled
+    assert losses.models is None
+    packed = diagnostics.repeated_evaluation(build_uncompiled, 3, X[:15], Y[:15], ensemble=True, **kwargs)
+    np.testing.assert_allclose(packed.scores, separate.scores, rtol=1e-4)
+    np.testing.assert_allclose(packed.models[1].predict(X[15:], verbose=0),
+                               separate.models[1].predict(X[15:], verbose=0), rtol=1e-4, atol=1e-6)
+    with pytest.raises(TypeError, match="score"):
+        diagnostics.repeated_evaluation(build_uncompiled, 1, X, Y, epochs=1, progress=False, score="rmse")
+    with pytest.raises(TypeError, match="score"):
+        diagnostics.repeated_evaluation(build_uncompiled, 1, X, Y, epochs=1, progress=False,
+                                        score=lambda y, p: [1.0, 2.0])

@@ -7,6 +7,7 @@ Each chapter's quick run is executed with jupytext + nbclient in a fresh kernel 
 import ast
 import base64
 import re
+import tempfile
 from pathlib import Path
 
 import jupytext  # in the test extra: a missing one is an error, not a skip
@@ -15,7 +16,8 @@ import pytest
 
 from chapters import _book, _notebooks
 
-CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
 MODULES = sorted(CHAPTERS.glob("ch[0-9][0-9]_*.py"))
 SECTIONS = ["## Setup", "## Prepare the data", "## Build the model", "## Train", "## Evaluate"]
 
@@ -112,6 +114,12 @@ def test_chapter_executes_as_a_notebook_and_shows_its_work(number, chapter_noteb
     noise = [o.text for cell in cells for o in cell.outputs
              if o.output_type == "stream" and "absl::InitializeLog" in o.text]
     assert not noise
+    # No path of the machine that ran it: the first line names the output folder, and nothing else does.
+    shown = "\n".join(_text(o) for cell in cells for o in cell.outputs)
+    rest = shown.replace(str(result.output_dir), "<output folder>")
+    leaked = [p for p in (str(ROOT), tempfile.gettempdir(), str(Path.home()) + "/") if p in rest]
+    named = shown.count(str(result.output_dir))
+    assert named <= 1 and not leaked, (named, leaked)
 
 
 def test_flags_reach_the_kernel_as_environment_variables():

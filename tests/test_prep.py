@@ -221,7 +221,8 @@ BAD_CALLS = [
     (prep.scale, ([1.0, np.nan],), {}, ValueError, "NaN"),
     (prep.scale, ("abc",), {}, TypeError, "data"),
     (prep.scale, ([1.0, 2.0],), {"feature_range": (1, 0)}, ValueError, "feature_range"),
-    (prep.standardize, ([[[1.0]]],), {}, ValueError, "data"),
+    (prep.standardize, ([[[[1.0]]]],), {}, ValueError, "data"),  # 4-D
+    (prep.transform, ([1.0, 2.0],), {"scaler": "nope"}, TypeError, "scaler"),
     (prep.standardize, ([],), {}, ValueError, "empty"),
     (prep.unscale, ([1.0],), {"scaler": "nope"}, TypeError, "scaler"),
     (prep.one_hot_encode, ([],), {}, ValueError, "values"),
@@ -271,7 +272,7 @@ def test_decode_with_wrong_encoder_width_names_labels():
 
 def test_unscale_with_wrong_width():
     _, scaler = prep.scale([1.0, 2.0])
-    with pytest.raises(ValueError, match="1 column"):
+    with pytest.raises(ValueError, match="1 feature"):
         prep.unscale(np.zeros((2, 2)), scaler)
 
 
@@ -320,3 +321,56 @@ def test_text_is_not_read_as_numbers_and_flags_are_bools():
         prep.invert_difference([3, 5, 7], initial="1")
     with pytest.raises(TypeError, match="drop_remainder"):
         prep.tbptt_split(np.arange(10.0), 3, drop_remainder="no")
+
+
+# ---------------------------------------------------------------------------------------------
+# Your own data: sequences with channels, new data, and one column of several
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fit", [prep.scale, prep.standardize])
+def test_sequences_are_scaled_per_channel_and_new_data_with_the_same_scaler(fit):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 5, 3)) * [1.0, 10.0, 1000.0] + [0.0, 5.0, -300.0]
+    scaled, scaler = fit(X)
+    assert scaled.shape == X.shape and scaler.n_features_in_ == 3
+    table = scaled.reshape(-1, 3)  # over every sample and step of each channel
+    if fit is prep.scale:
+        np.testing.assert_allclose(table.min(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_allclose(table.max(axis=0), 1.0)
+    else:
+        np.testing.assert_allclose(table.mean(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_allclose(table.std(axis=0), 1.0)
+    np.testing.assert_allclose(prep.unscale(scaled, scaler), X)
+    np.testing.assert_allclose(prep.transform(X, scaler), scaled)
+    new = X[:2] * 2  # new data keeps the fitted statistics: not scaled to 0..1 again
+    np.testing.assert_allclose(prep.unscale(prep.transform(new, scaler), scaler), new)
+    assert not np.allclose(prep.transform(new, scaler), fit(new)[0])
+    with pytest.raises(ValueError, match="data"):
+        prep.transform(X[..., :2], scaler)
+
+
+def test_unscale_inverts_the_columns_a_forecast_holds():
+    rng = np.random.default_rng(1)
+    table = np.column_stack([rng.uniform(100, 700, 36), rng.uniform(-1, 1, 36)])
+    scaled, scaler = prep.scale(table, feature_range=(-1, 1))
+    np.testing.assert_allclose(prep.unscale(scaled[:, 0], scaler, columns=[0]), table[:, 0])
+    np.testing.assert_allclose(prep.unscale(scaled[:, [1, 0]], scaler, columns=[1, 0]), table[:, [1, 0]])
+    assert prep.unscale(scaled[3, 0], scaler, columns=[0]) == pytest.approx(table[3, 0])  # a lone forecast
+    for columns in ([2], [0, 0], [], -1):
+        with pytest.raises(ValueError, match="columns"):
+            prep.unscale(scaled[:, :1], scaler, columns=columns)
+    with pytest.raises(ValueError, match="data"):
+        prep.unscale(scaled, scaler, columns=[0])  # two columns of data for one named
+
+
+def test_pad_takes_sequences_of_steps_with_channels():
+    rng = np.random.default_rng(2)
+    sequences = [rng.normal(size=(n, 3)) for n in (4, 2, 6)]
+    padded = prep.pad(sequences)
+    assert padded.shape == (3, 6, 3) and padded.dtype == np.float32
+    np.testing.assert_allclose(padded[1, -2:], sequences[1], rtol=1e-6)
+    assert (padded[1, :4] == 0).all()
+    assert prep.pad(sequences, maxlen=3, padding="post", value=-1.0).shape == (3, 3, 3)
+    with pytest.raises(ValueError, match="sequences"):
+        prep.pad([rng.normal(size=(3, 2)), rng.normal(size=(2, 3))])

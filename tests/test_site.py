@@ -1,5 +1,6 @@
 """``make site``: the rendered book, built from executed notebooks and opened in headless Chromium."""
 
+import re
 import shutil
 
 import pytest
@@ -54,9 +55,13 @@ def test_chapter_page_opens_with_its_introduction_and_lists_the_closing_sections
         assert html.escape(section) in toc, f"{section!r} missing from the table of contents"
 
 
-def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
+def _chromium():
     if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+
+
+def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
+    _chromium()
     shot = tmp_path / "ch06.png"
     seen = _site.check_page(site, "chapters/ch06_vanilla_lstm.html", shot)
     assert "Vanilla LSTMs" in seen["title"]
@@ -69,3 +74,32 @@ def test_chapter_page_renders_in_chromium_offline(site, tmp_path):
     pixels = matplotlib.image.imread(shot)[..., :3]
     assert pixels.shape[0] > 900 and pixels.shape[1] == 1440
     assert pixels.std() > 0.05 and (pixels.mean(axis=2) < 0.9).mean() > 0.01, "the screenshot is blank"
+
+
+@pytest.mark.parametrize("page", ["index.html", "chapters/ch06_vanilla_lstm.html", "report.html", "api.html"])
+def test_no_page_scrolls_sideways_at_1280_pixels(site, page):
+    _chromium()
+    seen = _site.check_page(site, page, width=1280)
+    assert seen["sideways"] <= 0, f"{page} is {seen['sideways']} px wider than the window"
+    assert all(loaded for _, loaded in seen["images"]), seen["images"]
+
+
+def test_home_page_shows_the_results_and_the_chapters_figures(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "ours: mean (min–max)" in home and "accuracy = 1 (1–1)" in home  # the published report's
+    shown = re.findall(r'<img src="(figures/[^"]+\.png)"', home)
+    assert len(shown) == len(_site.HOME_FIGURES), shown
+    assert all((site / name).is_file() for name in shown)
+
+
+def test_no_page_names_a_path_of_the_machine_that_built_it(site, chapter_notebook):
+    import tempfile
+
+    run_folder = str(chapter_notebook(6).output_dir)  # named once by the quick run's first line
+    leaked = {}
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8").replace(run_folder, "")
+        found = [p for p in (str(_book.ROOT), tempfile.gettempdir(), str(site)) if p in text]
+        if found:
+            leaked[str(page.relative_to(site))] = found
+    assert not leaked
