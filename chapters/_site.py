@@ -41,6 +41,9 @@ API_MODULES = ("prep", "problems", "models", "cell", "training", "forecast", "di
 #: Wider pages than Material's default, so that a chapter's code and tables fit; code, outputs
 #: and tables scroll inside their own box, never the page; a figure enlarges on a click.
 CSS = """.md-grid { max-width: 1600px; }
+@media screen and (min-width: 76.25em) { .md-sidebar { width: 10.5rem; } }
+.jp-InputPrompt, .jp-OutputPrompt, .jp-InputArea-prompt, .jp-OutputArea-prompt { display: none; }
+.jp-InputArea pre, .jp-OutputArea pre, .jp-RenderedText pre { font-size: .6rem; }
 .md-typeset pre, .jp-OutputArea-output, .jp-InputArea, .md-typeset__scrollwrap { max-width: 100%; overflow-x: auto; }
 .md-typeset table:not([class]) { font-size: .68rem; }
 .md-typeset table:not([class]) td { vertical-align: top; }
@@ -59,6 +62,10 @@ JS = """document.addEventListener("click", function (event) {
   if (image) { image.classList.toggle("lstmbook-zoom"); }
 });
 """
+
+#: The pages ``--screenshots`` takes, and their files (``docs/`` holds the published ones).
+SCREENSHOTS = (("index.html", "site-home.png"), ("chapters/ch06_vanilla_lstm.html", "site-chapter.png"),
+               ("api.html", "site-api.png"))
 
 #: The figures the home page shows, one per line of the book it illustrates.
 HOME_FIGURES = (2, 6, 7, 9, 12, 14)
@@ -106,6 +113,7 @@ def home_page(outputs: Path) -> str:
     rows = report_rows(report)
     ours = next((name for name in next(iter(rows.values()), {}) if name.startswith("ours")), None)
     lines = [
+        "---", "hide:", "  - toc", "---", "",  # the page's width goes to the results table
         "# lstmbook",
         "",
         "The Keras 3 code companion to *Long Short-Term Memory Networks With Python* "
@@ -119,14 +127,13 @@ def home_page(outputs: Path) -> str:
         "",
         "## The book's results and ours",
         "",
-        f"| ch | chapter | the book | {ours or 'ours'} | target | seeds passed |",
-        "| ---: | --- | --- | --- | --- | :---: |",
+        f"| ch | chapter | the book | {ours or 'ours'} | seeds passed |",
+        "| ---: | --- | --- | --- | :---: |",
     ]
     for chapter in _book.CHAPTERS.values():
         row = rows.get(chapter.number, {})
-        targets = ", ".join(f"`{key} {op} {bound:g}`" for key, (op, bound) in chapter.targets.items())
         lines.append(f"| {chapter.number} | [{chapter.title}](chapters/{chapter.name}.ipynb) | "
-                     f"{chapter.book.replace('|', '/')} | {row.get(ours, '—')} | {targets} | "
+                     f"{chapter.book.replace('|', '/')} | {row.get(ours, '—')} | "
                      f"{row.get('seeds passed', row.get('result', '—'))} |")
     figures = [(chapter, name) for chapter in map(_book.get, HOME_FIGURES)
                for name in [_report_figure(rows.get(chapter.number, {}))] if name and (folder / name).is_file()]
@@ -170,12 +177,13 @@ def _notebook_page(source: Path, kind: str, target: Path) -> None:
     if kind == "code":
         # The chapter's own file, its docstring as the page's heading and introduction.
         notebook = _notebooks.read(_book.get(source.stem[2:4]), source)
-        note = "Not run yet: this page shows the chapter's code. `make all` adds its outputs."
+        note = "Not run yet: this page shows the chapter's code. <code>make all</code> adds its outputs."
     else:
         notebook = nbformat.read(source, as_version=4)
-        note = "From a quick run (`--quick`): tiny sizes, targets not checked." if kind == "quick" else ""
-    if note:
-        notebook.cells.insert(1 if notebook.cells else 0, nbformat.v4.new_markdown_cell(f"!!! note\n    {note}"))
+        note = "From a quick run (<code>--quick</code>): tiny sizes, targets not checked." if kind == "quick" else ""
+    if note:  # a notebook's Markdown is not Python-Markdown: the admonition is written in HTML
+        notebook.cells.insert(1 if notebook.cells else 0, nbformat.v4.new_markdown_cell(
+            f'<div class="admonition note"><p class="admonition-title">Note</p><p>{note}</p></div>'))
     nbformat.write(notebook, target)
 
 
@@ -244,7 +252,8 @@ def build(outputs=_book.OUTPUT_ROOT, site="site") -> Path:
     return site
 
 
-def check_page(site, page: str, screenshot=None, *, browser: str | None = None, width: int = 1440) -> dict:
+def check_page(site, page: str, screenshot=None, *, browser: str | None = None, width: int = 1440,
+               full_page: bool = True) -> dict:
     """Open ``page`` of a built site in headless Chromium, served from 127.0.0.1.
 
     Args:
@@ -253,6 +262,7 @@ def check_page(site, page: str, screenshot=None, *, browser: str | None = None, 
         screenshot: where to write a full-page PNG screenshot (optional).
         browser: the Chromium binary (default: ``chromium`` on the PATH).
         width: the window's width in pixels (its height is 900).
+        full_page: the screenshot shows the whole page, not only the window.
 
     Returns:
         ``{"images": [(src, loaded)], "requests": [url], "title": str, "sideways": int}``:
@@ -284,7 +294,7 @@ def check_page(site, page: str, screenshot=None, *, browser: str | None = None, 
                 "img", "els => els.map(e => [e.src.slice(0, 80), e.complete && e.naturalWidth > 0])")
             sideways = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if screenshot is not None:
-                tab.screenshot(path=str(screenshot), full_page=True)
+                tab.screenshot(path=str(screenshot), full_page=full_page)
             title = tab.title()
             chromium.close()
     finally:
@@ -303,13 +313,16 @@ def main(argv=None) -> int:
     parser.add_argument("--outputs", default=str(_book.OUTPUT_ROOT),
                         help="chapter outputs (default outputs/BACKEND, this process's Keras backend)")
     parser.add_argument("--site", default="site", help="where the site goes (default site)")
-    parser.add_argument("--screenshot", metavar="PNG",
-                        help="also write a screenshot of chapter 6's page, taken in headless Chromium")
+    parser.add_argument("--screenshots", metavar="FOLDER",
+                        help="also write site-home.png, site-chapter.png and site-api.png (the first screen "
+                             "of the home page, chapter 6 and the API page at 1280 px), taken in headless Chromium")
     args = parser.parse_args(argv)
     site = build(args.outputs, args.site)
     print(f"Wrote {site / 'index.html'} (open it, or: python -m http.server -d {args.site})")
-    if args.screenshot:
-        seen = check_page(site, f"chapters/{_book.get(6).name}.html", args.screenshot)
-        print(f"Wrote {args.screenshot}: {sum(ok for _, ok in seen['images'])}/{len(seen['images'])} "
-              f"images loaded")
+    if args.screenshots:
+        folder = Path(args.screenshots)
+        for page, name in SCREENSHOTS:
+            seen = check_page(site, page, folder / name, width=1280, full_page=False)
+            print(f"Wrote {folder / name}: {sum(ok for _, ok in seen['images'])}/{len(seen['images'])} images "
+                  f"loaded, {max(seen['sideways'], 0)} px wider than the window")
     return 0

@@ -68,7 +68,7 @@ previous = np.concatenate([[0.0], diff[:-1]])  # the published frame fills the f
 rows = np.column_stack([previous, diff])
 train, test = rows[:-TEST_MONTHS], rows[-TEST_MONTHS:]
 train_scaled, scaler = prep.scale(train, feature_range=FEATURE_RANGE)
-test_scaled = scaler.transform(test)
+test_scaled = prep.transform(test, scaler)
 x_train, y_train = prep.to_3d(train_scaled[:, :1], timesteps=1), train_scaled[:, 1]
 x_test, y_test = prep.to_3d(test_scaled[:, :1], timesteps=1), test_scaled[:, 1]
 print(f"{len(raw)} months of sales, {len(rows)} rows: {len(x_train)} training rows, "
@@ -84,8 +84,7 @@ print(pd.DataFrame({"sales": raw[1:6], "previous change": previous[:5], "change"
 # %%
 def to_sales(forecasts_scaled) -> np.ndarray:
     """Scaled forecast changes -> forecast sales: undo the scaling, then add last month's sales."""
-    columns = np.column_stack([test_scaled[:, 0], np.ravel(forecasts_scaled)])
-    change = prep.unscale(columns, scaler)[:, 1]
+    change = prep.unscale(np.ravel(forecasts_scaled), scaler, columns=[1])  # the scaler's second column
     return raw[-TEST_MONTHS - 1:-1] + change
 
 
