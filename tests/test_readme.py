@@ -66,3 +66,7 @@ def test_without_its_backend_importing_lstmbook_says_which_extra_to_install(tmp_
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ModuleNotFoundError") and "'tensorflow'" in last
     assert "lstmbook[tensorflow]" in last and "lstmbook[jax]" in last
+
+
+def test_the_front_page_is_short():
+    assert len(README.split()) <= 1500
