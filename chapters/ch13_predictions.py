@@ -23,6 +23,8 @@ sequences.
 # In Jupyter, `book.start(13, ["--quick"])` makes this notebook a quick run.
 
 # %%
+import os
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -149,7 +151,7 @@ for path in [folder / "missing.keras", folder / "model.h5", folder / "corrupt.ke
         persistence.load_model(path)
     except (FileNotFoundError, ValueError) as error:
         explained += 1
-        message = str(error).replace(str(folder), "models")  # the folder, without this machine's path
+        message = str(error).replace(str(folder), "models").replace(os.getcwd(), ".")  # no machine paths
         print(f"  {path.name}: {type(error).__name__}: {message[:110]}...")
 (folder / "corrupt.keras").unlink()
 metrics["load_errors_explained"] = explained

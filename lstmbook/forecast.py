@@ -6,7 +6,7 @@ for many: each forecast joins the window, the oldest step leaves it, and the mod
 the window again (closed loop). ``plot_forecast`` draws the history, the forecast and,
 when known, what actually came.
 
-Example:
+Examples:
     >>> import keras
     >>> inputs = keras.Input(shape=(3, 1))
     >>> last_plus_one = keras.Model(inputs, inputs[:, -1, :] + 1.0)  # a stand-in for a trained model
