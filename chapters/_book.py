@@ -390,6 +390,9 @@ def write_atomic(path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically (``lstmbook.persistence.write_atomic``): a reader
     never sees half a file, an error leaves the previous file as it was, and the temporary
     files of a killed run are removed by the next write into that folder."""
+    import chapters
+
+    chapters._start_keras_quietly()  # importing lstmbook starts Keras: keep its backend's lines off
     from lstmbook.persistence import write_atomic as _write
 
     return _write(path, data)

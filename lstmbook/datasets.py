@@ -16,8 +16,7 @@ import pandas as pd
 
 from lstmbook import _checks
 
-__all__ = ["REGISTRY", "data_dir", "file_path", "load_airline_passengers", "load_shampoo_sales",
-           "sha256"]
+__all__ = ["REGISTRY", "data_dir", "file_path", "load_airline_passengers", "load_shampoo_sales"]
 
 #: file name -> (SHA-256, value column, description). The files are package data
 #: (``lstmbook/data/``), so an installed wheel has them; their provenance is in the

@@ -45,12 +45,6 @@ import numpy as np
 from lstmbook import _checks
 
 __all__ = [
-    "TAIL_FRACTION",
-    "FALLING_FRACTION",
-    "HIGH_TRAIN_FRACTION",
-    "PATIENCE_FRACTION",
-    "RISE_FRACTION",
-    "CLOSE_FRACTION",
     "Diagnosis",
     "curve_measures",
     "diagnose",
