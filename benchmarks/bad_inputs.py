@@ -127,6 +127,8 @@ HUGE6 = np.array([-1e308, 1e308, 0.0, 1.0, 2.0, 3.0])  # max - min overflows to 
 SERIES_BAD = [("None", None), ("'abc'", "abc"), ("{'a': 1}", {"a": 1}), ("complex array", COMPLEX6),
               ("datetime64 array", DATES6), ("object array", OBJECT6), ("NaN", NAN6), ("inf", INF6),
               ("empty", np.array([])), ("3-D", np.zeros((2, 3, 1)))]
+#: For the scalers, which take (samples, timesteps, channels) sequences too.
+SEQUENCES_BAD = SERIES_BAD[:-1] + [("4-D", np.zeros((2, 3, 1, 1)))]
 
 
 def pick(value, **fixtures):
@@ -375,7 +377,7 @@ UNREACHABLE = "tcp://127.0.0.1:1"
 # The cases: lstmbook.prep
 # ---------------------------------------------------------------------------------------------
 
-sweep("prep.scale", "data", SERIES_BAD + [("0-d 5.0", 5.0)], lambda v: A(v))
+sweep("prep.scale", "data", SEQUENCES_BAD + [("0-d 5.0", 5.0)], lambda v: A(v))
 bad("prep.scale", "data", "bool array", lambda: A(np.array([True, False, True])))
 bad("prep.scale", "data", "[-1e308, 1e308, ...] (range overflows)", lambda: A(HUGE6))
 sweep("prep.scale", "feature_range", [("(1, 0)", (1, 0)), ("(0, 0)", (0, 0)), ("(0, nan)", (0, float("nan"))),
@@ -387,14 +389,16 @@ good("prep.scale", "data", "list", lambda: A([1.0, 2.0, 3.0]))
 good("prep.scale", "data", "pd.Series", lambda: A(pd.Series(S6)))
 good("prep.scale", "data", "pd.DataFrame", lambda: A(pd.DataFrame({"a": S6, "b": S6 * 2})))
 good("prep.scale", "data", "int64 array", lambda: A(np.arange(6)))
+good("prep.scale", "data", "(samples, timesteps, channels)", lambda: A(np.arange(12.0).reshape(2, 3, 2)))
 good("prep.scale", "feature_range", "np.array([0, 1])", lambda: A(S6, feature_range=np.array([0, 1])))
 good("prep.scale", "feature_range", "[-1, 1]", lambda: A(S6, feature_range=[-1, 1]))
 good("prep.scale", "feature_range", "(np.int64(0), np.int64(1))",
      lambda: A(S6, feature_range=(np.int64(0), np.int64(1))))
 
-sweep("prep.standardize", "data", SERIES_BAD, lambda v: A(v))
+sweep("prep.standardize", "data", SEQUENCES_BAD, lambda v: A(v))
 bad("prep.standardize", "data", "[-1e308, 1e308, ...] (variance overflows)", lambda: A(HUGE6))
 good("prep.standardize", "data", "list", lambda: A([1.0, 2.0, 4.0]))
+good("prep.standardize", "data", "(samples, timesteps, channels)", lambda: A(np.arange(12.0).reshape(2, 3, 2)))
 good("prep.standardize", "data", "pd.DataFrame", lambda: A(pd.DataFrame({"a": S6, "b": -S6})))
 
 sweep("prep.unscale", "scaler", [("None", None), ("'minmax'", "minmax"), ("unfitted MinMaxScaler", "UNFITTED"),
@@ -416,11 +420,12 @@ good("prep.unscale", "columns", "np.array([0])", lambda: A([0.5], scaler(), colu
 sweep("prep.transform", "scaler", [("None", None), ("unfitted MinMaxScaler", "UNFITTED"), ("OneHotEncoder", "ENCODER")],
       lambda v: A(S6, pick(v, UNFITTED=unfitted_scaler, ENCODER=encoder)))
 sweep("prep.transform", "data", [("None", None), ("'abc'", "abc"), ("NaN", NAN6), ("2 columns for a 1-column scaler",
-                                 np.zeros((3, 2))), ("empty", np.array([])), ("1e308 (scaling overflows)", [1e308])],
+                                 np.zeros((3, 2))), ("empty", np.array([]))],
       lambda v: A(v, scaler()))
 good("prep.transform", "data", "list", lambda: A([0.0, 0.5, 1.0], scaler()))
 good("prep.transform", "data", "pd.Series", lambda: A(pd.Series([0.0, 1.0]), scaler()))
 good("prep.transform", "data", "np.int64", lambda: A(np.int64(3), scaler()))
+good("prep.transform", "data", "1e308 (far outside the fitted range, still finite)", lambda: A([1e308], scaler()))
 
 def window_model():
     import keras

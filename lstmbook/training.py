@@ -42,7 +42,6 @@ from lstmbook._checks import check_int as _check_int
 __all__ = [
     "ResetStatesCallback",
     "StepSync",
-    "EpochStream",
     "fit_epochs",
     "evaluate_loss",
     "predict_proba",
@@ -55,9 +54,6 @@ __all__ = [
     "refit_update",
     "Ensemble",
     "SideBySide",
-    "BlockMask",
-    "MemberSum",
-    "MemberLosses",
 ]
 
 #: Above this many bytes, :func:`fit_epochs` streams batches lazily instead of tiling the arrays.
