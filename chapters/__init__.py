@@ -17,9 +17,15 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+_STARTED = False
+
+
 def _start_keras_quietly() -> None:
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
+    """Import Keras with fd 2 closed, once a process (later calls return at once)."""
+    global _STARTED
+    if _STARTED or os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
         return
+    _STARTED = True
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     try:

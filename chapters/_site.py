@@ -89,10 +89,10 @@ def report_folder(outputs: Path) -> Path:
     return DOCS if backend == "tensorflow" else DOCS / backend
 
 
-def report_rows(report: Path) -> dict:
+def report_rows(text: str) -> dict:
     """``{chapter number: {column: cell}}`` from a report's chapter table (``_report.render_report``)."""
     rows, header = {}, None
-    for line in report.read_text(encoding="utf-8").splitlines() if report.is_file() else []:
+    for line in text.splitlines():
         cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
         if header is None and cells[:2] == ["ch", "chapter"]:
             header = cells
@@ -106,11 +106,10 @@ def home_page(outputs: Path) -> str:
     chapters' figures, and how to run the book."""
     folder = report_folder(outputs)
     report = folder / "REPORT.md"
-    headline = ""
-    if report.is_file():
-        match = re.search(r"^\*\*(.+?)\*\*(.*)$", report.read_text(encoding="utf-8"), re.M)
-        headline = f"**{match.group(1)}**{match.group(2)}" if match else ""
-    rows = report_rows(report)
+    text = report.read_text(encoding="utf-8") if report.is_file() else ""
+    match = re.search(r"^\*\*(.+?)\*\*(.*)$", text, re.M)
+    headline = f"**{match.group(1)}**{match.group(2)}" if match else ""
+    rows = report_rows(text)
     ours = next((name for name in next(iter(rows.values()), {}) if name.startswith("ours")), None)
     lines = [
         "---", "hide:", "  - toc", "---", "",  # the page's width goes to the results table

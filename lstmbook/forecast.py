@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmbook import _checks
+from lstmbook import _checks, training
 
 __all__ = ["recursive_forecast", "plot_forecast", "MAX_STEPS"]
 
 #: The most steps ``recursive_forecast`` takes: one model call a step (a typo's 10**9 would
-#: run for days).
-MAX_STEPS = 100_000
+#: run for days); the same limit as ``training.generate_closed_loop``'s.
+MAX_STEPS = training.MAX_CLOSED_LOOP_STEPS
 
 
 def recursive_forecast(model, history, n_steps: int) -> np.ndarray:

@@ -188,8 +188,9 @@ def unscale(data, scaler, columns=None):
         if max(columns) >= n_features or len(set(columns)) != len(columns):
             raise _checks.bad("columns", columns, f"distinct feature indices below {n_features}")
         _check_features(array, len(columns), "columns names")
-        table = np.zeros((_as_table(array).shape[0], n_features))
-        table[:, columns] = _as_table(array)
+        given = _as_table(array)
+        table = np.zeros((len(given), n_features))
+        table[:, columns] = given
     with np.errstate(over="ignore", invalid="ignore"):
         restored = scaler.inverse_transform(table)
     _checks.check_finite_result(restored, "data", "unscale")
